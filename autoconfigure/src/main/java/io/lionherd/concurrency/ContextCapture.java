@@ -1,0 +1,111 @@
+package io.lionherd.concurrency;
+
+import java.util.Map;
+
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
+
+/**
+ * Carries the submitting thread's context to the worker, as Spring Boot's
+ * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC always, and every Micrometer
+ * context-propagation accessor (observations, tracing...) when that library is on the class path.
+ */
+abstract class ContextCapture {
+
+	private static final boolean CONTEXT_PROPAGATION_PRESENT = isPresent("io.micrometer.context.ContextSnapshotFactory");
+
+	static final ContextCapture NONE = new ContextCapture() {
+		@Override
+		Snapshot capture() {
+			return Snapshot.EMPTY;
+		}
+	};
+
+	abstract Snapshot capture();
+
+	/** The capture for this class path: MDC, plus Micrometer context-propagation if present. */
+	static ContextCapture detect() {
+		return CONTEXT_PROPAGATION_PRESENT ? new MicrometerCapture() : new MdcCapture();
+	}
+
+	private static boolean isPresent(String className) {
+		try {
+			Class.forName(className, false, ContextCapture.class.getClassLoader());
+			return true;
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			return false;
+		}
+	}
+
+	/** Context taken on the submitting thread, put in place on the worker. */
+	interface Snapshot {
+
+		Snapshot EMPTY = () -> Scope.NOOP;
+
+		Scope restore();
+
+	}
+
+	/** Puts the worker's own context back. */
+	interface Scope extends AutoCloseable {
+
+		Scope NOOP = () -> {
+		};
+
+		@Override
+		void close();
+
+	}
+
+	private static class MdcCapture extends ContextCapture {
+
+		@Override
+		Snapshot capture() {
+			Map<String, String> mdc = MDC.getCopyOfContextMap();
+			return (mdc == null || mdc.isEmpty()) ? Snapshot.EMPTY : () -> installMdc(mdc);
+		}
+
+		static Scope installMdc(@Nullable Map<String, String> mdc) {
+			Map<String, String> previous = MDC.getCopyOfContextMap();
+			if (mdc == null) {
+				MDC.clear();
+			}
+			else {
+				MDC.setContextMap(mdc);
+			}
+			return () -> {
+				if (previous == null) {
+					MDC.clear();
+				}
+				else {
+					MDC.setContextMap(previous);
+				}
+			};
+		}
+
+	}
+
+	private static final class MicrometerCapture extends ContextCapture {
+
+		private final ContextSnapshotFactory factory = ContextSnapshotFactory.builder().build();
+
+		@Override
+		Snapshot capture() {
+			Map<String, String> mdc = MDC.getCopyOfContextMap();
+			ContextSnapshot snapshot = this.factory.captureAll();
+			return () -> {
+				Scope mdcScope = MdcCapture.installMdc(mdc);
+				ContextSnapshot.Scope scope = snapshot.setThreadLocals();
+				return () -> {
+					scope.close();
+					mdcScope.close();
+				};
+			};
+		}
+
+	}
+
+}
