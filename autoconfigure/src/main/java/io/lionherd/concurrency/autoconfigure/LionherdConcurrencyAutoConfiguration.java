@@ -1,0 +1,63 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.util.concurrent.Executor;
+
+import io.lionherd.concurrency.AsyncUtils;
+
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * {@link AutoConfiguration Auto-configuration} for {@link AsyncUtils}: one bean, backed by its own
+ * executor ({@value #EXECUTOR_BEAN_NAME}, kept out of by-type injection so Spring Boot's
+ * {@code applicationTaskExecutor} stays in place) or by the executor bean named in
+ * {@code lionherd.concurrency.executor.bean-name}; plus the {@link RateLimiterRegistry} of the
+ * limiters named under {@code lionherd.concurrency.rate-limiters}.
+ */
+@AutoConfiguration(after = TaskExecutionAutoConfiguration.class)
+@EnableConfigurationProperties(LionherdConcurrencyProperties.class)
+@Import({ LionherdExecutorConfigurations.ThreadPoolExecutorConfiguration.class,
+		LionherdExecutorConfigurations.VirtualThreadsExecutorConfiguration.class })
+public final class LionherdConcurrencyAutoConfiguration {
+
+	/**
+	 * Name of the executor bean this auto-configuration creates; Spring Boot's executor metrics
+	 * name it {@code lionherd}.
+	 */
+	public static final String EXECUTOR_BEAN_NAME = "lionherdTaskExecutor";
+
+	@Bean
+	@ConditionalOnMissingBean
+	AsyncUtils asyncUtils(LionherdConcurrencyProperties properties, BeanFactory beanFactory) {
+		return AsyncUtils.builder()
+			.executor(executor(properties.getExecutor().getBeanName(), beanFactory))
+			.targetResolver(AopProxyUtils::getSingletonTarget)
+			.monitorEnabled(properties.getMonitor().isEnabled())
+			.monitorMaxNames(properties.getMonitor().getMaxNames())
+			.build();
+	}
+
+	private static Executor executor(String beanName, BeanFactory beanFactory) {
+		if (beanName == null) {
+			return beanFactory.getBean(EXECUTOR_BEAN_NAME, Executor.class);
+		}
+		try {
+			return beanFactory.getBean(beanName, Executor.class);
+		}
+		catch (NoSuchBeanDefinitionException ex) {
+			throw new InvalidConfigurationPropertyValueException(
+					LionherdConcurrencyProperties.PREFIX + ".executor.bean-name", beanName,
+					"bean-name must name an existing java.util.concurrent.Executor bean, or be left unset to "
+							+ "let lionherd-concurrency create its own executor (" + ex.getMessage() + ")");
+		}
+	}
+
+}

@@ -1,0 +1,293 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Configuration properties for lionherd-concurrency.
+ *
+ * @see LionherdConcurrencyAutoConfiguration
+ */
+@ConfigurationProperties(LionherdConcurrencyProperties.PREFIX)
+public class LionherdConcurrencyProperties implements InitializingBean {
+
+	static final String PREFIX = "lionherd.concurrency";
+
+	private final Executor executor = new Executor();
+
+	private final Monitor monitor = new Monitor();
+
+	/**
+	 * Named sliding-window rate limiters, reachable by name from the RateLimiterRegistry bean.
+	 */
+	private final Map<String, RateLimiter> rateLimiters = new LinkedHashMap<>();
+
+	public Executor getExecutor() {
+		return this.executor;
+	}
+
+	public Monitor getMonitor() {
+		return this.monitor;
+	}
+
+	public Map<String, RateLimiter> getRateLimiters() {
+		return this.rateLimiters;
+	}
+
+	/**
+	 * Rejects values no executor, monitor or limiter could work with, naming the property, the
+	 * value and what is allowed.
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		this.executor.validate(PREFIX + ".executor");
+		this.monitor.validate(PREFIX + ".monitor");
+		this.rateLimiters.forEach((name, limiter) -> limiter.validate(PREFIX + ".rate-limiters." + name));
+	}
+
+	private static void check(boolean valid, String property, @Nullable Object value, String allowed) {
+		if (!valid) {
+			throw new InvalidConfigurationPropertyValueException(property, value, allowed);
+		}
+	}
+
+	public static class Executor {
+
+		/**
+		 * Name of an existing Executor bean for AsyncUtils to run tasks on. When set, no
+		 * executor is created and the other executor properties are ignored.
+		 */
+		private @Nullable String beanName;
+
+		/**
+		 * Core number of threads. Doesn't have an effect if virtual threads are enabled.
+		 */
+		private int coreSize = 8;
+
+		/**
+		 * Maximum allowed number of threads. If tasks are filling up the queue, the pool can
+		 * expand up to that size to accommodate the load. Ignored if the queue is unbounded.
+		 * Doesn't have an effect if virtual threads are enabled.
+		 */
+		private int maxSize = Integer.MAX_VALUE;
+
+		/**
+		 * Queue capacity. An unbounded capacity does not increase the pool and therefore
+		 * ignores the "max-size" property. When the queue and the pool are full, runSync
+		 * fails its future with RejectedExecutionException. Doesn't have an effect if virtual
+		 * threads are enabled.
+		 */
+		private int queueCapacity = Integer.MAX_VALUE;
+
+		/**
+		 * Time limit for which threads may remain idle before being terminated.
+		 */
+		private Duration keepAlive = Duration.ofSeconds(60);
+
+		/**
+		 * Whether core threads are allowed to time out. This enables dynamic growing and
+		 * shrinking of the pool.
+		 */
+		private boolean allowCoreThreadTimeout = true;
+
+		/**
+		 * Prefix to use for the names of newly created threads.
+		 */
+		private String threadNamePrefix = "lionherd-";
+
+		/**
+		 * Whether to run tasks on virtual threads (needs Java 21 or later). Defaults to the
+		 * value of "spring.threads.virtual.enabled".
+		 */
+		private @Nullable Boolean virtualThreads;
+
+		/**
+		 * Whether the executor should wait for running and queued tasks to complete on
+		 * shutdown.
+		 */
+		private boolean awaitTermination = true;
+
+		/**
+		 * Maximum time the executor should wait for remaining tasks to complete on shutdown.
+		 */
+		private Duration awaitTerminationPeriod = Duration.ofSeconds(30);
+
+		void validate(String prefix) {
+			check(this.coreSize >= 0, prefix + ".core-size", this.coreSize, "core-size must be zero or more");
+			check(this.maxSize >= 1, prefix + ".max-size", this.maxSize, "max-size must be at least 1");
+			check(this.maxSize >= this.coreSize, prefix + ".max-size", this.maxSize,
+					"max-size must be at least core-size (" + this.coreSize + ")");
+			check(this.queueCapacity >= 0, prefix + ".queue-capacity", this.queueCapacity,
+					"queue-capacity must be zero or more");
+			check(!this.keepAlive.isNegative(), prefix + ".keep-alive", this.keepAlive,
+					"keep-alive must be zero or positive");
+			check(!this.threadNamePrefix.isBlank(), prefix + ".thread-name-prefix", this.threadNamePrefix,
+					"thread-name-prefix must not be blank");
+			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",
+					this.awaitTerminationPeriod, "await-termination-period must be zero or positive");
+			check(this.beanName == null || !this.beanName.isBlank(), prefix + ".bean-name", this.beanName,
+					"bean-name must name an Executor bean, or be left unset");
+		}
+
+		public @Nullable String getBeanName() {
+			return this.beanName;
+		}
+
+		public void setBeanName(@Nullable String beanName) {
+			this.beanName = beanName;
+		}
+
+		public int getCoreSize() {
+			return this.coreSize;
+		}
+
+		public void setCoreSize(int coreSize) {
+			this.coreSize = coreSize;
+		}
+
+		public int getMaxSize() {
+			return this.maxSize;
+		}
+
+		public void setMaxSize(int maxSize) {
+			this.maxSize = maxSize;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public Duration getKeepAlive() {
+			return this.keepAlive;
+		}
+
+		public void setKeepAlive(Duration keepAlive) {
+			this.keepAlive = keepAlive;
+		}
+
+		public boolean isAllowCoreThreadTimeout() {
+			return this.allowCoreThreadTimeout;
+		}
+
+		public void setAllowCoreThreadTimeout(boolean allowCoreThreadTimeout) {
+			this.allowCoreThreadTimeout = allowCoreThreadTimeout;
+		}
+
+		public String getThreadNamePrefix() {
+			return this.threadNamePrefix;
+		}
+
+		public void setThreadNamePrefix(String threadNamePrefix) {
+			this.threadNamePrefix = threadNamePrefix;
+		}
+
+		public @Nullable Boolean getVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		public void setVirtualThreads(@Nullable Boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		public boolean isAwaitTermination() {
+			return this.awaitTermination;
+		}
+
+		public void setAwaitTermination(boolean awaitTermination) {
+			this.awaitTermination = awaitTermination;
+		}
+
+		public Duration getAwaitTerminationPeriod() {
+			return this.awaitTerminationPeriod;
+		}
+
+		public void setAwaitTerminationPeriod(Duration awaitTerminationPeriod) {
+			this.awaitTerminationPeriod = awaitTerminationPeriod;
+		}
+
+	}
+
+	public static class Monitor {
+
+		/**
+		 * Whether monitored calls are recorded as the "lionherd.monitor" timer. The monitor
+		 * methods run and measure either way.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Maximum number of distinct monitor names recorded with their own "name" tag;
+		 * further names are recorded as "other" to keep tag cardinality bounded.
+		 */
+		private int maxNames = 100;
+
+		void validate(String prefix) {
+			check(this.maxNames >= 1, prefix + ".max-names", this.maxNames, "max-names must be at least 1");
+		}
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxNames() {
+			return this.maxNames;
+		}
+
+		public void setMaxNames(int maxNames) {
+			this.maxNames = maxNames;
+		}
+
+	}
+
+	public static class RateLimiter {
+
+		/**
+		 * Maximum number of permits granted in any window of "period".
+		 */
+		private int maxCalls = 1;
+
+		/**
+		 * Length of the sliding window.
+		 */
+		private Duration period = Duration.ofSeconds(1);
+
+		void validate(String prefix) {
+			check(this.maxCalls >= 1, prefix + ".max-calls", this.maxCalls, "max-calls must be at least 1");
+			check(!this.period.isNegative() && !this.period.isZero(), prefix + ".period", this.period,
+					"period must be positive");
+		}
+
+		public int getMaxCalls() {
+			return this.maxCalls;
+		}
+
+		public void setMaxCalls(int maxCalls) {
+			this.maxCalls = maxCalls;
+		}
+
+		public Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(Duration period) {
+			this.period = period;
+		}
+
+	}
+
+}

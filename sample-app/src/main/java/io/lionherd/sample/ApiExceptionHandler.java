@@ -1,0 +1,135 @@
+package io.lionherd.sample;
+
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+
+import jakarta.validation.Constraint;
+
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.context.MessageSourceResolvable;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.method.ParameterValidationResult;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Answers errors as RFC 9457 {@code application/problem+json}. On top of Spring MVC's defaults it
+ * makes a bad query parameter's 400 name the parameter, the value and what is allowed, for both a
+ * constraint violation ({@code tasks=-1}) and a value of the wrong type ({@code tasks=abc}), and
+ * lists them under {@code errors}:
+ * <pre>{"type":"about:blank","title":"Bad Request","status":400,
+ *  "detail":"Invalid query parameter 'tasks': must be an integer from 1 to 64 (got '-1')",
+ *  "instance":"/api/parallel",
+ *  "errors":[{"parameter":"tasks","value":"-1","message":"must be an integer from 1 to 64"}]}</pre>
+ */
+@RestControllerAdvice
+public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+	@Override
+	protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, Object>> errors = new ArrayList<>();
+		for (ParameterValidationResult result : ex.getParameterValidationResults()) {
+			String parameter = parameterName(result.getMethodParameter());
+			List<String> messages = result.getResolvableErrors()
+				.stream()
+				.map(MessageSourceResolvable::getDefaultMessage)
+				.distinct()
+				.toList();
+			for (String message : messages) {
+				errors.add(error(parameter, String.valueOf(result.getArgument()), message));
+			}
+		}
+		return badRequest(ex, errors, headers, status, request);
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+			HttpStatusCode status, WebRequest request) {
+		String parameter = ex.getPropertyName();
+		String message = "must be of type " + ((ex.getRequiredType() != null)
+				? ex.getRequiredType().getSimpleName() : "unknown");
+		if (ex instanceof MethodArgumentTypeMismatchException mismatch) {
+			parameter = parameterName(mismatch.getParameter());
+			message = allowedValues(mismatch.getParameter(), message);
+		}
+		List<Map<String, Object>> errors = List.of(error(parameter, String.valueOf(ex.getValue()), message));
+		return badRequest(ex, errors, headers, status, request);
+	}
+
+	/**
+	 * A full executor ({@code runSync} could not queue a task): the service is overloaded.
+	 * @param ex the rejection
+	 * @param request the current request
+	 * @return a 503 problem
+	 */
+	@ExceptionHandler(RejectedExecutionException.class)
+	ResponseEntity<Object> handleRejectedExecution(RejectedExecutionException ex, WebRequest request) {
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The executor is saturated; try again later");
+		body.setTitle("Too busy");
+		return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.SERVICE_UNAVAILABLE, request);
+	}
+
+	private ResponseEntity<Object> badRequest(Exception ex, List<Map<String, Object>> errors, HttpHeaders headers,
+			HttpStatusCode status, WebRequest request) {
+		String detail = String.join("; ",
+				errors.stream()
+					.map((error) -> "Invalid query parameter '" + error.get("parameter") + "': " + error.get("message")
+							+ " (got '" + error.get("value") + "')")
+					.toList());
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail.isEmpty() ? "Invalid request" : detail);
+		body.setProperty("errors", errors);
+		return handleExceptionInternal(ex, body, headers, status, request);
+	}
+
+	private static Map<String, Object> error(String parameter, String value, String message) {
+		Map<String, Object> error = new LinkedHashMap<>();
+		error.put("parameter", parameter);
+		error.put("value", value);
+		error.put("message", message);
+		return error;
+	}
+
+	/** The query parameter's name: {@code @RequestParam}'s name, else the Java parameter's. */
+	private static String parameterName(MethodParameter parameter) {
+		RequestParam requestParam = parameter.getParameterAnnotation(RequestParam.class);
+		if (requestParam != null && !requestParam.name().isEmpty()) {
+			return requestParam.name();
+		}
+		String name = parameter.getParameterName();
+		return (name != null) ? name : "argument " + parameter.getParameterIndex();
+	}
+
+	/**
+	 * What the parameter allows, taken from the message of its first Bean Validation constraint
+	 * (the controllers spell it out, e.g. "must be an integer from 1 to 64"), so a value of the
+	 * wrong type is explained like an out-of-range one.
+	 */
+	private static String allowedValues(MethodParameter parameter, String fallback) {
+		for (Annotation annotation : parameter.getParameterAnnotations()) {
+			if (annotation.annotationType().isAnnotationPresent(Constraint.class)
+					&& AnnotationUtils.getValue(annotation, "message") instanceof String message
+					&& !message.startsWith("{")) {
+				return message;
+			}
+		}
+		return fallback;
+	}
+
+}

@@ -1,0 +1,126 @@
+package io.lionherd.sample;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lionherd.concurrency.AsyncUtils;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The "multiple blocking calls in parallel" recipe: {@code tasks} blocking sleeps, each run with
+ * {@code runSync} and all awaited with {@code gather}. No servlet thread waits: the answer is a
+ * {@link CompletableFuture} that Spring MVC completes asynchronously.
+ */
+@RestController
+public class ParallelController {
+
+	static final String TASKS_ALLOWED = "must be an integer from 1 to 64";
+
+	static final String SECONDS_ALLOWED = "must be a number of seconds from 0 to 10";
+
+	/**
+	 * How long a batch may take before its tasks are cancelled and the request is answered 503;
+	 * below {@code spring.mvc.async.request-timeout} (30s), so the tasks never outlive the request.
+	 */
+	static final Duration DEADLINE = Duration.ofSeconds(25);
+
+	private final AsyncUtils asyncUtils;
+
+	public ParallelController(AsyncUtils asyncUtils) {
+		this.asyncUtils = asyncUtils;
+	}
+
+	/**
+	 * Runs {@code tasks} blocking sleeps of {@code seconds} each in parallel.
+	 * @param tasks how many tasks, 1 to 64
+	 * @param seconds how long each task blocks, 0 to 10
+	 * @return the results in task order, the total time, and whether the tasks ran in parallel
+	 */
+	@GetMapping(path = "/api/parallel", produces = MediaType.APPLICATION_JSON_VALUE)
+	public CompletableFuture<ParallelResponse> parallel(
+			@RequestParam(defaultValue = "3") @Min(value = 1, message = TASKS_ALLOWED)
+			@Max(value = 64, message = TASKS_ALLOWED) int tasks,
+			@RequestParam(defaultValue = "0.15") @DecimalMin(value = "0", message = SECONDS_ALLOWED)
+			@DecimalMax(value = "10", message = SECONDS_ALLOWED) double seconds) {
+		double start = this.asyncUtils.currentTime();
+		List<CompletableFuture<String>> work = new ArrayList<>(tasks);
+		for (int i = 0; i < tasks; i++) {
+			String name = taskName(i);
+			work.add(this.asyncUtils.runSync(() -> blockingOperation(seconds, name)));
+		}
+		CompletableFuture<List<String>> all = this.asyncUtils.gather(work);
+		return all.copy().orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).handle((results, error) -> {
+			if (error != null) {
+				if (Problems.unwrap(error) instanceof TimeoutException && !all.isDone()) {
+					all.cancel(true); // gather cancels every task: running ones are interrupted
+					throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
+							"The " + tasks + " tasks did not finish within " + DEADLINE.toSeconds()
+									+ "s and were cancelled; the executor may be busy",
+							error);
+				}
+				throw Problems.rethrow(error);
+			}
+			double total = this.asyncUtils.currentTime() - start;
+			return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
+		});
+	}
+
+	/**
+	 * The recipe's {@code blocking_operation}: blocks the calling thread, then reports.
+	 * @param seconds how long to block
+	 * @param name the task's name
+	 * @return {@code "Completed <name> after <seconds>s"}
+	 * @throws InterruptedException if the task is cancelled while it sleeps
+	 */
+	static String blockingOperation(double seconds, String name) throws InterruptedException {
+		TimeUnit.NANOSECONDS.sleep(Math.round(seconds * 1e9));
+		return "Completed " + name + " after " + BigDecimal.valueOf(seconds).toPlainString() + "s";
+	}
+
+	/**
+	 * Task names: {@code task-A} to {@code task-Z}, then {@code task-27}, {@code task-28}, ...
+	 * @param index the zero-based task index
+	 * @return the task's name
+	 */
+	static String taskName(int index) {
+		return (index < 26) ? "task-" + (char) ('A' + index) : "task-" + (index + 1);
+	}
+
+	/**
+	 * The rule behind {@code parallel}, generalising the recipe's {@code total_time < 0.3} for three
+	 * 0.15 s tasks: the batch finished sooner than two of its tasks could run back to back, so all
+	 * tasks overlapped instead of queueing behind one another. A single task, or tasks of zero
+	 * seconds, can show no parallelism: {@code false}.
+	 * @param tasks how many tasks ran
+	 * @param seconds how long each task blocked
+	 * @param totalSeconds how long the whole batch took
+	 * @return whether the tasks ran in parallel
+	 */
+	static boolean isParallel(int tasks, double seconds, double totalSeconds) {
+		return tasks > 1 && seconds > 0 && totalSeconds < 2 * seconds;
+	}
+
+	/**
+	 * The answer of {@code GET /api/parallel}.
+	 * @param results each task's result, in task order
+	 * @param totalSeconds the time from the request to the last task's completion
+	 * @param parallel see {@link #isParallel(int, double, double)}
+	 */
+	public record ParallelResponse(List<String> results, double totalSeconds, boolean parallel) {
+	}
+
+}
