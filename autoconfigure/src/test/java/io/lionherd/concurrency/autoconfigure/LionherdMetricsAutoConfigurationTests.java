@@ -1,0 +1,153 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.lionherd.concurrency.AsyncUtils;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.task.TaskExecutorMetricsAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Tests for {@link LionherdMetricsAutoConfiguration}.
+ */
+class LionherdMetricsAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
+				LionherdMetricsAutoConfiguration.class, TaskExecutionAutoConfiguration.class,
+				MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+				TaskExecutorMetricsAutoConfiguration.class));
+
+	@Test
+	void monitoredCallsAreRecordedAsLionherdMonitorTimers() {
+		this.contextRunner.run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			asyncUtils.monitor("heavy_computation", () -> 499500).get(10, TimeUnit.SECONDS);
+			Timer timer = context.getBean(MeterRegistry.class)
+				.get("lionherd.monitor")
+				.tags("name", "heavy_computation", "type", "sync", "outcome", "success", "exception", "none")
+				.timer();
+			assertThat(timer.count()).isOne();
+		});
+	}
+
+	@Test
+	void failedMonitoredCallsAreRecordedWithTheirException() {
+		this.contextRunner.run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			assertThat(asyncUtils.monitor("failing", () -> {
+				throw new IllegalStateException("boom");
+			})).failsWithin(Duration.ofSeconds(10));
+			Timer timer = context.getBean(MeterRegistry.class)
+				.get("lionherd.monitor")
+				.tags("name", "failing", "outcome", "error", "exception", "IllegalStateException")
+				.timer();
+			assertThat(timer.count()).isOne();
+		});
+	}
+
+	@Test
+	void disabledMonitorRecordsNothing() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.monitor.enabled=false").run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			assertThat(asyncUtils.monitor("quiet", () -> 1).get(10, TimeUnit.SECONDS).result()).isEqualTo(1);
+			assertThat(context.getBean(MeterRegistry.class).find("lionherd.monitor").timers()).isEmpty();
+		});
+	}
+
+	@Test
+	void monitorNamesBeyondMaxNamesAreRecordedAsOther() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.monitor.max-names=2").run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			for (String name : new String[] { "a", "b", "c", "d" }) {
+				asyncUtils.monitor(name, () -> name).get(10, TimeUnit.SECONDS);
+			}
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.find("lionherd.monitor").timers()).extracting((timer) -> timer.getId().getTag("name"))
+				.containsExactlyInAnyOrder("a", "b", "other");
+			assertThat(registry.get("lionherd.monitor").tag("name", "other").timer().count()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void executorMetricsAreBoundOnceAndNamedLionherd() {
+		this.contextRunner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.find("executor.pool.size").gauges())
+				.extracting((gauge) -> gauge.getId().getTag("name"))
+				.containsOnlyOnce("lionherd")
+				.doesNotContain(LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME);
+			assertThat(registry.find("executor.completed").tag("name", "lionherd").functionCounters()).hasSize(1);
+		});
+	}
+
+	@Test
+	void executorMetricsCountCompletedTasks() {
+		this.contextRunner.run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			asyncUtils.runSync(() -> "done").get(10, TimeUnit.SECONDS);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			org.awaitility.Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> registry.get("executor.completed").tag("name", "lionherd").functionCounter().count(),
+						(count) -> count >= 1);
+		});
+	}
+
+	@Test
+	void applicationTaskExecutorKeepsItsOwnMetrics() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(MeterRegistry.class)
+			.find("executor.pool.size")
+			.tag("name", TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME)
+			.gauges()).hasSize(1));
+	}
+
+	@Test
+	void withoutAMeterRegistryMetricsBackOff() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
+					LionherdMetricsAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasSingleBean(AsyncUtils.class);
+				assertThat(context).doesNotHaveBean(MeterBinder.class);
+			});
+	}
+
+	@Test
+	void withoutMicrometerOnTheClassPathTheStarterStillWorks() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader("io.micrometer.core")).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).hasSingleBean(AsyncUtils.class);
+			assertThat(context).doesNotHaveBean(LionherdMetricsAutoConfiguration.class);
+			assertThat(context.getBean(AsyncUtils.class).monitor("plain", () -> 42).get(10, TimeUnit.SECONDS).result())
+				.isEqualTo(42);
+		});
+	}
+
+	@Test
+	void userDefinedAsyncUtilsIsStillBound() {
+		this.contextRunner
+			.withBean("userAsyncUtils", AsyncUtils.class, () -> AsyncUtils.create(Runnable::run))
+			.run((context) -> {
+				context.getBean(AsyncUtils.class).monitor("user", () -> 1).get(10, TimeUnit.SECONDS);
+				assertThat(context.getBean(MeterRegistry.class).get("lionherd.monitor").tag("name", "user").timer().count())
+					.isOne();
+				assertThatExceptionOfType(Exception.class)
+					.isThrownBy(() -> context.getBean(LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME));
+			});
+	}
+
+}
