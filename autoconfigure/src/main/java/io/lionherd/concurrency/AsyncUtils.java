@@ -252,8 +252,8 @@ public final class AsyncUtils {
 
 	private <T> CompletableFuture<MonitorResult<T>> measure(String name, ExecutionType type, long start,
 			CompletionStage<T> stage) {
-		if (stage instanceof CompletableFuture<T> future && future.isDone() && !future.isCompletedExceptionally()) {
-			return CompletableFuture.completedFuture(finish(name, type, start, future.join()));
+		if (Stages.isCompletedNormally(stage)) {
+			return CompletableFuture.completedFuture(finish(name, type, start, Stages.valueOf(stage)));
 		}
 		CompletableFuture<MonitorResult<T>> result = new CompletableFuture<>();
 		stage.whenComplete((value, error) -> {
@@ -261,18 +261,16 @@ public final class AsyncUtils {
 				result.complete(finish(name, type, start, value));
 			}
 			else {
-				Throwable cause = GatherFuture.unwrap(error);
+				Throwable cause = Stages.unwrap(error);
 				record(name, type, cause, this.ticker.getAsLong() - start);
 				result.completeExceptionally(cause);
 			}
 		});
-		if (stage instanceof CompletableFuture<?> source) {
-			result.whenComplete((value, error) -> {
-				if (result.isCancelled()) {
-					source.cancel(true);
-				}
-			});
-		}
+		result.whenComplete((value, error) -> {
+			if (result.isCancelled()) {
+				Stages.cancel(stage);
+			}
+		});
 		return result;
 	}
 

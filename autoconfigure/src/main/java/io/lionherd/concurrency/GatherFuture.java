@@ -5,9 +5,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
@@ -15,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The future {@code gather} and {@code gatherSettled} return. Inputs already complete are read
  * directly (no callback, no allocation); the rest report back through one callback each. Ending
- * this future in any way other than success cancels every input still running.
+ * this future in any way other than success cancels every input still running, before this
+ * future completes: whoever sees it fail or cancelled also sees the inputs cancelled.
  *
  * @param <R> the element type of the result list
  */
@@ -24,6 +23,9 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 	private static final AtomicIntegerFieldUpdater<GatherFuture> REMAINING = AtomicIntegerFieldUpdater
 		.newUpdater(GatherFuture.class, "remaining");
 
+	private static final AtomicIntegerFieldUpdater<GatherFuture> ENDING = AtomicIntegerFieldUpdater
+		.newUpdater(GatherFuture.class, "ending");
+
 	private final CompletionStage<?>[] inputs;
 
 	private final @Nullable Object[] results;
@@ -31,6 +33,9 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 	private final boolean settled;
 
 	private volatile int remaining;
+
+	/** Set once this future is being ended early: late input results are then ignored. */
+	private volatile int ending;
 
 	private GatherFuture(CompletionStage<?>[] inputs, boolean settled) {
 		this.inputs = inputs;
@@ -61,7 +66,7 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 			return CompletableFuture.completedFuture(List.of());
 		}
 		GatherFuture<R> gather = new GatherFuture<>(inputs, settled);
-		for (int i = 0; i < inputs.length && !gather.isDone(); i++) {
+		for (int i = 0; i < inputs.length && gather.ending == 0; i++) {
 			gather.watch(i);
 		}
 		return gather;
@@ -69,8 +74,8 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 
 	private void watch(int index) {
 		CompletionStage<?> input = this.inputs[index];
-		if (input instanceof CompletableFuture<?> future && future.isDone() && !future.isCompletedExceptionally()) {
-			onValue(index, future.join());
+		if (Stages.isCompletedNormally(input)) {
+			onValue(index, Stages.valueOf(input));
 		}
 		else {
 			input.whenComplete((value, error) -> {
@@ -78,18 +83,24 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 					onValue(index, value);
 				}
 				else {
-					onError(index, unwrap(error));
+					onError(index, Stages.unwrap(error));
 				}
 			});
 		}
 	}
 
 	private void onValue(int index, @Nullable Object value) {
+		if (this.ending != 0) {
+			return;
+		}
 		this.results[index] = this.settled ? new Outcome.Success<>(value) : value;
 		arrived();
 	}
 
 	private void onError(int index, Throwable error) {
+		if (this.ending != 0) {
+			return;
+		}
 		if (this.settled) {
 			this.results[index] = new Outcome.Failure<>(error);
 			arrived();
@@ -101,53 +112,39 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 
 	@SuppressWarnings("unchecked")
 	private void arrived() {
-		if (REMAINING.decrementAndGet(this) == 0) {
+		if (REMAINING.decrementAndGet(this) == 0 && this.ending == 0) {
 			complete((List<R>) Collections.unmodifiableList(Arrays.asList(this.results)));
 		}
 	}
 
 	@Override
 	public boolean completeExceptionally(Throwable ex) {
-		boolean completed = super.completeExceptionally(ex);
-		if (completed) {
-			cancelInputs();
-		}
-		return completed;
+		Checks.notNull(ex, "ex");
+		return endEarly() && super.completeExceptionally(ex);
 	}
 
 	@Override
 	public boolean cancel(boolean mayInterruptIfRunning) {
-		boolean cancelled = super.cancel(mayInterruptIfRunning);
-		if (cancelled) {
-			cancelInputs();
-		}
-		return cancelled;
+		return endEarly() && super.cancel(mayInterruptIfRunning);
 	}
 
-	private void cancelInputs() {
-		for (CompletionStage<?> input : this.inputs) {
-			if (input instanceof Future<?> future) {
-				future.cancel(true);
-			}
-			else {
-				try {
-					input.toCompletableFuture().cancel(true);
-				}
-				catch (UnsupportedOperationException ex) {
-					// A stage that cannot be converted cannot be cancelled either.
-				}
-			}
+	/**
+	 * Claims the early end and cancels the inputs; the cancellations they report back are then
+	 * ignored, so the first failure (or the cancel) is what this future completes with.
+	 */
+	private boolean endEarly() {
+		if (isDone() || !ENDING.compareAndSet(this, 0, 1)) {
+			return false;
 		}
+		for (CompletionStage<?> input : this.inputs) {
+			Stages.cancel(input);
+		}
+		return true;
 	}
 
 	@Override
 	public <U> CompletableFuture<U> newIncompleteFuture() {
 		return new CompletableFuture<>();
-	}
-
-	static Throwable unwrap(Throwable error) {
-		Throwable cause = error.getCause();
-		return (error instanceof CompletionException && cause != null) ? cause : error;
 	}
 
 }

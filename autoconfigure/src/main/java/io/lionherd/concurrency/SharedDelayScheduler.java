@@ -15,6 +15,8 @@ final class SharedDelayScheduler implements DelayScheduler {
 
 	static final SharedDelayScheduler INSTANCE = new SharedDelayScheduler();
 
+	static final String THREAD_NAME = "lionherd-timer";
+
 	private SharedDelayScheduler() {
 	}
 
@@ -24,6 +26,11 @@ final class SharedDelayScheduler implements DelayScheduler {
 		Checks.notNull(command, "command");
 		Checks.notNull(unit, "unit");
 		return Timer.INSTANCE.schedule(() -> handOver(executor, command), delay, unit);
+	}
+
+	/** Entries waiting in the shared timer's queue; cancelled ones are removed at once. */
+	static int pendingCount() {
+		return Timer.INSTANCE.getQueue().size();
 	}
 
 	/**
@@ -46,7 +53,7 @@ final class SharedDelayScheduler implements DelayScheduler {
 
 		private static ScheduledThreadPoolExecutor create() {
 			ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-				Thread thread = new Thread(runnable, "lionherd-timer");
+				Thread thread = new Thread(runnable, THREAD_NAME);
 				thread.setDaemon(true);
 				// The timer outlives any one application: it must not pin a web app's class loader.
 				thread.setContextClassLoader(null);
