@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
@@ -14,6 +15,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * {@link AutoConfiguration Auto-configuration} for {@link AsyncUtils}: one bean, backed by its own
@@ -45,7 +47,17 @@ public final class LionherdConcurrencyAutoConfiguration {
 			.build();
 	}
 
-	private static Executor executor(String beanName, BeanFactory beanFactory) {
+	/**
+	 * The executor to hand to {@link AsyncUtils}. For a {@link ThreadPoolTaskExecutor} that is
+	 * its underlying pool, which still applies the task decorator and lifecycle pauses, and lets
+	 * a cancelled {@code runSync} task leave the queue at once.
+	 */
+	private static Executor executor(@Nullable String beanName, BeanFactory beanFactory) {
+		Executor executor = resolveExecutor(beanName, beanFactory);
+		return (executor instanceof ThreadPoolTaskExecutor pool) ? pool.getThreadPoolExecutor() : executor;
+	}
+
+	private static Executor resolveExecutor(@Nullable String beanName, BeanFactory beanFactory) {
 		if (beanName == null) {
 			return beanFactory.getBean(EXECUTOR_BEAN_NAME, Executor.class);
 		}

@@ -103,6 +103,26 @@ class LionherdConcurrencyAutoConfigurationTests {
 	}
 
 	@Test
+	void cancelledQueuedTaskLeavesTheExecutorQueue() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.core-size=1", "lionherd.concurrency.executor.max-size=1")
+			.run((context) -> {
+				AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+				ThreadPoolTaskExecutor executor = context.getBean(EXECUTOR, ThreadPoolTaskExecutor.class);
+				CompletableFuture<Void> release = new CompletableFuture<>();
+				asyncUtils.runSync(() -> release.get(10, TimeUnit.SECONDS));
+				AtomicBoolean queuedRan = new AtomicBoolean();
+				CompletableFuture<Void> queued = asyncUtils.runSync(() -> queuedRan.set(true));
+				assertThat(executor.getQueueSize()).isOne();
+				queued.cancel(true);
+				assertThat(executor.getQueueSize()).isZero();
+				release.complete(null);
+				assertThat(asyncUtils.runSync(() -> "after")).succeedsWithin(Duration.ofSeconds(10));
+				assertThat(queuedRan).isFalse();
+			});
+	}
+
+	@Test
 	void shutdownWaitsForRunningAndQueuedTasks() {
 		AtomicBoolean running = new AtomicBoolean();
 		AtomicBoolean queued = new AtomicBoolean();
