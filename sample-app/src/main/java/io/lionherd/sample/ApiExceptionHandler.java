@@ -32,9 +32,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * makes a bad query parameter's 400 name the parameter, the value and what is allowed, for both a
  * constraint violation ({@code tasks=-1}) and a value of the wrong type ({@code tasks=abc}), and
  * lists them under {@code errors}:
- * <pre>{"type":"about:blank","title":"Bad Request","status":400,
- *  "detail":"Invalid query parameter 'tasks': must be an integer from 1 to 64 (got '-1')",
- *  "instance":"/api/parallel",
+ * <pre>{"detail":"Invalid query parameter 'tasks': must be an integer from 1 to 64 (got '-1')",
+ *  "instance":"/api/parallel","status":400,"title":"Bad Request",
  *  "errors":[{"parameter":"tasks","value":"-1","message":"must be an integer from 1 to 64"}]}</pre>
  */
 @RestControllerAdvice
@@ -52,7 +51,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 				.distinct()
 				.toList();
 			for (String message : messages) {
-				errors.add(error(parameter, String.valueOf(result.getArgument()), message));
+				errors.add(error(parameter, rawValue(request, parameter, result.getArgument()), message));
 			}
 		}
 		return badRequest(ex, errors, headers, status, request);
@@ -96,6 +95,12 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail.isEmpty() ? "Invalid request" : detail);
 		body.setProperty("errors", errors);
 		return handleExceptionInternal(ex, body, headers, status, request);
+	}
+
+	/** The value as sent, such as {@code -1} rather than the converted {@code -1.0}. */
+	private static String rawValue(WebRequest request, String parameter, Object converted) {
+		String raw = request.getParameter(parameter);
+		return (raw != null) ? raw : String.valueOf(converted);
 	}
 
 	private static Map<String, Object> error(String parameter, String value, String message) {

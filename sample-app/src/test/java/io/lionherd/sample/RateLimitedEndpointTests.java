@@ -1,0 +1,89 @@
+package io.lionherd.sample;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /api/rate-limited} with the shipped {@code application.yml}: 3 calls per 500 ms. The
+ * one test owns its limiter: its own context (the property only sets it apart from the shared one).
+ */
+@SampleAppTest(properties = "sample.rate-limiter.max-calls=3")
+class RateLimitedEndpointTests {
+
+	private static final double PERIOD = 0.5;
+
+	/** Room for rounding {@code atSeconds} to microseconds, not for early grants. */
+	private static final double EPSILON = 0.001;
+
+	@LocalServerPort
+	int port;
+
+	Api api;
+
+	ExecutorService clients;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Api(this.port);
+		this.clients = Executors.newFixedThreadPool(6);
+		// warm up the server (DispatcherServlet, connections) so the six calls start together
+		assertThat(this.api.get("/actuator/health").status()).isEqualTo(200);
+	}
+
+	@AfterEach
+	void tearDown() throws InterruptedException {
+		this.clients.shutdownNow();
+		this.clients.awaitTermination(10, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void sixConcurrentCallsGetAtMostThreePermitsPerHalfSecond() throws Exception {
+		CyclicBarrier start = new CyclicBarrier(6);
+		List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			calls.add(CompletableFuture.supplyAsync(() -> {
+				await(start);
+				return this.api.get("/api/rate-limited");
+			}, this.clients));
+		}
+
+		List<Double> grants = new ArrayList<>();
+		for (CompletableFuture<Api.Response> call : calls) {
+			Api.Response response = call.get(30, TimeUnit.SECONDS);
+			assertThat(response.status()).as(response.body()).isEqualTo(200);
+			JsonNode body = response.json();
+			assertThat(body.get("granted").asBoolean()).isTrue();
+			grants.add(body.get("atSeconds").asDouble());
+		}
+		grants.sort(null);
+		for (int i = 0; i < 3; i++) {
+			assertThat(grants.get(i + 3) - grants.get(i))
+				.as("grant %d is at least one period after grant %d, grants: %s", i + 4, i + 1, grants)
+				.isGreaterThanOrEqualTo(PERIOD - EPSILON);
+		}
+	}
+
+	private static void await(CyclicBarrier barrier) {
+		try {
+			barrier.await(10, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
