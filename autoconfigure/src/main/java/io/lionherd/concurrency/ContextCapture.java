@@ -65,7 +65,7 @@ abstract class ContextCapture {
 		@Override
 		Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
-			return (mdc == null || mdc.isEmpty()) ? Snapshot.EMPTY : () -> installMdc(mdc);
+			return () -> installMdc(mdc);
 		}
 
 		static Scope installMdc(@Nullable Map<String, String> mdc) {

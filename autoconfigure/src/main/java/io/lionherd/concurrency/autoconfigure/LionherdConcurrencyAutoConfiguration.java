@@ -1,8 +1,11 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
@@ -45,6 +48,16 @@ public final class LionherdConcurrencyAutoConfiguration {
 			.monitorEnabled(properties.getMonitor().isEnabled())
 			.monitorMaxNames(properties.getMonitor().getMaxNames())
 			.build();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RateLimiterRegistry rateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties) {
+		Map<String, RateLimiterRegistry.Spec> specs = new LinkedHashMap<>();
+		properties.getRateLimiters()
+			.forEach((name, limiter) -> specs.put(name,
+					new RateLimiterRegistry.Spec(limiter.getMaxCalls(), limiter.getPeriod())));
+		return new RateLimiterRegistry(asyncUtils, specs);
 	}
 
 	/**

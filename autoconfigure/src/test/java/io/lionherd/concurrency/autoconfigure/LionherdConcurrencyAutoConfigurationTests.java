@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.RateLimiter;
+import io.lionherd.concurrency.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -233,6 +235,50 @@ class LionherdConcurrencyAutoConfigurationTests {
 				.get(10, TimeUnit.SECONDS);
 			assertThat(seen).isEqualTo("decorated");
 		});
+	}
+
+	@Test
+	void rateLimitersAreReachableByNameFromTheRegistry() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.rate-limiters.payments.max-calls=2",
+					"lionherd.concurrency.rate-limiters.payments.period=1h",
+					"lionherd.concurrency.rate-limiters.search.max-calls=5")
+			.run((context) -> {
+				RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+				assertThat(registry.names()).containsExactly("payments", "search");
+				RateLimiter payments = registry.get("payments");
+				assertThat(payments.tryAcquire()).isTrue();
+				assertThat(payments.tryAcquire()).isTrue();
+				assertThat(payments.tryAcquire()).isFalse();
+				assertThat(registry.get("payments")).isSameAs(payments);
+			});
+	}
+
+	@Test
+	void rateLimiterRegistryIsEmptyWithoutConfiguration() {
+		this.contextRunner
+			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).names()).isEmpty());
+	}
+
+	@Test
+	void rateLimiterRegistryWhenUserDefinesOneShouldBackOff() {
+		this.contextRunner
+			.withBean("userRegistry", RateLimiterRegistry.class,
+					() -> new RateLimiterRegistry(AsyncUtils.create(Runnable::run), java.util.Map.of()))
+			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class))
+				.isSameAs(context.getBean("userRegistry")));
+	}
+
+	@Test
+	void zeroRateLimiterMaxCallsFailsStartup() {
+		assertInvalid("lionherd.concurrency.rate-limiters.api.max-calls=0",
+				"lionherd.concurrency.rate-limiters.api.max-calls", "0", "max-calls must be at least 1");
+	}
+
+	@Test
+	void zeroRateLimiterPeriodFailsStartup() {
+		assertInvalid("lionherd.concurrency.rate-limiters.api.period=0s", "lionherd.concurrency.rate-limiters.api.period",
+				"PT0S", "period must be positive");
 	}
 
 	@Test
