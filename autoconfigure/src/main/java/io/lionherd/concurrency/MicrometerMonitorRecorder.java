@@ -3,7 +3,6 @@ package io.lionherd.concurrency;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -33,7 +32,8 @@ final class MicrometerMonitorRecorder implements MonitorRecorder {
 
 	private final NameTimers overflow;
 
-	private final AtomicBoolean overflowWarned = new AtomicBoolean();
+	/** Guarded by {@code this}. */
+	private boolean overflowWarned;
 
 	MicrometerMonitorRecorder(MeterRegistry registry, int maxNames) {
 		this.registry = Checks.notNull(registry, "registry");
@@ -50,20 +50,24 @@ final class MicrometerMonitorRecorder implements MonitorRecorder {
 		timers.timer(type, error).record(nanos, TimeUnit.NANOSECONDS);
 	}
 
-	private NameTimers timersFor(String name) {
+	/** First use of a name: rare, so a lock keeps the name count exact under contention. */
+	private synchronized NameTimers timersFor(String name) {
+		NameTimers existing = this.timersByName.get(name);
+		if (existing != null) {
+			return existing;
+		}
 		if (this.timersByName.size() >= this.maxNames) {
-			NameTimers existing = this.timersByName.get(name);
-			if (existing != null) {
-				return existing;
-			}
-			if (this.overflowWarned.compareAndSet(false, true)) {
+			if (!this.overflowWarned) {
+				this.overflowWarned = true;
 				logger.warn("More than {} distinct monitor names; '{}' and further new names are recorded as "
 						+ "name={} (raise lionherd.concurrency.monitor.max-names if they are a fixed set)",
 						this.maxNames, name, OVERFLOW_NAME);
 			}
 			return this.overflow;
 		}
-		return this.timersByName.computeIfAbsent(name, NameTimers::new);
+		NameTimers timers = new NameTimers(name);
+		this.timersByName.put(name, timers);
+		return timers;
 	}
 
 	/** The timers of one monitor name, per type and per exception class (none on success). */
