@@ -289,6 +289,41 @@ class AsyncUtilsMonitorTests {
 	}
 
 	@Test
+	void maxNamesHoldsExactlyUnderContention() throws Exception {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		AsyncUtils limited = AsyncUtils.builder().executor(Runnable::run).meterRegistry(registry).monitorMaxNames(10).build();
+		int threads = 8;
+		java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+		List<Thread> callers = new java.util.ArrayList<>();
+		for (int t = 0; t < threads; t++) {
+			int offset = t;
+			Thread caller = new Thread(() -> {
+				try {
+					start.await();
+				}
+				catch (Exception ex) {
+					return;
+				}
+				for (int i = 0; i < 200; i++) {
+					String name = "name-" + ((i * threads + offset) % 100);
+					limited.monitorAsync(name, () -> CompletableFuture.completedFuture(name));
+				}
+			});
+			callers.add(caller);
+			caller.start();
+		}
+		for (Thread caller : callers) {
+			caller.join(30_000);
+		}
+		assertThat(registry.find("lionherd.monitor").timers()).extracting((timer) -> timer.getId().getTag("name"))
+			.doesNotHaveDuplicates()
+			.hasSize(11)
+			.contains("other");
+		assertThat(registry.find("lionherd.monitor").timers().stream().mapToLong(Timer::count).sum())
+			.isEqualTo(threads * 200L);
+	}
+
+	@Test
 	void exceedingMaxNamesLogsExactlyOneWarning() {
 		Logger logger = (Logger) LoggerFactory.getLogger(MicrometerMonitorRecorder.class);
 		ListAppender<ILoggingEvent> appender = new ListAppender<>();
