@@ -53,7 +53,7 @@ public final class AsyncUtils {
 
 	private final List<SlidingWindowRateLimiter> namedLimiters = new CopyOnWriteArrayList<>();
 
-	private final List<MeterRegistry> boundRegistries = new CopyOnWriteArrayList<>();
+	private final List<MetricsSink> sinks = new CopyOnWriteArrayList<>();
 
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
@@ -311,32 +311,27 @@ public final class AsyncUtils {
 		Checks.notNull(name, "name");
 		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(name, maxCalls, period, this.ticker,
 				this.scheduler, this.executor);
-		synchronized (this.boundRegistries) {
+		synchronized (this.sinks) {
 			this.namedLimiters.add(limiter);
-			for (MeterRegistry registry : this.boundRegistries) {
-				RateLimiterMetrics.bind(limiter, registry);
+			for (MetricsSink sink : this.sinks) {
+				sink.bind(limiter);
 			}
 		}
 		return limiter;
 	}
 
 	/**
-	 * Publishes this instance's meters to {@code registry}: the {@code lionherd.monitor} timers
-	 * (unless the monitor is disabled) and the meters of named rate limiters, including those
-	 * created later. The Spring Boot starter calls this for you.
-	 * @param registry where to publish
+	 * Publishes this instance's meters to one more registry; see {@link AsyncUtilsMetrics}.
 	 */
-	public void bindTo(MeterRegistry registry) {
-		Checks.notNull(registry, "registry");
-		synchronized (this.boundRegistries) {
-			if (this.boundRegistries.contains(registry)) {
+	void bind(MetricsSink sink) {
+		synchronized (this.sinks) {
+			if (this.sinks.stream().anyMatch((bound) -> bound.registry() == sink.registry())) {
 				return;
 			}
-			this.boundRegistries.add(registry);
-			this.monitorRecorder = this.monitorRecorder
-				.and(new MicrometerMonitorRecorder(registry, this.monitorMaxNames));
+			this.sinks.add(sink);
+			this.monitorRecorder = this.monitorRecorder.and(sink.monitorRecorder(this.monitorMaxNames));
 			for (SlidingWindowRateLimiter limiter : this.namedLimiters) {
-				RateLimiterMetrics.bind(limiter, registry);
+				sink.bind(limiter);
 			}
 		}
 	}
@@ -360,7 +355,7 @@ public final class AsyncUtils {
 
 		private int monitorMaxNames = 100;
 
-		private @Nullable MeterRegistry meterRegistry;
+		private @Nullable MetricsSink metricsSink;
 
 		private Builder() {
 		}
@@ -441,12 +436,12 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * A registry to publish meters to, as {@link AsyncUtils#bindTo(MeterRegistry)} does.
+		 * A registry to publish meters to, as {@link AsyncUtilsMetrics} does.
 		 * @param meterRegistry the registry
 		 * @return this builder
 		 */
 		public Builder meterRegistry(MeterRegistry meterRegistry) {
-			this.meterRegistry = Checks.notNull(meterRegistry, "meterRegistry");
+			this.metricsSink = AsyncUtilsMetrics.sink(Checks.notNull(meterRegistry, "meterRegistry"));
 			return this;
 		}
 
@@ -457,8 +452,8 @@ public final class AsyncUtils {
 		 */
 		public AsyncUtils build() {
 			AsyncUtils asyncUtils = new AsyncUtils(this);
-			if (this.meterRegistry != null) {
-				asyncUtils.bindTo(this.meterRegistry);
+			if (this.metricsSink != null) {
+				asyncUtils.bind(this.metricsSink);
 			}
 			return asyncUtils;
 		}

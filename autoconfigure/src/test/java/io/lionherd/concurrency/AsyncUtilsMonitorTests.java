@@ -353,7 +353,7 @@ class AsyncUtilsMonitorTests {
 	@Test
 	void bindingTwoRegistriesRecordsInBoth() {
 		SimpleMeterRegistry second = new SimpleMeterRegistry();
-		this.asyncUtils.bindTo(second);
+		new AsyncUtilsMetrics(this.asyncUtils).bindTo(second);
 		get(this.asyncUtils.monitor("heavy_computation", () -> 499500));
 		assertThat(timer(this.registry, "heavy_computation", "sync", "success", "none").count()).isOne();
 		assertThat(timer(second, "heavy_computation", "sync", "success", "none").count()).isOne();
@@ -361,8 +361,8 @@ class AsyncUtilsMonitorTests {
 
 	@Test
 	void bindingSameRegistryTwiceDoesNotDoubleCount() {
-		this.asyncUtils.bindTo(this.registry);
-		this.asyncUtils.bindTo(this.registry);
+		new AsyncUtilsMetrics(this.asyncUtils).bindTo(this.registry);
+		new AsyncUtilsMetrics(this.asyncUtils).bindTo(this.registry);
 		get(this.asyncUtils.monitor("heavy_computation", () -> 499500));
 		get(this.asyncUtils.monitorAsync("light_async_work", () -> CompletableFuture.completedFuture(84)));
 		assertThat(timer(this.registry, "heavy_computation", "sync", "success", "none").count()).isOne();

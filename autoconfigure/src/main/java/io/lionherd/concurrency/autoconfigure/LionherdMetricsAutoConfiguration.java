@@ -1,10 +1,10 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.AsyncUtilsMetrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.config.MeterFilter;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -35,8 +35,8 @@ public final class LionherdMetricsAutoConfiguration {
 	public static final String EXECUTOR_METRICS_NAME = "lionherd";
 
 	@Bean
-	MeterBinder lionherdAsyncUtilsMetrics(AsyncUtils asyncUtils) {
-		return asyncUtils::bindTo;
+	AsyncUtilsMetrics lionherdAsyncUtilsMetrics(AsyncUtils asyncUtils) {
+		return new AsyncUtilsMetrics(asyncUtils);
 	}
 
 	@Bean
