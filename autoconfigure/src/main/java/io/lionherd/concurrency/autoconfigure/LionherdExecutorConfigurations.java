@@ -49,6 +49,7 @@ final class LionherdExecutorConfigurations {
 	static class ThreadPoolExecutorConfiguration {
 
 		@Bean(name = LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME, defaultCandidate = false)
+		@ConditionalOnMissingBean(name = LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME)
 		ThreadPoolTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
 			LionherdConcurrencyProperties.Executor executor = properties.getExecutor();
@@ -72,6 +73,7 @@ final class LionherdExecutorConfigurations {
 	static class VirtualThreadsExecutorConfiguration {
 
 		@Bean(name = LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME, defaultCandidate = false)
+		@ConditionalOnMissingBean(name = LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME)
 		SimpleAsyncTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
 			if (Runtime.version().feature() < 21) {

@@ -203,6 +203,23 @@ class LionherdConcurrencyAutoConfigurationTests {
 	}
 
 	@Test
+	void executorWhenUserDefinesOneNamedLionherdTaskExecutorShouldBackOff() {
+		this.contextRunner
+			.withBean(EXECUTOR, ThreadPoolTaskExecutor.class, () -> {
+				ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+				executor.setThreadNamePrefix("custom-");
+				return executor;
+			})
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				String threadName = context.getBean(AsyncUtils.class)
+					.runSync(() -> Thread.currentThread().getName())
+					.get(10, TimeUnit.SECONDS);
+				assertThat(threadName).startsWith("custom-");
+			});
+	}
+
+	@Test
 	void beanNamePointsAsyncUtilsAtAnExistingExecutor() {
 		this.contextRunner.withUserConfiguration(UserExecutorConfiguration.class)
 			.withPropertyValues("lionherd.concurrency.executor.bean-name=userExecutor")
