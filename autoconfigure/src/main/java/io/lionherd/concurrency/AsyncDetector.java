@@ -71,8 +71,11 @@ final class AsyncDetector {
 		if (target != null && target != wrapper) {
 			return target;
 		}
-		if (Proxy.isProxyClass(wrapper.getClass())) {
-			return Proxy.getInvocationHandler(wrapper);
+		// A JDK proxy stands for a target only if its handler says which (a plain handler is not
+		// the target, and judging the handler's own class would answer for the wrong object).
+		if (Proxy.isProxyClass(wrapper.getClass())
+				&& Proxy.getInvocationHandler(wrapper) instanceof Delegating delegating) {
+			return delegating.delegate();
 		}
 		return null;
 	}
@@ -92,13 +95,13 @@ final class AsyncDetector {
 	}
 
 	private static Kind classify(Class<?> type) {
-		if (AsyncCallable.class.isAssignableFrom(type)) {
+		if (AsyncCallable.class.isAssignableFrom(type) || hasAsyncFunctionalMethod(type)) {
 			return Kind.ASYNC;
 		}
 		if (Delegating.class.isAssignableFrom(type) || Proxy.isProxyClass(type) || implementsNamed(type, SPRING_PROXY)) {
 			return Kind.WRAPPER;
 		}
-		return hasAsyncFunctionalMethod(type) ? Kind.ASYNC : Kind.SYNC;
+		return Kind.SYNC;
 	}
 
 	/**

@@ -4,7 +4,9 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -17,6 +19,8 @@ import java.util.function.UnaryOperator;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The async helpers of lionherd-core for Java: {@code isAsync} ({@code is_coro_func}),
@@ -35,7 +39,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AsyncUtils {
 
+	private static final Logger logger = LoggerFactory.getLogger(AsyncUtils.class);
+
 	private final Executor executor;
+
+	private final Executor wakeUpExecutor;
 
 	private final LongSupplier ticker;
 
@@ -51,12 +59,14 @@ public final class AsyncUtils {
 
 	private volatile MonitorRecorder monitorRecorder = MonitorRecorder.NONE;
 
-	private final List<SlidingWindowRateLimiter> namedLimiters = new CopyOnWriteArrayList<>();
+	/** Guarded by {@link #sinks}; held for binding registries that come later. */
+	private final Map<String, SlidingWindowRateLimiter> namedLimiters = new LinkedHashMap<>();
 
 	private final List<MetricsSink> sinks = new CopyOnWriteArrayList<>();
 
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
+		this.wakeUpExecutor = builder.wakeUpExecutor;
 		this.ticker = builder.ticker;
 		this.scheduler = builder.scheduler;
 		this.detector = new AsyncDetector(builder.targetResolver);
@@ -194,8 +204,10 @@ public final class AsyncUtils {
 
 	/**
 	 * Completes after {@code duration} without holding a thread: one shared timer thread serves
-	 * every sleep, and the completion runs on the executor so a slow continuation cannot delay
-	 * other sleeps. Cancelling the future removes its timer entry at once.
+	 * every sleep, and the completion runs on the wake-up executor (see
+	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work, so a slow
+	 * continuation cannot delay other sleeps. Cancelling the future removes its timer entry at
+	 * once.
 	 * @param duration how long to sleep, zero or more
 	 * @return a future completing after {@code duration}
 	 * @throws NullPointerException if {@code duration} is {@code null}
@@ -207,7 +219,7 @@ public final class AsyncUtils {
 			return CompletableFuture.completedFuture(null);
 		}
 		SleepFuture sleep = new SleepFuture();
-		sleep.startTimer(this.scheduler.schedule(this.executor, sleep, nanos, TimeUnit.NANOSECONDS));
+		sleep.startTimer(this.scheduler.schedule(this.wakeUpExecutor, sleep, nanos, TimeUnit.NANOSECONDS));
 		return sleep;
 	}
 
@@ -280,29 +292,36 @@ public final class AsyncUtils {
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
+	/** A failing registry (a throwing meter filter, say) must not fail or strand the monitored call. */
 	private void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
 		if (this.monitorEnabled) {
-			this.monitorRecorder.record(name, type, error, nanos);
+			try {
+				this.monitorRecorder.record(name, type, error, nanos);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not record monitor '{}' in the meter registry", name, ex);
+			}
 		}
 	}
 
 	/**
 	 * A sliding-window rate limiter on this instance's clock and timer; granted waiters complete
-	 * on this instance's executor. It publishes no metrics: see
+	 * on this instance's wake-up executor. It publishes no metrics: see
 	 * {@link #rateLimiter(String, int, Duration)}.
 	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
 	 * @param period the window length, positive
 	 * @return a new limiter
 	 */
 	public RateLimiter rateLimiter(int maxCalls, Duration period) {
-		return new SlidingWindowRateLimiter(null, maxCalls, period, this.ticker, this.scheduler, this.executor);
+		return new SlidingWindowRateLimiter(null, maxCalls, period, this.ticker, this.scheduler, this.wakeUpExecutor);
 	}
 
 	/**
 	 * A named sliding-window rate limiter: like {@link #rateLimiter(int, Duration)}, and published
 	 * as the {@code lionherd.ratelimiter.*} meters tagged {@code name} in every registry this
 	 * instance is bound to.
-	 * @param name the limiter's name, one of a small fixed set (it becomes a metric tag)
+	 * @param name the limiter's name, unique on this instance and one of a small fixed set (it
+	 * becomes a metric tag)
 	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
 	 * @param period the window length, positive
 	 * @return a new limiter
@@ -310,9 +329,13 @@ public final class AsyncUtils {
 	public RateLimiter rateLimiter(String name, int maxCalls, Duration period) {
 		Checks.notNull(name, "name");
 		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(name, maxCalls, period, this.ticker,
-				this.scheduler, this.executor);
+				this.scheduler, this.wakeUpExecutor);
 		synchronized (this.sinks) {
-			this.namedLimiters.add(limiter);
+			if (this.namedLimiters.putIfAbsent(name, limiter) != null) {
+				// Its meters would report the first limiter of that name.
+				throw new IllegalArgumentException("name must be unique, but a rate limiter named '" + name
+						+ "' already exists on this AsyncUtils");
+			}
 			for (MetricsSink sink : this.sinks) {
 				sink.bind(limiter);
 			}
@@ -330,7 +353,7 @@ public final class AsyncUtils {
 			}
 			this.sinks.add(sink);
 			this.monitorRecorder = this.monitorRecorder.and(sink.monitorRecorder(this.monitorMaxNames));
-			for (SlidingWindowRateLimiter limiter : this.namedLimiters) {
+			for (SlidingWindowRateLimiter limiter : this.namedLimiters.values()) {
 				sink.bind(limiter);
 			}
 		}
@@ -346,6 +369,8 @@ public final class AsyncUtils {
 		private LongSupplier ticker = System::nanoTime;
 
 		private DelayScheduler scheduler = DelayScheduler.shared();
+
+		private Executor wakeUpExecutor = WakeUpExecutor.shared();
 
 		private UnaryOperator<@Nullable Object> targetResolver = (candidate) -> null;
 
@@ -388,6 +413,19 @@ public final class AsyncUtils {
 		 */
 		public Builder scheduler(DelayScheduler scheduler) {
 			this.scheduler = Checks.notNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Where timer wake-ups complete sleeps and rate-limiter waits, and so where their
+		 * continuations run. By default a thread of their own per wake-up (a virtual thread on
+		 * Java 21+, a shared cached pool of daemon threads before), so a wake-up never waits
+		 * behind blocking {@code runSync} work and a blocking continuation delays no other.
+		 * @param wakeUpExecutor the executor
+		 * @return this builder
+		 */
+		public Builder wakeUpExecutor(Executor wakeUpExecutor) {
+			this.wakeUpExecutor = Checks.notNull(wakeUpExecutor, "wakeUpExecutor");
 			return this;
 		}
 

@@ -2,7 +2,6 @@ package io.lionherd.concurrency;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * A sliding-window rate limiter: in every half-open window of length {@code period} at most
@@ -34,15 +33,15 @@ public interface RateLimiter {
 
 	/**
 	 * Creates a limiter on the system's monotonic clock and the shared timer thread; granted
-	 * waiters are completed on the common pool. {@code AsyncUtils.rateLimiter} gives one on that
-	 * instance's clock, timer and executor instead.
+	 * waiters complete on the shared wake-up threads. {@code AsyncUtils.rateLimiter} gives one on
+	 * that instance's clock, timer and wake-up executor instead.
 	 * @param maxCalls the most permits granted in any window, at least 1
 	 * @param period the window length, positive
 	 * @return a new limiter
 	 */
 	static RateLimiter slidingWindow(int maxCalls, Duration period) {
 		return new SlidingWindowRateLimiter(null, maxCalls, period, System::nanoTime, DelayScheduler.shared(),
-				ForkJoinPool.commonPool());
+				WakeUpExecutor.shared());
 	}
 
 }

@@ -53,7 +53,7 @@ final class SharedDelayScheduler implements DelayScheduler {
 
 		private static ScheduledThreadPoolExecutor create() {
 			ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-				Thread thread = new Thread(runnable, THREAD_NAME);
+				Thread thread = new Thread(null, runnable, THREAD_NAME, 0, false);
 				thread.setDaemon(true);
 				// The timer outlives any one application: it must not pin a web app's class loader.
 				thread.setContextClassLoader(null);

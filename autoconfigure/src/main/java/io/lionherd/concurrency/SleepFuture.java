@@ -22,7 +22,16 @@ final class SleepFuture extends CompletableFuture<Void> implements Runnable {
 
 	@Override
 	public void run() {
-		complete(null);
+		super.complete(null);
+	}
+
+	@Override
+	public boolean complete(@Nullable Void value) {
+		boolean completed = super.complete(value);
+		if (completed) {
+			cancelTimer();
+		}
+		return completed;
 	}
 
 	@Override

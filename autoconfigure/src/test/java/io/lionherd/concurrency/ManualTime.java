@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ManualTime time = new ManualTime();
- * AsyncUtils async = AsyncUtils.builder().executor(ManualTime.DIRECT).ticker(time).scheduler(time).build();
+ * AsyncUtils async = AsyncUtils.builder().executor(ManualTime.DIRECT).wakeUpExecutor(ManualTime.DIRECT)
+ *     .ticker(time).scheduler(time).build();
  * CompletableFuture<Void> slept = async.sleep(Duration.ofSeconds(1));
  * time.advance(Duration.ofMillis(999)); // not done
  * time.advance(Duration.ofMillis(1));   // done

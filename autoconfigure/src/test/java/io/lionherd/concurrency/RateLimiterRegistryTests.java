@@ -26,6 +26,7 @@ class RateLimiterRegistryTests {
 
 	private final AsyncUtils asyncUtils = AsyncUtils.builder()
 		.executor(ManualTime.DIRECT)
+		.wakeUpExecutor(ManualTime.DIRECT)
 		.ticker(this.time)
 		.scheduler(this.time)
 		.meterRegistry(this.meters)

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -77,7 +78,7 @@ public final class LionherdConcurrencyAutoConfiguration {
 		try {
 			return beanFactory.getBean(beanName, Executor.class);
 		}
-		catch (NoSuchBeanDefinitionException ex) {
+		catch (NoSuchBeanDefinitionException | BeanNotOfRequiredTypeException ex) {
 			throw new InvalidConfigurationPropertyValueException(
 					LionherdConcurrencyProperties.PREFIX + ".executor.bean-name", beanName,
 					"bean-name must name an existing java.util.concurrent.Executor bean, or be left unset to "

@@ -128,6 +128,9 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 					"queue-capacity must be zero or more");
 			check(!this.keepAlive.isNegative(), prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be zero or positive");
+			// The pool counts keep-alive in whole seconds, and timing core threads out needs one.
+			check(!this.allowCoreThreadTimeout || this.keepAlive.getSeconds() >= 1, prefix + ".keep-alive",
+					this.keepAlive, "keep-alive must be at least 1s while allow-core-thread-timeout is true");
 			check(!this.threadNamePrefix.isBlank(), prefix + ".thread-name-prefix", this.threadNamePrefix,
 					"thread-name-prefix must not be blank");
 			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",

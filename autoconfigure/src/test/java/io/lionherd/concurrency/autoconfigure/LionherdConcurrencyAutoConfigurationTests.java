@@ -333,6 +333,29 @@ class LionherdConcurrencyAutoConfigurationTests {
 	}
 
 	@Test
+	void subSecondKeepAliveWithCoreThreadTimeoutFailsStartup() {
+		assertInvalid("lionherd.concurrency.executor.keep-alive=500ms", "lionherd.concurrency.executor.keep-alive",
+				"PT0.5S", "keep-alive must be at least 1s while allow-core-thread-timeout is true");
+	}
+
+	@Test
+	void zeroKeepAliveWithoutCoreThreadTimeoutIsAccepted() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.keep-alive=0s",
+					"lionherd.concurrency.executor.allow-core-thread-timeout=false")
+			.run((context) -> assertThat(context.getBean(EXECUTOR, ThreadPoolTaskExecutor.class).getKeepAliveSeconds())
+				.isZero());
+	}
+
+	@Test
+	void beanNameOfABeanThatIsNotAnExecutorFailsStartup() {
+		this.contextRunner.withBean("notAnExecutor", String.class, () -> "text")
+			.withPropertyValues("lionherd.concurrency.executor.bean-name=notAnExecutor")
+			.run((context) -> assertFailure(context.getStartupFailure(), "lionherd.concurrency.executor.bean-name",
+					"notAnExecutor", "bean-name must name an existing java.util.concurrent.Executor bean"));
+	}
+
+	@Test
 	void blankThreadNamePrefixFailsStartup() {
 		assertInvalid("lionherd.concurrency.executor.thread-name-prefix= ",
 				"lionherd.concurrency.executor.thread-name-prefix", "", "thread-name-prefix must not be blank");
