@@ -21,9 +21,11 @@ import io.lionherd.concurrency.AsyncUtils;
  * One-shot measurement of many concurrent sleeps, run by {@link BenchmarkRunner} in a fresh JVM
  * per side and repetition (so thread counts and heap are those of that side alone):
  * <ul>
- * <li>{@code ours}: {@code asyncUtils.sleep(d)}, woken on a fixed two-thread pool;</li>
+ * <li>{@code ours}: {@code asyncUtils.sleep(d)} as configured by default: woken on its own
+ * wake-up threads (a pool of one per core, at least two, before Java 21; virtual threads
+ * after);</li>
  * <li>{@code alternative}: {@code CompletableFuture.supplyAsync(() -> null,
- * CompletableFuture.delayedExecutor(d, unit, pool))} on the same kind of pool.</li>
+ * CompletableFuture.delayedExecutor(d, unit, pool))} on a fixed two-thread pool.</li>
  * </ul>
  * Each JVM runs a cold round and a warm round of {@code count} sleeps of {@code millis} each,
  * started back to back, and reports the wall time until the last one completed, the peak number
@@ -56,7 +58,11 @@ public final class SleepScaleHarness {
 		};
 
 		ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
-		pool.prestartAllCoreThreads();
+		if (!ours) {
+			// Ours never hands sleeps to this pool (runSync's executor): its threads would only
+			// inflate our thread count.
+			pool.prestartAllCoreThreads();
+		}
 		Function<Duration, CompletableFuture<?>> sleeper = ours ? oursSleeper(pool) : jdkSleeper(pool);
 		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
