@@ -205,9 +205,8 @@ public final class AsyncUtils {
 	/**
 	 * Completes after {@code duration} without holding a thread: one shared timer thread serves
 	 * every sleep, and the completion runs on the wake-up executor (see
-	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work, so a slow
-	 * continuation cannot delay other sleeps. Cancelling the future removes its timer entry at
-	 * once.
+	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work. Cancelling the
+	 * future removes its timer entry at once.
 	 * @param duration how long to sleep, zero or more
 	 * @return a future completing after {@code duration}
 	 * @throws NullPointerException if {@code duration} is {@code null}
@@ -418,9 +417,9 @@ public final class AsyncUtils {
 
 		/**
 		 * Where timer wake-ups complete sleeps and rate-limiter waits, and so where their
-		 * continuations run. By default a thread of their own per wake-up (a virtual thread on
-		 * Java 21+, a shared cached pool of daemon threads before), so a wake-up never waits
-		 * behind blocking {@code runSync} work and a blocking continuation delays no other.
+		 * continuations run. By default never the {@code runSync} executor, so a wake-up never
+		 * waits behind blocking work: a virtual thread per wake-up on Java 21+ (a blocking
+		 * continuation delays no other), a small shared daemon pool before.
 		 * @param wakeUpExecutor the executor
 		 * @return this builder
 		 */
