@@ -2,6 +2,7 @@ package io.lionherd.concurrency;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -59,10 +59,13 @@ public final class AsyncUtils {
 
 	private volatile MonitorRecorder monitorRecorder = MonitorRecorder.NONE;
 
-	/** Guarded by {@link #sinks}; held for binding registries that come later. */
+	private final Object metricsLock = new Object();
+
+	/** Guarded by {@link #metricsLock}; held for binding registries that come later. */
 	private final Map<String, SlidingWindowRateLimiter> namedLimiters = new LinkedHashMap<>();
 
-	private final List<MetricsSink> sinks = new CopyOnWriteArrayList<>();
+	/** Guarded by {@link #metricsLock}. */
+	private final List<MetricsSink> sinks = new ArrayList<>();
 
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
@@ -329,7 +332,7 @@ public final class AsyncUtils {
 		Checks.notNull(name, "name");
 		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(name, maxCalls, period, this.ticker,
 				this.scheduler, this.wakeUpExecutor);
-		synchronized (this.sinks) {
+		synchronized (this.metricsLock) {
 			if (this.namedLimiters.putIfAbsent(name, limiter) != null) {
 				// Its meters would report the first limiter of that name.
 				throw new IllegalArgumentException("name must be unique, but a rate limiter named '" + name
@@ -346,7 +349,7 @@ public final class AsyncUtils {
 	 * Publishes this instance's meters to one more registry; see {@link AsyncUtilsMetrics}.
 	 */
 	void bind(MetricsSink sink) {
-		synchronized (this.sinks) {
+		synchronized (this.metricsLock) {
 			if (this.sinks.stream().anyMatch((bound) -> bound.registry() == sink.registry())) {
 				return;
 			}
