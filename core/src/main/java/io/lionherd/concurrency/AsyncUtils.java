@@ -1,0 +1,509 @@
+package io.lionherd.concurrency;
+
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter;
+import io.lionherd.concurrency.micrometer.AsyncUtilsMetrics;
+import io.lionherd.concurrency.micrometer.MetricsSink;
+import io.lionherd.concurrency.internal.WakeUpExecutor;
+import io.lionherd.concurrency.internal.Checks;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The async helpers of lionherd-core for Java: {@code isAsync} ({@code is_coro_func}),
+ * {@code currentTime}, {@code runSync}, {@code gather}, {@code sleep}, the performance monitor and
+ * sliding-window rate limiters.
+ * <p>
+ * Thread-safe. Build one with {@link #builder()} (plain Java) or let the Spring Boot starter
+ * auto-configure it.
+ *
+ * <pre>{@code
+ * AsyncUtils async = AsyncUtils.create(executor);
+ * CompletableFuture<List<String>> all = async.gather(
+ *         async.runSync(() -> blockingOperation(0.15, "task-A")),
+ *         async.runSync(() -> blockingOperation(0.15, "task-B")));
+ * }</pre>
+ */
+public final class AsyncUtils {
+
+	private static final Logger logger = LoggerFactory.getLogger(AsyncUtils.class);
+
+	private final Executor executor;
+
+	private final Executor wakeUpExecutor;
+
+	private final LongSupplier ticker;
+
+	private final DelayScheduler scheduler;
+
+	private final AsyncDetector detector;
+
+	private final ContextCapture contextCapture;
+
+	private final boolean monitorEnabled;
+
+	private final int monitorMaxNames;
+
+	private volatile MonitorRecorder monitorRecorder = MonitorRecorder.NONE;
+
+	private final Object metricsLock = new Object();
+
+	/** Guarded by {@link #metricsLock}; held for binding registries that come later. */
+	private final Map<String, SlidingWindowRateLimiter> namedLimiters = new LinkedHashMap<>();
+
+	/** Guarded by {@link #metricsLock}. */
+	private final List<MetricsSink> sinks = new ArrayList<>();
+
+	private AsyncUtils(Builder builder) {
+		this.executor = Checks.notNull(builder.executor, "executor");
+		this.wakeUpExecutor = builder.wakeUpExecutor;
+		this.ticker = builder.ticker;
+		this.scheduler = builder.scheduler;
+		this.detector = new AsyncDetector(builder.targetResolver);
+		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
+		this.monitorEnabled = builder.monitorEnabled;
+		this.monitorMaxNames = builder.monitorMaxNames;
+	}
+
+	/**
+	 * An instance running blocking work on {@code executor}, with the system clock and the
+	 * shared timer.
+	 * @param executor where {@code runSync} runs tasks
+	 * @return a new instance
+	 */
+	public static AsyncUtils create(Executor executor) {
+		return builder().executor(executor).build();
+	}
+
+	/**
+	 * Starts building an instance.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Whether {@code callable} is async: an {@link AsyncCallable}, a {@link Method} that
+	 * {@link #isAsync(Method)} accepts, an object of a functional interface whose method returns
+	 * an async type, or a wrapper ({@link Delegating}, such as {@link Partial}; Spring AOP or JDK
+	 * proxies) whose target is async, looked through to any depth. The answer per class is
+	 * cached.
+	 * @param callable what to check; {@code null} is not async
+	 * @return whether it is async
+	 */
+	public boolean isAsync(@Nullable Object callable) {
+		return this.detector.isAsync(callable);
+	}
+
+	/**
+	 * Whether {@code method} is async: it returns a {@link CompletionStage}, a
+	 * {@link java.util.concurrent.Future}, a {@link java.util.concurrent.Flow.Publisher} or an
+	 * {@code org.reactivestreams.Publisher}, or it is a Kotlin {@code suspend} function.
+	 * @param method the method to check
+	 * @return whether it is async
+	 */
+	public boolean isAsync(Method method) {
+		return AsyncDetector.isAsync(method);
+	}
+
+	/**
+	 * Seconds from this instance's monotonic clock: for measuring intervals only; it never goes
+	 * backwards and ignores wall-clock changes.
+	 * @return the current time in seconds
+	 */
+	public double currentTime() {
+		return this.ticker.getAsLong() / 1e9;
+	}
+
+	/**
+	 * Runs a blocking task on the executor; the caller never blocks.
+	 * <p>
+	 * The future fails with the task's own exception. {@code cancel(true)} interrupts the worker
+	 * running the task, or, if it has not started, ensures it never runs (and removes it from a
+	 * {@link java.util.concurrent.ThreadPoolExecutor}'s queue). A full executor fails the future
+	 * with {@link java.util.concurrent.RejectedExecutionException}. The caller's MDC and Micrometer
+	 * context go with the task.
+	 * @param task the blocking work
+	 * @param <T> the result type
+	 * @return the task's future
+	 */
+	public <T> CompletableFuture<T> runSync(Callable<T> task) {
+		Checks.notNull(task, "task");
+		TaskFuture<T> future = new TaskFuture<>(this.executor, task, this.contextCapture.capture());
+		future.submit();
+		return future;
+	}
+
+	/**
+	 * Runs a blocking task with no result on the executor; see {@link #runSync(Callable)}.
+	 * @param task the blocking work
+	 * @return the task's future
+	 */
+	public CompletableFuture<Void> runSync(Runnable task) {
+		Checks.notNull(task, "task");
+		return runSync(Executors.callable(task, (Void) null));
+	}
+
+	/**
+	 * Waits for every stage: results in input order. The first failure fails the whole with that
+	 * failure's own exception and cancels every input not yet done; cancelling the returned
+	 * future cancels every input.
+	 * @param stages the stages to wait for
+	 * @param <T> the result type
+	 * @return the results in input order; an empty list at once for no input
+	 */
+	public <T> CompletableFuture<List<T>> gather(Collection<? extends CompletionStage<? extends T>> stages) {
+		return GatherFuture.all(stages);
+	}
+
+	/**
+	 * Varargs form of {@link #gather(Collection)}.
+	 * @param stages the stages to wait for
+	 * @param <T> the result type
+	 * @return the results in input order
+	 */
+	@SafeVarargs
+	public final <T> CompletableFuture<List<T>> gather(CompletionStage<? extends T>... stages) {
+		return GatherFuture.all(Arrays.asList(Checks.notNull(stages, "stages")));
+	}
+
+	/**
+	 * Waits for every stage and never fails because one did (Python's
+	 * {@code return_exceptions=True}): one {@link Outcome} per input, in order; a cancelled input
+	 * is a {@link Outcome.Failure} holding a {@link java.util.concurrent.CancellationException}.
+	 * @param stages the stages to wait for
+	 * @param <T> the result type
+	 * @return the outcomes in input order
+	 */
+	public <T> CompletableFuture<List<Outcome<T>>> gatherSettled(
+			Collection<? extends CompletionStage<? extends T>> stages) {
+		return GatherFuture.settled(stages);
+	}
+
+	/**
+	 * Varargs form of {@link #gatherSettled(Collection)}.
+	 * @param stages the stages to wait for
+	 * @param <T> the result type
+	 * @return the outcomes in input order
+	 */
+	@SafeVarargs
+	public final <T> CompletableFuture<List<Outcome<T>>> gatherSettled(CompletionStage<? extends T>... stages) {
+		return GatherFuture.settled(Arrays.asList(Checks.notNull(stages, "stages")));
+	}
+
+	/**
+	 * Completes after {@code duration} without holding a thread: one shared timer thread serves
+	 * every sleep, and the completion runs on the wake-up executor (see
+	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work. Cancelling the
+	 * future removes its timer entry at once.
+	 * @param duration how long to sleep, zero or more
+	 * @return a future completing after {@code duration}
+	 * @throws NullPointerException if {@code duration} is {@code null}
+	 * @throws IllegalArgumentException if {@code duration} is negative
+	 */
+	public CompletableFuture<Void> sleep(Duration duration) {
+		long nanos = Checks.saturatedNanos(Checks.notNegative(duration, "duration"));
+		if (nanos == 0) {
+			return CompletableFuture.completedFuture(null);
+		}
+		SleepFuture sleep = new SleepFuture();
+		sleep.startTimer(this.scheduler.schedule(this.wakeUpExecutor, sleep, nanos, TimeUnit.NANOSECONDS));
+		return sleep;
+	}
+
+	/**
+	 * The performance monitor, blocking path: runs {@code task} with {@link #runSync(Callable)}
+	 * and measures from this call to its completion. Recorded, success or failure, as the
+	 * {@code lionherd.monitor} timer; a failure fails the future with the task's own exception.
+	 * Cancelling the returned future cancels the task.
+	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
+	 * @param task the blocking work
+	 * @param <T> the result type
+	 * @return the result, elapsed time and {@link ExecutionType#SYNC}
+	 */
+	public <T> CompletableFuture<MonitorResult<T>> monitor(String name, Callable<T> task) {
+		Checks.notNull(name, "name");
+		Checks.notNull(task, "task");
+		long start = this.ticker.getAsLong();
+		return measure(name, ExecutionType.SYNC, start, runSync(task));
+	}
+
+	/**
+	 * The performance monitor, async path: calls {@code task} on the caller's thread and measures
+	 * until its stage completes. Recorded like {@link #monitor(String, Callable)}.
+	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
+	 * @param task the async work
+	 * @param <T> the result type
+	 * @return the result, elapsed time and {@link ExecutionType#ASYNC}
+	 */
+	public <T> CompletableFuture<MonitorResult<T>> monitorAsync(String name, AsyncCallable<T> task) {
+		Checks.notNull(name, "name");
+		Checks.notNull(task, "task");
+		long start = this.ticker.getAsLong();
+		CompletionStage<T> stage;
+		try {
+			stage = Checks.notNull(task.call(), "stage returned by task");
+		}
+		catch (Throwable ex) {
+			stage = CompletableFuture.failedFuture(ex);
+		}
+		return measure(name, ExecutionType.ASYNC, start, stage);
+	}
+
+	private <T> CompletableFuture<MonitorResult<T>> measure(String name, ExecutionType type, long start,
+			CompletionStage<T> stage) {
+		if (Stages.isCompletedNormally(stage)) {
+			return CompletableFuture.completedFuture(finish(name, type, start, Stages.valueOf(stage)));
+		}
+		CompletableFuture<MonitorResult<T>> result = new CompletableFuture<>();
+		stage.whenComplete((value, error) -> {
+			if (error == null) {
+				result.complete(finish(name, type, start, value));
+			}
+			else {
+				Throwable cause = Stages.unwrap(error);
+				record(name, type, cause, this.ticker.getAsLong() - start);
+				result.completeExceptionally(cause);
+			}
+		});
+		result.whenComplete((value, error) -> {
+			if (result.isCancelled()) {
+				Stages.cancel(stage);
+			}
+		});
+		return result;
+	}
+
+	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start, @Nullable T value) {
+		long elapsed = this.ticker.getAsLong() - start;
+		record(name, type, null, elapsed);
+		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
+	}
+
+	/** A failing registry (a throwing meter filter, say) must not fail or strand the monitored call. */
+	private void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
+		if (this.monitorEnabled) {
+			try {
+				this.monitorRecorder.record(name, type, error, nanos);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not record monitor '{}' in the meter registry", name, ex);
+			}
+		}
+	}
+
+	/**
+	 * A sliding-window rate limiter on this instance's clock and timer; granted waiters complete
+	 * on this instance's wake-up executor. It publishes no metrics: see
+	 * {@link #rateLimiter(String, int, Duration)}.
+	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
+	 * @param period the window length, positive
+	 * @return a new limiter
+	 */
+	public RateLimiter rateLimiter(int maxCalls, Duration period) {
+		return new SlidingWindowRateLimiter(null, maxCalls, period, this.ticker, this.scheduler, this.wakeUpExecutor);
+	}
+
+	/**
+	 * A named sliding-window rate limiter: like {@link #rateLimiter(int, Duration)}, and published
+	 * as the {@code lionherd.ratelimiter.*} meters tagged {@code name} in every registry this
+	 * instance is bound to.
+	 * @param name the limiter's name, unique on this instance and one of a small fixed set (it
+	 * becomes a metric tag)
+	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
+	 * @param period the window length, positive
+	 * @return a new limiter
+	 */
+	public RateLimiter rateLimiter(String name, int maxCalls, Duration period) {
+		Checks.notNull(name, "name");
+		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(name, maxCalls, period, this.ticker,
+				this.scheduler, this.wakeUpExecutor);
+		synchronized (this.metricsLock) {
+			if (this.namedLimiters.putIfAbsent(name, limiter) != null) {
+				// Its meters would report the first limiter of that name.
+				throw new IllegalArgumentException("name must be unique, but a rate limiter named '" + name
+						+ "' already exists on this AsyncUtils");
+			}
+			for (MetricsSink sink : this.sinks) {
+				sink.bind(limiter);
+			}
+		}
+		return limiter;
+	}
+
+	/**
+	 * Publishes this instance's meters to one more registry; see {@link AsyncUtilsMetrics}.
+	 */
+	void bind(MetricsSink sink) {
+		synchronized (this.metricsLock) {
+			if (this.sinks.stream().anyMatch((bound) -> bound.registry() == sink.registry())) {
+				return;
+			}
+			this.sinks.add(sink);
+			this.monitorRecorder = this.monitorRecorder.and(sink.monitorRecorder(this.monitorMaxNames));
+			for (SlidingWindowRateLimiter limiter : this.namedLimiters.values()) {
+				sink.bind(limiter);
+			}
+		}
+	}
+
+	/**
+	 * Builds an {@link AsyncUtils}; only the executor is required.
+	 */
+	public static final class Builder {
+
+		private @Nullable Executor executor;
+
+		private LongSupplier ticker = System::nanoTime;
+
+		private DelayScheduler scheduler = DelayScheduler.shared();
+
+		private Executor wakeUpExecutor = WakeUpExecutor.shared();
+
+		private UnaryOperator<@Nullable Object> targetResolver = (candidate) -> null;
+
+		private boolean propagateContext = true;
+
+		private boolean monitorEnabled = true;
+
+		private int monitorMaxNames = 100;
+
+		private @Nullable MetricsSink metricsSink;
+
+		private Builder() {
+		}
+
+		/**
+		 * Where {@code runSync} runs blocking tasks, and where timer wake-ups complete.
+		 * @param executor the executor
+		 * @return this builder
+		 */
+		public Builder executor(Executor executor) {
+			this.executor = Checks.notNull(executor, "executor");
+			return this;
+		}
+
+		/**
+		 * The monotonic clock, in nanoseconds: {@code System::nanoTime} unless a test drives time.
+		 * @param ticker the clock
+		 * @return this builder
+		 */
+		public Builder ticker(LongSupplier ticker) {
+			this.ticker = Checks.notNull(ticker, "ticker");
+			return this;
+		}
+
+		/**
+		 * The timer for {@code sleep} and rate-limiter wake-ups: {@link DelayScheduler#shared()}
+		 * unless a test drives time.
+		 * @param scheduler the timer
+		 * @return this builder
+		 */
+		public Builder scheduler(DelayScheduler scheduler) {
+			this.scheduler = Checks.notNull(scheduler, "scheduler");
+			return this;
+		}
+
+		/**
+		 * Where timer wake-ups complete sleeps and rate-limiter waits, and so where their
+		 * continuations run. By default never the {@code runSync} executor, so a wake-up never
+		 * waits behind blocking work: a virtual thread per wake-up on Java 21+ (a blocking
+		 * continuation delays no other), a small shared daemon pool before.
+		 * @param wakeUpExecutor the executor
+		 * @return this builder
+		 */
+		public Builder wakeUpExecutor(Executor wakeUpExecutor) {
+			this.wakeUpExecutor = Checks.notNull(wakeUpExecutor, "wakeUpExecutor");
+			return this;
+		}
+
+		/**
+		 * How {@code isAsync} finds the target of a framework proxy (the Spring Boot starter
+		 * passes Spring AOP's {@code AopProxyUtils::getSingletonTarget}).
+		 * @param targetResolver returns the proxy's target, or {@code null} if it has none
+		 * @return this builder
+		 */
+		public Builder targetResolver(UnaryOperator<@Nullable Object> targetResolver) {
+			this.targetResolver = Checks.notNull(targetResolver, "targetResolver");
+			return this;
+		}
+
+		/**
+		 * Whether {@code runSync} carries the caller's MDC and Micrometer context to the worker
+		 * (default {@code true}).
+		 * @param propagateContext whether to propagate
+		 * @return this builder
+		 */
+		public Builder propagateContext(boolean propagateContext) {
+			this.propagateContext = propagateContext;
+			return this;
+		}
+
+		/**
+		 * Whether monitored calls are recorded as meters (default {@code true}); the monitor
+		 * methods run and measure either way.
+		 * @param monitorEnabled whether to record
+		 * @return this builder
+		 */
+		public Builder monitorEnabled(boolean monitorEnabled) {
+			this.monitorEnabled = monitorEnabled;
+			return this;
+		}
+
+		/**
+		 * The most distinct monitor names recorded with their own tag (default 100); further
+		 * names are recorded as {@code name=other}.
+		 * @param monitorMaxNames at least 1
+		 * @return this builder
+		 */
+		public Builder monitorMaxNames(int monitorMaxNames) {
+			this.monitorMaxNames = Checks.positive(monitorMaxNames, "monitorMaxNames");
+			return this;
+		}
+
+		/**
+		 * A registry to publish meters to, as {@link AsyncUtilsMetrics} does.
+		 * @param meterRegistry the registry
+		 * @return this builder
+		 */
+		public Builder meterRegistry(MeterRegistry meterRegistry) {
+			this.metricsSink = AsyncUtilsMetrics.sink(Checks.notNull(meterRegistry, "meterRegistry"));
+			return this;
+		}
+
+		/**
+		 * Builds the instance.
+		 * @return a new {@link AsyncUtils}
+		 * @throws NullPointerException if no executor was given
+		 */
+		public AsyncUtils build() {
+			AsyncUtils asyncUtils = new AsyncUtils(this);
+			if (this.metricsSink != null) {
+				asyncUtils.bind(this.metricsSink);
+			}
+			return asyncUtils;
+		}
+
+	}
+
+}

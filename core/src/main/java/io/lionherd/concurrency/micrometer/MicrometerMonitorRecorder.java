@@ -1,0 +1,120 @@
+package io.lionherd.concurrency.micrometer;
+
+import io.lionherd.concurrency.ExecutionType;
+import io.lionherd.concurrency.MonitorRecorder;
+import io.lionherd.concurrency.internal.Checks;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records monitored calls as the {@code lionherd.monitor} timer. Timers are looked up once per
+ * name, type, outcome and exception class, then cached: the hot path is two map reads and
+ * {@code Timer.record}. Beyond {@code maxNames} distinct names, further names are recorded as
+ * {@code name=other} so tag cardinality stays bounded.
+ */
+public final class MicrometerMonitorRecorder implements MonitorRecorder {
+
+	static final String METER_NAME = "lionherd.monitor";
+
+	static final String OVERFLOW_NAME = "other";
+
+	private static final Logger logger = LoggerFactory.getLogger(MicrometerMonitorRecorder.class);
+
+	private final MeterRegistry registry;
+
+	private final int maxNames;
+
+	private final ConcurrentMap<String, NameTimers> timersByName = new ConcurrentHashMap<>();
+
+	private final NameTimers overflow;
+
+	/** Guarded by {@code this}. */
+	private boolean overflowWarned;
+
+	MicrometerMonitorRecorder(MeterRegistry registry, int maxNames) {
+		this.registry = Checks.notNull(registry, "registry");
+		this.maxNames = Checks.positive(maxNames, "maxNames");
+		this.overflow = new NameTimers(OVERFLOW_NAME);
+	}
+
+	@Override
+	public void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
+		NameTimers timers = this.timersByName.get(name);
+		if (timers == null) {
+			timers = timersFor(name);
+		}
+		timers.timer(type, error).record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/** First use of a name: rare, so a lock keeps the name count exact under contention. */
+	private synchronized NameTimers timersFor(String name) {
+		NameTimers existing = this.timersByName.get(name);
+		if (existing != null) {
+			return existing;
+		}
+		if (this.timersByName.size() >= this.maxNames) {
+			if (!this.overflowWarned) {
+				this.overflowWarned = true;
+				logger.warn("More than {} distinct monitor names; '{}' and further new names are recorded as "
+						+ "name={} (raise lionherd.concurrency.monitor.max-names if they are a fixed set)",
+						this.maxNames, name, OVERFLOW_NAME);
+			}
+			return this.overflow;
+		}
+		NameTimers timers = new NameTimers(name);
+		this.timersByName.put(name, timers);
+		return timers;
+	}
+
+	/** The timers of one monitor name, per type and per exception class (none on success). */
+	private final class NameTimers {
+
+		/** Stands for "no exception" in the per-class caches. */
+		private static final Class<?> SUCCESS = Void.class;
+
+		private final String name;
+
+		private final ConcurrentMap<Class<?>, Timer>[] byType;
+
+		@SuppressWarnings("unchecked")
+		NameTimers(String name) {
+			this.name = name;
+			this.byType = new ConcurrentMap[ExecutionType.values().length];
+			for (ExecutionType type : ExecutionType.values()) {
+				this.byType[type.ordinal()] = new ConcurrentHashMap<>();
+			}
+		}
+
+		Timer timer(ExecutionType type, @Nullable Throwable error) {
+			ConcurrentMap<Class<?>, Timer> timers = this.byType[type.ordinal()];
+			Class<?> key = (error != null) ? error.getClass() : SUCCESS;
+			Timer timer = timers.get(key);
+			return (timer != null) ? timer : timers.computeIfAbsent(key, (errorType) -> register(type, errorType));
+		}
+
+		private Timer register(ExecutionType type, Class<?> errorType) {
+			boolean success = errorType == SUCCESS;
+			return Timer.builder(METER_NAME)
+				.description("Time from the call of a monitored task to its completion")
+				.tag("name", this.name)
+				.tag("type", type.tagValue())
+				.tag("outcome", success ? "success" : "error")
+				.tag("exception", success ? "none" : exceptionTag(errorType))
+				.register(MicrometerMonitorRecorder.this.registry);
+		}
+
+		private static String exceptionTag(Class<?> errorType) {
+			String simpleName = errorType.getSimpleName();
+			return simpleName.isEmpty() ? errorType.getName() : simpleName;
+		}
+
+	}
+
+}

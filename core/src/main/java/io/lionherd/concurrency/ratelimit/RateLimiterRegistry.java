@@ -1,0 +1,182 @@
+package io.lionherd.concurrency.ratelimit;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Guard;
+
+/**
+ * The one owner of named rate limiters: each name maps to one limiter, created on first request
+ * by the factory of its backend and never replaced. Listeners see the grants and rejections of
+ * every limiter, including those created after they registered; the {@code lionherd.ratelimiter.*}
+ * meters come from such a listener.
+ *
+ * <pre>{@code
+ * RateLimiterRegistry limiters = new RateLimiterRegistry();
+ * RateLimiter github = limiters.rateLimiter("github", RateLimiterConfig.of(30, Duration.ofMinutes(1)));
+ * limiters.get("github").acquire().thenRun(this::callGitHub);
+ * }</pre>
+ *
+ * Thread-safe.
+ */
+public final class RateLimiterRegistry {
+
+	private final RateLimiterFactory inMemory;
+
+	/** Guarded by itself; in creation order. */
+	private final Map<String, RateLimiter> limiters = new LinkedHashMap<>();
+
+	private final List<RateLimiterListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final RateLimiterListener dispatcher = new Dispatcher();
+
+	/**
+	 * A registry whose in-memory limiters run on the system clock and the shared timer.
+	 */
+	public RateLimiterRegistry() {
+		this(RateLimiterFactory.inMemory());
+	}
+
+	/**
+	 * A registry whose in-memory limiters come from {@code inMemory}, e.g.
+	 * {@code asyncUtils.rateLimiterFactory()} to share that instance's clock and timer.
+	 * @param inMemory the factory behind {@link #rateLimiter(String, RateLimiterConfig)}
+	 */
+	public RateLimiterRegistry(RateLimiterFactory inMemory) {
+		this.inMemory = Checks.notNull(inMemory, "inMemory");
+	}
+
+	/**
+	 * The limiter named {@code name}.
+	 * @param name its name
+	 * @return the limiter
+	 * @throws IllegalArgumentException if there is none; the message lists the known names
+	 */
+	public RateLimiter get(String name) {
+		Checks.notNull(name, "name");
+		synchronized (this.limiters) {
+			RateLimiter limiter = this.limiters.get(name);
+			if (limiter == null) {
+				throw new IllegalArgumentException(
+						"No rate limiter named '" + name + "'; known rate limiters: " + this.limiters.keySet());
+			}
+			return limiter;
+		}
+	}
+
+	/**
+	 * The in-memory limiter named {@code name}, created with {@code config} if there is none yet.
+	 * @param name its name, not blank
+	 * @param config how it limits
+	 * @return the limiter
+	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that name exists
+	 * with another configuration or backend
+	 */
+	public RateLimiter rateLimiter(String name, RateLimiterConfig config) {
+		return rateLimiter(name, config, this.inMemory);
+	}
+
+	/**
+	 * The limiter named {@code name}, created by {@code factory} (its backend) if there is none
+	 * yet.
+	 * @param name its name, not blank
+	 * @param config how it limits
+	 * @param factory the backend that creates it
+	 * @return the limiter
+	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that name exists
+	 * with another configuration
+	 */
+	public RateLimiter rateLimiter(String name, RateLimiterConfig config, RateLimiterFactory factory) {
+		Checks.notNull(name, "name");
+		Checks.notNull(config, "config");
+		Checks.notNull(factory, "factory");
+		if (name.isBlank()) {
+			throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
+		}
+		RateLimiter limiter;
+		synchronized (this.limiters) {
+			RateLimiter existing = this.limiters.get(name);
+			if (existing != null) {
+				if (!existing.config().equals(config)) {
+					throw new IllegalArgumentException("A rate limiter named '" + name + "' already exists with "
+							+ existing.config() + ", not " + config);
+				}
+				return existing;
+			}
+			limiter = Checks.notNull(factory.create(name, config, this.dispatcher), "limiter created by factory");
+			this.limiters.put(name, limiter);
+			// Under the lock, so that addListener sees each limiter exactly once.
+			for (RateLimiterListener listener : this.listeners) {
+				Guard.run(() -> listener.added(limiter), "rate limiter listener", limiter);
+			}
+		}
+		return limiter;
+	}
+
+	/**
+	 * Every limiter, in creation order.
+	 * @return a snapshot, unmodifiable
+	 */
+	public Collection<RateLimiter> all() {
+		synchronized (this.limiters) {
+			return List.copyOf(this.limiters.values());
+		}
+	}
+
+	/**
+	 * The names of every limiter, in creation order.
+	 * @return a snapshot, unmodifiable
+	 */
+	public Set<String> names() {
+		synchronized (this.limiters) {
+			return Collections.unmodifiableSet(new LinkedHashSet<>(this.limiters.keySet()));
+		}
+	}
+
+	/**
+	 * Adds a listener to every limiter, those here now (each reported to
+	 * {@link RateLimiterListener#added}) and those created later.
+	 * @param listener the listener
+	 */
+	public void addListener(RateLimiterListener listener) {
+		Checks.notNull(listener, "listener");
+		synchronized (this.limiters) {
+			this.listeners.add(listener);
+			for (RateLimiter limiter : this.limiters.values()) {
+				Guard.run(() -> listener.added(limiter), "rate limiter listener", limiter);
+			}
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "RateLimiterRegistry" + names();
+	}
+
+	/** Fans each event out to the listeners, each call guarded on its own. */
+	private final class Dispatcher implements RateLimiterListener {
+
+		@Override
+		public void granted(RateLimiter limiter, long waitNanos) {
+			for (RateLimiterListener listener : RateLimiterRegistry.this.listeners) {
+				Guard.run(() -> listener.granted(limiter, waitNanos), "rate limiter listener", limiter);
+			}
+		}
+
+		@Override
+		public void rejected(RateLimiter limiter) {
+			for (RateLimiterListener listener : RateLimiterRegistry.this.listeners) {
+				Guard.run(() -> listener.rejected(limiter), "rate limiter listener", limiter);
+			}
+		}
+
+	}
+
+}
