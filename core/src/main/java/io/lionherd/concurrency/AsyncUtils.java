@@ -1,32 +1,26 @@
 package io.lionherd.concurrency;
 
 import io.lionherd.concurrency.ratelimit.RateLimiter;
-import io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter;
-import io.lionherd.concurrency.micrometer.AsyncUtilsMetrics;
-import io.lionherd.concurrency.micrometer.MetricsSink;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
 import io.lionherd.concurrency.internal.Checks;
 import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The async helpers of lionherd-core for Java: {@code isAsync} ({@code is_coro_func}),
@@ -45,13 +39,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class AsyncUtils {
 
-	private static final Logger logger = LoggerFactory.getLogger(AsyncUtils.class);
-
 	private final Executor executor;
 
 	private final Executor wakeUpExecutor;
 
-	private final LongSupplier ticker;
+	private final Ticker ticker;
 
 	private final DelayScheduler scheduler;
 
@@ -59,19 +51,7 @@ public final class AsyncUtils {
 
 	private final ContextCapture contextCapture;
 
-	private final boolean monitorEnabled;
-
-	private final int monitorMaxNames;
-
-	private volatile MonitorRecorder monitorRecorder = MonitorRecorder.NONE;
-
-	private final Object metricsLock = new Object();
-
-	/** Guarded by {@link #metricsLock}; held for binding registries that come later. */
-	private final Map<String, SlidingWindowRateLimiter> namedLimiters = new LinkedHashMap<>();
-
-	/** Guarded by {@link #metricsLock}. */
-	private final List<MetricsSink> sinks = new ArrayList<>();
+	private final MonitorRecorder monitorRecorder;
 
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
@@ -80,8 +60,7 @@ public final class AsyncUtils {
 		this.scheduler = builder.scheduler;
 		this.detector = new AsyncDetector(builder.targetResolver);
 		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
-		this.monitorEnabled = builder.monitorEnabled;
-		this.monitorMaxNames = builder.monitorMaxNames;
+		this.monitorRecorder = builder.monitorRecorder;
 	}
 
 	/**
@@ -132,7 +111,7 @@ public final class AsyncUtils {
 	 * @return the current time in seconds
 	 */
 	public double currentTime() {
-		return this.ticker.getAsLong() / 1e9;
+		return this.ticker.read() / 1e9;
 	}
 
 	/**
@@ -244,7 +223,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<MonitorResult<T>> monitor(String name, Callable<T> task) {
 		Checks.notNull(name, "name");
 		Checks.notNull(task, "task");
-		long start = this.ticker.getAsLong();
+		long start = this.ticker.read();
 		return measure(name, ExecutionType.SYNC, start, runSync(task));
 	}
 
@@ -259,7 +238,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<MonitorResult<T>> monitorAsync(String name, AsyncCallable<T> task) {
 		Checks.notNull(name, "name");
 		Checks.notNull(task, "task");
-		long start = this.ticker.getAsLong();
+		long start = this.ticker.read();
 		CompletionStage<T> stage;
 		try {
 			stage = Checks.notNull(task.call(), "stage returned by task");
@@ -282,7 +261,7 @@ public final class AsyncUtils {
 			}
 			else {
 				Throwable cause = Stages.unwrap(error);
-				record(name, type, cause, this.ticker.getAsLong() - start);
+				record(name, type, cause, this.ticker.read() - start);
 				result.completeExceptionally(cause);
 			}
 		});
@@ -295,76 +274,36 @@ public final class AsyncUtils {
 	}
 
 	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start, @Nullable T value) {
-		long elapsed = this.ticker.getAsLong() - start;
+		long elapsed = this.ticker.read() - start;
 		record(name, type, null, elapsed);
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
-	/** A failing registry (a throwing meter filter, say) must not fail or strand the monitored call. */
+	/** A failing recorder (a throwing meter filter, say) must not fail or strand the monitored call. */
 	private void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
-		if (this.monitorEnabled) {
-			try {
-				this.monitorRecorder.record(name, type, error, nanos);
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Could not record monitor '{}' in the meter registry", name, ex);
-			}
-		}
+		Guard.run(() -> this.monitorRecorder.record(name, type, error, nanos), "monitor recorder", name);
 	}
 
 	/**
-	 * A sliding-window rate limiter on this instance's clock and timer; granted waiters complete
-	 * on this instance's wake-up executor. It publishes no metrics: see
-	 * {@link #rateLimiter(String, int, Duration)}.
+	 * An unnamed in-memory sliding-window rate limiter on this instance's clock and timer; granted
+	 * waiters complete on this instance's wake-up executor. Named limiters, published as meters,
+	 * come from a {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry}.
 	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
 	 * @param period the window length, positive
 	 * @return a new limiter
 	 */
 	public RateLimiter rateLimiter(int maxCalls, Duration period) {
-		return new SlidingWindowRateLimiter(null, maxCalls, period, this.ticker, this.scheduler, this.wakeUpExecutor);
+		return rateLimiterFactory().create("", RateLimiterConfig.of(maxCalls, period), RateLimiterListener.none());
 	}
 
 	/**
-	 * A named sliding-window rate limiter: like {@link #rateLimiter(int, Duration)}, and published
-	 * as the {@code lionherd.ratelimiter.*} meters tagged {@code name} in every registry this
-	 * instance is bound to.
-	 * @param name the limiter's name, unique on this instance and one of a small fixed set (it
-	 * becomes a metric tag)
-	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
-	 * @param period the window length, positive
-	 * @return a new limiter
+	 * Makes in-memory limiters on this instance's clock, timer and wake-up executor: give it to a
+	 * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} so that its limiters share
+	 * them.
+	 * @return the factory
 	 */
-	public RateLimiter rateLimiter(String name, int maxCalls, Duration period) {
-		Checks.notNull(name, "name");
-		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(name, maxCalls, period, this.ticker,
-				this.scheduler, this.wakeUpExecutor);
-		synchronized (this.metricsLock) {
-			if (this.namedLimiters.putIfAbsent(name, limiter) != null) {
-				// Its meters would report the first limiter of that name.
-				throw new IllegalArgumentException("name must be unique, but a rate limiter named '" + name
-						+ "' already exists on this AsyncUtils");
-			}
-			for (MetricsSink sink : this.sinks) {
-				sink.bind(limiter);
-			}
-		}
-		return limiter;
-	}
-
-	/**
-	 * Publishes this instance's meters to one more registry; see {@link AsyncUtilsMetrics}.
-	 */
-	void bind(MetricsSink sink) {
-		synchronized (this.metricsLock) {
-			if (this.sinks.stream().anyMatch((bound) -> bound.registry() == sink.registry())) {
-				return;
-			}
-			this.sinks.add(sink);
-			this.monitorRecorder = this.monitorRecorder.and(sink.monitorRecorder(this.monitorMaxNames));
-			for (SlidingWindowRateLimiter limiter : this.namedLimiters.values()) {
-				sink.bind(limiter);
-			}
-		}
+	public RateLimiterFactory rateLimiterFactory() {
+		return RateLimiterFactory.inMemory(this.ticker, this.scheduler, this.wakeUpExecutor);
 	}
 
 	/**
@@ -374,7 +313,7 @@ public final class AsyncUtils {
 
 		private @Nullable Executor executor;
 
-		private LongSupplier ticker = System::nanoTime;
+		private Ticker ticker = Ticker.system();
 
 		private DelayScheduler scheduler = DelayScheduler.shared();
 
@@ -384,11 +323,7 @@ public final class AsyncUtils {
 
 		private boolean propagateContext = true;
 
-		private boolean monitorEnabled = true;
-
-		private int monitorMaxNames = 100;
-
-		private @Nullable MetricsSink metricsSink;
+		private MonitorRecorder monitorRecorder = MonitorRecorder.none();
 
 		private Builder() {
 		}
@@ -404,11 +339,11 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * The monotonic clock, in nanoseconds: {@code System::nanoTime} unless a test drives time.
+		 * The monotonic clock: {@link Ticker#system()} unless a test drives time.
 		 * @param ticker the clock
 		 * @return this builder
 		 */
-		public Builder ticker(LongSupplier ticker) {
+		public Builder ticker(Ticker ticker) {
 			this.ticker = Checks.notNull(ticker, "ticker");
 			return this;
 		}
@@ -460,34 +395,14 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * Whether monitored calls are recorded as meters (default {@code true}); the monitor
-		 * methods run and measure either way.
-		 * @param monitorEnabled whether to record
+		 * Where monitored calls are recorded: nowhere by default;
+		 * {@code io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder} records
+		 * {@code lionherd.monitor} timers.
+		 * @param monitorRecorder the recorder
 		 * @return this builder
 		 */
-		public Builder monitorEnabled(boolean monitorEnabled) {
-			this.monitorEnabled = monitorEnabled;
-			return this;
-		}
-
-		/**
-		 * The most distinct monitor names recorded with their own tag (default 100); further
-		 * names are recorded as {@code name=other}.
-		 * @param monitorMaxNames at least 1
-		 * @return this builder
-		 */
-		public Builder monitorMaxNames(int monitorMaxNames) {
-			this.monitorMaxNames = Checks.positive(monitorMaxNames, "monitorMaxNames");
-			return this;
-		}
-
-		/**
-		 * A registry to publish meters to, as {@link AsyncUtilsMetrics} does.
-		 * @param meterRegistry the registry
-		 * @return this builder
-		 */
-		public Builder meterRegistry(MeterRegistry meterRegistry) {
-			this.metricsSink = AsyncUtilsMetrics.sink(Checks.notNull(meterRegistry, "meterRegistry"));
+		public Builder monitorRecorder(MonitorRecorder monitorRecorder) {
+			this.monitorRecorder = Checks.notNull(monitorRecorder, "monitorRecorder");
 			return this;
 		}
 
@@ -497,11 +412,7 @@ public final class AsyncUtils {
 		 * @throws NullPointerException if no executor was given
 		 */
 		public AsyncUtils build() {
-			AsyncUtils asyncUtils = new AsyncUtils(this);
-			if (this.metricsSink != null) {
-				asyncUtils.bind(this.metricsSink);
-			}
-			return asyncUtils;
+			return new AsyncUtils(this);
 		}
 
 	}

@@ -7,13 +7,12 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * A clock and timer that move only when a test says so: pass it as the ticker
- * ({@link LongSupplier}, nanoseconds) and as the {@link DelayScheduler} of the code under test.
+ * ({@link Ticker}) and as the {@link DelayScheduler} of the code under test.
  * <p>
  * {@link #advance(Duration)} moves time forward and, in due order, hands every command that has
  * come due to its executor (commands scheduled by those commands run too if they are due by the
@@ -36,10 +35,10 @@ import org.jspecify.annotations.Nullable;
  * time.advance(Duration.ofMillis(1));   // done
  * }</pre>
  */
-final class ManualTime implements LongSupplier, DelayScheduler {
+public final class ManualTime implements Ticker, DelayScheduler {
 
 	/** Runs commands inline on the thread that advances time. */
-	static final Executor DIRECT = Runnable::run;
+	public static final Executor DIRECT = Runnable::run;
 
 	private final long start;
 
@@ -52,7 +51,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 			Comparator.comparingLong((Entry entry) -> entry.due).thenComparingLong((entry) -> entry.sequence));
 
 	/** A clock that starts at 0 ns. */
-	ManualTime() {
+	public ManualTime() {
 		this(0);
 	}
 
@@ -61,13 +60,13 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	 * {@link System#nanoTime()} may.
 	 * @param startNanos the first reading
 	 */
-	ManualTime(long startNanos) {
+	public ManualTime(long startNanos) {
 		this.start = startNanos;
 	}
 
 	/** The current reading in nanoseconds. */
 	@Override
-	public synchronized long getAsLong() {
+	public synchronized long read() {
 		return this.start + this.elapsed;
 	}
 
@@ -75,7 +74,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	 * How much time has been advanced since construction.
 	 * @return the elapsed time
 	 */
-	synchronized Duration elapsed() {
+	public synchronized Duration elapsed() {
 		return Duration.ofNanos(this.elapsed);
 	}
 
@@ -92,7 +91,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	 * How many scheduled commands have neither run nor been cancelled.
 	 * @return the number of pending entries
 	 */
-	synchronized int pendingCount() {
+	public synchronized int pendingCount() {
 		return this.entries.size();
 	}
 
@@ -100,7 +99,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	 * Moves time forward by {@code duration}, handing due commands over in due order.
 	 * @param duration how far, zero or more
 	 */
-	void advance(Duration duration) {
+	public void advance(Duration duration) {
 		advanceNanos(duration.toNanos());
 	}
 
@@ -108,7 +107,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	 * Moves time forward by {@code nanos}, handing due commands over in due order.
 	 * @param nanos how far, zero or more
 	 */
-	void advanceNanos(long nanos) {
+	public void advanceNanos(long nanos) {
 		if (nanos < 0) {
 			throw new IllegalArgumentException("Time only moves forward, but was asked to move by " + nanos + " ns");
 		}
@@ -133,7 +132,7 @@ final class ManualTime implements LongSupplier, DelayScheduler {
 	}
 
 	/** Hands over the commands due now without moving time. */
-	void runDue() {
+	public void runDue() {
 		advanceNanos(0);
 	}
 

@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.AsyncUtilsMetrics;
+import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -9,13 +11,16 @@ import io.micrometer.core.instrument.config.MeterFilter;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link AutoConfiguration Auto-configuration} for lionherd-concurrency metrics: the
- * {@code lionherd.monitor} timers and the {@code lionherd.ratelimiter.*} meters of named
- * limiters, bound to the application's registry.
+ * {@code lionherd.monitor} timers of the auto-configured {@link AsyncUtils} and the
+ * {@code lionherd.ratelimiter.*} meters of the {@link RateLimiterRegistry}'s limiters.
  * <p>
  * The {@code executor.*} meters of {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME}
  * come from Spring Boot's own executor metrics (binding them here too would count them twice);
@@ -26,7 +31,7 @@ import org.springframework.context.annotation.Bean;
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBean({ MeterRegistry.class, AsyncUtils.class })
+@ConditionalOnBean(MeterRegistry.class)
 public final class LionherdMetricsAutoConfiguration {
 
 	/**
@@ -35,8 +40,10 @@ public final class LionherdMetricsAutoConfiguration {
 	public static final String EXECUTOR_METRICS_NAME = "lionherd";
 
 	@Bean
-	AsyncUtilsMetrics lionherdAsyncUtilsMetrics(AsyncUtils asyncUtils) {
-		return new AsyncUtilsMetrics(asyncUtils);
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(RateLimiterRegistry.class)
+	RateLimiterMetrics lionherdRateLimiterMetrics(RateLimiterRegistry rateLimiterRegistry) {
+		return new RateLimiterMetrics(rateLimiterRegistry);
 	}
 
 	@Bean
@@ -50,6 +57,25 @@ public final class LionherdMetricsAutoConfiguration {
 				return ours ? id.withTag(name) : id;
 			}
 		};
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(AsyncUtils.class)
+	@ConditionalOnBooleanProperty(name = LionherdConcurrencyProperties.PREFIX + ".monitor.enabled", matchIfMissing = true)
+	static class MonitorMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		MicrometerMonitorRecorder lionherdMonitorRecorder(MeterRegistry meterRegistry,
+				LionherdConcurrencyProperties properties) {
+			return new MicrometerMonitorRecorder(meterRegistry, properties.getMonitor().getMaxNames());
+		}
+
+		@Bean
+		AsyncUtilsBuilderCustomizer lionherdMonitorRecorderCustomizer(MicrometerMonitorRecorder monitorRecorder) {
+			return (builder) -> builder.monitorRecorder(monitorRecorder);
+		}
+
 	}
 
 }

@@ -25,6 +25,9 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 
 	static final String OVERFLOW_NAME = "other";
 
+	/** The default of {@code maxNames}. */
+	public static final int DEFAULT_MAX_NAMES = 100;
+
 	private static final Logger logger = LoggerFactory.getLogger(MicrometerMonitorRecorder.class);
 
 	private final MeterRegistry registry;
@@ -38,7 +41,20 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 	/** Guarded by {@code this}. */
 	private boolean overflowWarned;
 
-	MicrometerMonitorRecorder(MeterRegistry registry, int maxNames) {
+	/**
+	 * A recorder of at most {@value #DEFAULT_MAX_NAMES} distinct names.
+	 * @param registry where to record
+	 */
+	public MicrometerMonitorRecorder(MeterRegistry registry) {
+		this(registry, DEFAULT_MAX_NAMES);
+	}
+
+	/**
+	 * @param registry where to record
+	 * @param maxNames the most distinct names recorded with their own tag, at least 1; further
+	 * names are recorded as {@code name=other}
+	 */
+	public MicrometerMonitorRecorder(MeterRegistry registry, int maxNames) {
 		this.registry = Checks.notNull(registry, "registry");
 		this.maxNames = Checks.positive(maxNames, "maxNames");
 		this.overflow = new NameTimers(OVERFLOW_NAME);

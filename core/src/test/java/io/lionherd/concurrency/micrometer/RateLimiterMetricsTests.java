@@ -1,18 +1,20 @@
 package io.lionherd.concurrency.micrometer;
 
-import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.ratelimit.RateLimiter;
-import io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter;
-import io.lionherd.concurrency.ManualTime;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -29,11 +31,15 @@ class RateLimiterMetricsTests {
 
 	private final ManualTime time = new ManualTime();
 
+	private final RateLimiterRegistry limiters = new RateLimiterRegistry(
+			RateLimiterFactory.inMemory(this.time, this.time, ManualTime.DIRECT));
+
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
 	@Test
 	void bindRegistersFourMetersTaggedWithTheLimiterName() {
-		RateLimiterMetrics.bind(limiter("github", 2), this.registry);
+		limiter("github", 2);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getName())
 			.containsExactlyInAnyOrder("lionherd.ratelimiter.wait", "lionherd.ratelimiter.rejected",
 					"lionherd.ratelimiter.waiting", "lionherd.ratelimiter.available");
@@ -44,9 +50,29 @@ class RateLimiterMetricsTests {
 	}
 
 	@Test
+	void extraTagsGoOnEveryMeter() {
+		limiter("github", 2);
+		new RateLimiterMetrics(this.limiters, Tags.of("app", "billing")).bindTo(this.registry);
+		assertThat(this.registry.getMeters()).hasSize(4)
+			.extracting((meter) -> meter.getId().getTags())
+			.allMatch((tags) -> tags.equals(List.of(Tag.of("app", "billing"), Tag.of("name", "github"))));
+	}
+
+	@Test
+	void limitersCreatedAfterBindingArePublishedToo() {
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
+		RateLimiter later = limiter("later", 1);
+		later.tryAcquire();
+		later.tryAcquire();
+		assertThat(this.registry.get("lionherd.ratelimiter.wait").tag("name", "later").timer().count()).isOne();
+		assertThat(this.registry.get("lionherd.ratelimiter.rejected").tag("name", "later").counter().count())
+			.isOne();
+	}
+
+	@Test
 	void waitTimerRecordsEveryGrantWithItsWait() {
-		SlidingWindowRateLimiter limiter = limiter("github", 1);
-		RateLimiterMetrics.bind(limiter, this.registry);
+		RateLimiter limiter = limiter("github", 1);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		assertThat(limiter.tryAcquire()).isTrue();
 		this.time.advance(Duration.ofMillis(100));
 		CompletableFuture<Void> waiter = limiter.acquire();
@@ -60,8 +86,8 @@ class RateLimiterMetricsTests {
 
 	@Test
 	void rejectedCounterCountsRefusedTryAcquiresAndTimedOutAcquires() {
-		SlidingWindowRateLimiter limiter = limiter("github", 1);
-		RateLimiterMetrics.bind(limiter, this.registry);
+		RateLimiter limiter = limiter("github", 1);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		limiter.tryAcquire();
 		limiter.tryAcquire();
 		limiter.acquire(Duration.ZERO);
@@ -73,8 +99,8 @@ class RateLimiterMetricsTests {
 
 	@Test
 	void gaugesTellWaitersAndFreePermits() {
-		SlidingWindowRateLimiter limiter = limiter("github", 3);
-		RateLimiterMetrics.bind(limiter, this.registry);
+		RateLimiter limiter = limiter("github", 3);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		Gauge waiting = this.registry.get("lionherd.ratelimiter.waiting").gauge();
 		Gauge available = this.registry.get("lionherd.ratelimiter.available").gauge();
 		assertThat(available.value()).isEqualTo(3);
@@ -91,20 +117,12 @@ class RateLimiterMetricsTests {
 	}
 
 	@Test
-	void unnamedLimiterPublishesNothing() {
-		SlidingWindowRateLimiter limiter = limiter(null, 1);
-		RateLimiterMetrics.bind(limiter, this.registry);
-		limiter.tryAcquire();
-		limiter.tryAcquire();
-		assertThat(this.registry.getMeters()).isEmpty();
-	}
-
-	@Test
 	void everyBoundRegistryRecords() {
 		SimpleMeterRegistry other = new SimpleMeterRegistry();
-		SlidingWindowRateLimiter limiter = limiter("github", 1);
-		RateLimiterMetrics.bind(limiter, this.registry);
-		RateLimiterMetrics.bind(limiter, other);
+		RateLimiter limiter = limiter("github", 1);
+		RateLimiterMetrics metrics = new RateLimiterMetrics(this.limiters);
+		metrics.bindTo(this.registry);
+		metrics.bindTo(other);
 		limiter.tryAcquire();
 		limiter.tryAcquire();
 		for (SimpleMeterRegistry each : new SimpleMeterRegistry[] { this.registry, other }) {
@@ -114,8 +132,17 @@ class RateLimiterMetricsTests {
 	}
 
 	@Test
-	void gaugesDoNotKeepADiscardedLimiterAlive() {
-		WeakReference<SlidingWindowRateLimiter> limiter = bindAndForget();
+	void limitersOutsideTheRegistryPublishNothing() {
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
+		RateLimiter unnamed = RateLimiter.slidingWindow(1, PERIOD);
+		unnamed.tryAcquire();
+		unnamed.tryAcquire();
+		assertThat(this.registry.getMeters()).isEmpty();
+	}
+
+	@Test
+	void gaugesDoNotKeepADiscardedRegistryAlive() {
+		WeakReference<RateLimiter> limiter = bindAndForget();
 		Gauge waiting = this.registry.get("lionherd.ratelimiter.waiting").gauge();
 		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
 			System.gc();
@@ -124,33 +151,17 @@ class RateLimiterMetricsTests {
 		assertThat(waiting.value()).isNaN();
 	}
 
-	@Test
-	void asyncUtilsPublishesItsNamedLimiters() {
-		AsyncUtils asyncUtils = AsyncUtils.builder()
-			.executor(ManualTime.DIRECT)
-			.ticker(this.time)
-			.scheduler(this.time)
-			.meterRegistry(this.registry)
-			.build();
-		RateLimiter limiter = asyncUtils.rateLimiter("search", 1, PERIOD);
-		asyncUtils.rateLimiter(1, PERIOD).tryAcquire();
-		limiter.tryAcquire();
-		limiter.tryAcquire();
-		assertThat(this.registry.get("lionherd.ratelimiter.wait").tag("name", "search").timer().count()).isOne();
-		assertThat(this.registry.get("lionherd.ratelimiter.rejected").tag("name", "search").counter().count())
-			.isOne();
-		assertThat(this.registry.find("lionherd.ratelimiter.wait").timers()).hasSize(1);
-	}
-
-	private WeakReference<SlidingWindowRateLimiter> bindAndForget() {
-		SlidingWindowRateLimiter limiter = limiter("temporary", 1);
-		RateLimiterMetrics.bind(limiter, this.registry);
+	private WeakReference<RateLimiter> bindAndForget() {
+		RateLimiterRegistry temporary = new RateLimiterRegistry(
+				RateLimiterFactory.inMemory(this.time, this.time, ManualTime.DIRECT));
+		RateLimiter limiter = temporary.rateLimiter("temporary", RateLimiterConfig.of(1, PERIOD));
+		new RateLimiterMetrics(temporary).bindTo(this.registry);
 		assertThat(this.registry.get("lionherd.ratelimiter.available").gauge().value()).isOne();
 		return new WeakReference<>(limiter);
 	}
 
-	private SlidingWindowRateLimiter limiter(String name, int maxCalls) {
-		return new SlidingWindowRateLimiter(name, maxCalls, PERIOD, this.time, this.time, ManualTime.DIRECT);
+	private RateLimiter limiter(String name, int maxCalls) {
+		return this.limiters.rateLimiter(name, RateLimiterConfig.of(maxCalls, PERIOD));
 	}
 
 }

@@ -1,17 +1,15 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.ManualTime;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.ManualTime;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
@@ -24,33 +22,44 @@ class RateLimiterRegistryTests {
 
 	private final ManualTime time = new ManualTime();
 
-	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-
 	private final AsyncUtils asyncUtils = AsyncUtils.builder()
 		.executor(ManualTime.DIRECT)
 		.wakeUpExecutor(ManualTime.DIRECT)
 		.ticker(this.time)
 		.scheduler(this.time)
-		.meterRegistry(this.meters)
 		.build();
 
+	private final RateLimiterRegistry registry = new RateLimiterRegistry(this.asyncUtils.rateLimiterFactory());
+
 	@Test
-	void getReturnsTheLimiterConfiguredUnderTheName() {
-		RateLimiterRegistry registry = registry();
-		RateLimiter github = registry.get("github");
+	void getReturnsTheLimiterCreatedUnderTheName() {
+		RateLimiter github = this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.get("github")).isSameAs(github);
+		assertThat(github.name()).isEqualTo("github");
+		assertThat(github.config()).isEqualTo(RateLimiterConfig.of(1, PERIOD));
 		assertThat(github.tryAcquire()).isTrue();
 		assertThat(github.tryAcquire()).isFalse();
-		RateLimiter search = registry.get("search");
-		assertThat(search.tryAcquire()).isTrue();
-		assertThat(search.tryAcquire()).isTrue();
-		assertThat(search.tryAcquire()).isTrue();
-		assertThat(search.tryAcquire()).isFalse();
-		assertThat(registry.get("github")).isSameAs(github);
 	}
 
 	@Test
-	void limitersUseTheClockAndTimerOfTheAsyncUtils() {
-		RateLimiter github = registry().get("github");
+	void rateLimiterReturnsTheExistingLimiterForTheSameConfig() {
+		RateLimiter first = this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD))).isSameAs(first);
+	}
+
+	@Test
+	void rateLimiterWithAnotherConfigForAnExistingNameFails() {
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.registry.rateLimiter("github", RateLimiterConfig.of(2, PERIOD)))
+			.withMessageContaining("'github' already exists")
+			.withMessageContaining("maxCalls=1")
+			.withMessageContaining("maxCalls=2");
+	}
+
+	@Test
+	void limitersUseTheFactoryTheRegistryWasGiven() {
+		RateLimiter github = this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
 		github.tryAcquire();
 		CompletableFuture<Void> waiter = github.acquire();
 		this.time.advance(PERIOD.minusNanos(1));
@@ -60,67 +69,107 @@ class RateLimiterRegistryTests {
 	}
 
 	@Test
-	void limitersArePublishedUnderTheirNames() {
-		RateLimiterRegistry registry = registry();
-		registry.get("github").tryAcquire();
-		assertThat(this.meters.get("lionherd.ratelimiter.wait").tag("name", "github").timer().count()).isOne();
-		assertThat(this.meters.get("lionherd.ratelimiter.available").tag("name", "search").gauge().value())
-			.isEqualTo(3);
+	void aBackendFactoryCreatesTheLimiterItIsGiven() {
+		List<String> created = new ArrayList<>();
+		RateLimiterFactory backend = (name, config, listener) -> {
+			created.add(name);
+			return this.asyncUtils.rateLimiterFactory().create(name, config, listener);
+		};
+		RateLimiter shared = this.registry.rateLimiter("shared", RateLimiterConfig.of(1, PERIOD), backend);
+		assertThat(this.registry.rateLimiter("shared", RateLimiterConfig.of(1, PERIOD), backend)).isSameAs(shared);
+		assertThat(created).containsExactly("shared");
 	}
 
 	@Test
-	void namesAreTheConfiguredOnesInConfigurationOrder() {
-		assertThat(registry().names()).containsExactly("github", "search");
+	void allAndNamesAreInCreationOrder() {
+		this.registry.rateLimiter("search", RateLimiterConfig.of(3, PERIOD));
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.names()).containsExactly("search", "github");
+		assertThat(this.registry.all()).extracting(RateLimiter::name).containsExactly("search", "github");
+	}
+
+	@Test
+	void namesAndAllAreUnmodifiableSnapshots() {
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.names()).isUnmodifiable();
+		assertThat(this.registry.all()).isUnmodifiable();
 	}
 
 	@Test
 	void unknownNameFailsWithAMessageListingTheKnownNames() {
-		RateLimiterRegistry registry = registry();
-		assertThatIllegalArgumentException().isThrownBy(() -> registry.get("gitlab"))
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		this.registry.rateLimiter("search", RateLimiterConfig.of(3, PERIOD));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.registry.get("gitlab"))
 			.withMessage("No rate limiter named 'gitlab'; known rate limiters: [github, search]");
 	}
 
 	@Test
-	void emptyRegistryTellsThatNoLimiterIsKnown() {
-		RateLimiterRegistry registry = new RateLimiterRegistry(this.asyncUtils, Map.of());
-		assertThat(registry.names()).isEmpty();
-		assertThatIllegalArgumentException().isThrownBy(() -> registry.get("github"))
-			.withMessage("No rate limiter named 'github'; known rate limiters: []");
-	}
-
-	@Test
 	void blankNameIsRejected() {
-		Map<String, RateLimiterRegistry.Spec> specs = Map.of(" ", new RateLimiterRegistry.Spec(1, PERIOD));
-		assertThatIllegalArgumentException().isThrownBy(() -> new RateLimiterRegistry(this.asyncUtils, specs))
-			.withMessage("Rate limiter names must not be blank, but was ' '");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.registry.rateLimiter(" ", RateLimiterConfig.of(1, PERIOD)))
+			.withMessage("name must not be blank, but was ' '");
 	}
 
 	@Test
-	void specRejectsZeroMaxCalls() {
-		assertThatIllegalArgumentException().isThrownBy(() -> new RateLimiterRegistry.Spec(0, PERIOD))
-			.withMessage("maxCalls must be at least 1, but was 0");
+	void nullArgumentsAreRejectedByName() {
+		assertThatNullPointerException().isThrownBy(() -> this.registry.rateLimiter(null, RateLimiterConfig.of(1, PERIOD)))
+			.withMessage("name must not be null");
+		assertThatNullPointerException().isThrownBy(() -> this.registry.rateLimiter("github", null))
+			.withMessage("config must not be null");
+		assertThatNullPointerException().isThrownBy(() -> this.registry.addListener(null))
+			.withMessage("listener must not be null");
 	}
 
 	@Test
-	void specRejectsNonPositivePeriod() {
-		assertThatIllegalArgumentException().isThrownBy(() -> new RateLimiterRegistry.Spec(1, Duration.ZERO))
-			.withMessage("period must be positive, but was PT0S");
-		assertThatNullPointerException().isThrownBy(() -> new RateLimiterRegistry.Spec(1, null))
-			.withMessage("period must not be null");
+	void listenersHearOfExistingAndLaterLimitersAndTheirEvents() {
+		List<String> events = new ArrayList<>();
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		this.registry.addListener(new RateLimiterListener() {
+
+			@Override
+			public void added(RateLimiter limiter) {
+				events.add("added " + limiter.name());
+			}
+
+			@Override
+			public void granted(RateLimiter limiter, long waitNanos) {
+				events.add("granted " + limiter.name() + " after " + waitNanos);
+			}
+
+			@Override
+			public void rejected(RateLimiter limiter) {
+				events.add("rejected " + limiter.name());
+			}
+
+		});
+		RateLimiter search = this.registry.rateLimiter("search", RateLimiterConfig.of(1, PERIOD));
+		search.tryAcquire();
+		search.tryAcquire();
+		assertThat(events).containsExactly("added github", "added search", "granted search after 0", "rejected search");
 	}
 
 	@Test
-	void namesCannotBeChanged() {
-		RateLimiterRegistry registry = registry();
-		assertThatExceptionOfType(UnsupportedOperationException.class)
-			.isThrownBy(() -> registry.names().remove("github"));
-	}
+	void aThrowingListenerNeitherFailsCallersNorSilencesOtherListeners() {
+		List<String> heard = new ArrayList<>();
+		this.registry.addListener(new RateLimiterListener() {
 
-	private RateLimiterRegistry registry() {
-		Map<String, RateLimiterRegistry.Spec> specs = new LinkedHashMap<>();
-		specs.put("github", new RateLimiterRegistry.Spec(1, PERIOD));
-		specs.put("search", new RateLimiterRegistry.Spec(3, PERIOD));
-		return new RateLimiterRegistry(this.asyncUtils, specs);
+			@Override
+			public void granted(RateLimiter limiter, long waitNanos) {
+				throw new IllegalStateException("broken listener");
+			}
+
+		});
+		this.registry.addListener(new RateLimiterListener() {
+
+			@Override
+			public void granted(RateLimiter limiter, long waitNanos) {
+				heard.add(limiter.name());
+			}
+
+		});
+		RateLimiter github = this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(github.tryAcquire()).isTrue();
+		assertThat(heard).containsExactly("github");
 	}
 
 }

@@ -275,7 +275,7 @@ class SlidingWindowRateLimiterPropertyTests {
 
 		private void acquire(long timeoutNanos) {
 			boolean immediate = freePermit();
-			long now = this.time.getAsLong();
+			long now = this.time.read();
 			CompletableFuture<Void> future = (timeoutNanos < 0) ? this.limiter.acquire()
 					: this.limiter.acquire(Duration.ofNanos(timeoutNanos));
 			if (immediate) {
@@ -290,7 +290,7 @@ class SlidingWindowRateLimiterPropertyTests {
 			}
 			assertThat(future).as("acquire without a free permit").isNotDone();
 			Call call = new Call(future, now, timeoutNanos);
-			future.whenComplete((ignored, error) -> call.completedAt = this.time.getAsLong());
+			future.whenComplete((ignored, error) -> call.completedAt = this.time.read());
 			this.calls.add(call);
 		}
 
@@ -300,7 +300,7 @@ class SlidingWindowRateLimiterPropertyTests {
 		}
 
 		private long grantsInWindow() {
-			long now = this.time.getAsLong();
+			long now = this.time.read();
 			return this.log.times().stream().filter((time) -> time - (now - this.period) > 0).count();
 		}
 
