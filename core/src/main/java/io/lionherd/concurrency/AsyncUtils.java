@@ -45,6 +45,12 @@ public final class AsyncUtils {
 
 	private final Ticker ticker;
 
+	/** The ticker's reading when this instance was built; see {@link #currentTime()}. */
+	private final long origin;
+
+	/** {@link #origin} in seconds. */
+	private final double originSeconds;
+
 	private final DelayScheduler scheduler;
 
 	private final AsyncDetector detector;
@@ -57,6 +63,8 @@ public final class AsyncUtils {
 		this.executor = Checks.notNull(builder.executor, "executor");
 		this.wakeUpExecutor = builder.wakeUpExecutor;
 		this.ticker = builder.ticker;
+		this.origin = this.ticker.read();
+		this.originSeconds = this.origin / 1e9;
 		this.scheduler = builder.scheduler;
 		this.detector = new AsyncDetector(builder.targetResolver);
 		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
@@ -111,7 +119,10 @@ public final class AsyncUtils {
 	 * @return the current time in seconds
 	 */
 	public double currentTime() {
-		return this.ticker.read() / 1e9;
+		// Elapsed nanoseconds since the origin, by difference, so a ticker that wraps around
+		// (as System.nanoTime may) keeps counting up; added to the origin's own seconds so that
+		// readings keep the ticker's scale. Both steps are monotonic in the elapsed time.
+		return this.originSeconds + (this.ticker.read() - this.origin) / 1e9;
 	}
 
 	/**
@@ -122,6 +133,18 @@ public final class AsyncUtils {
 	 * {@link java.util.concurrent.ThreadPoolExecutor}'s queue). A full executor fails the future
 	 * with {@link java.util.concurrent.RejectedExecutionException}. The caller's MDC and Micrometer
 	 * context go with the task.
+	 * <p>
+	 * If the executor is a plain {@link java.util.concurrent.ExecutorService} that you shut down
+	 * with {@code shutdownNow()}, the tasks it drains from its queue are handed to you, not
+	 * cancelled: their futures stay pending (and a {@code gather} over them never completes)
+	 * unless you cancel them. Each drained {@code Runnable} is the future itself, so:
+	 * <pre>{@code
+	 * for (Runnable drained : pool.shutdownNow()) {
+	 *     if (drained instanceof Future<?> future) {
+	 *         future.cancel(false);
+	 *     }
+	 * }
+	 * }</pre>
 	 * @param task the blocking work
 	 * @param <T> the result type
 	 * @return the task's future

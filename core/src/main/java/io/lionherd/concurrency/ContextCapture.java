@@ -27,7 +27,7 @@ abstract class ContextCapture {
 
 	/** The capture for this class path: MDC, plus Micrometer context-propagation if present. */
 	static ContextCapture detect() {
-		return CONTEXT_PROPAGATION_PRESENT ? new MicrometerCapture() : new MdcCapture();
+		return CONTEXT_PROPAGATION_PRESENT ? MicrometerCapture.global() : new MdcCapture();
 	}
 
 	private static boolean isPresent(String className) {
@@ -88,20 +88,46 @@ abstract class ContextCapture {
 
 	}
 
-	private static final class MicrometerCapture extends ContextCapture {
+	/**
+	 * MDC plus Micrometer context-propagation. Only loaded when that library is present; tests
+	 * give it a factory over a private {@code ContextRegistry}.
+	 */
+	static final class MicrometerCapture extends ContextCapture {
 
-		private final ContextSnapshotFactory factory = ContextSnapshotFactory.builder().build();
+		private final ContextSnapshotFactory factory;
+
+		MicrometerCapture(ContextSnapshotFactory factory) {
+			this.factory = factory;
+		}
+
+		/** Over the global {@code ContextRegistry}, as Spring Boot's own propagation is. */
+		static MicrometerCapture global() {
+			return new MicrometerCapture(ContextSnapshotFactory.builder().build());
+		}
 
 		@Override
 		Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
 			ContextSnapshot snapshot = this.factory.captureAll();
 			return () -> {
+				// A context accessor is foreign code and may throw: the worker's MDC goes back
+				// whatever it does, or the caller's MDC would stay on the pool thread.
 				Scope mdcScope = MdcCapture.installMdc(mdc);
-				ContextSnapshot.Scope scope = snapshot.setThreadLocals();
-				return () -> {
-					scope.close();
+				ContextSnapshot.Scope scope;
+				try {
+					scope = snapshot.setThreadLocals();
+				}
+				catch (RuntimeException | Error ex) {
 					mdcScope.close();
+					throw ex;
+				}
+				return () -> {
+					try {
+						scope.close();
+					}
+					finally {
+						mdcScope.close();
+					}
 				};
 			};
 		}

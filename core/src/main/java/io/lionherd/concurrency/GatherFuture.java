@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * The future {@code gather} and {@code gatherSettled} return. Inputs already complete are read
  * directly (no callback, no allocation); the rest report back through one callback each. Ending
  * this future in any way other than success cancels every input still running, before this
- * future completes: whoever sees it fail or cancelled also sees the inputs cancelled.
+ * future completes: whoever sees it fail or cancelled also sees the inputs cancelled, and no
+ * queued {@code runSync} input starts afterwards.
  *
  * @param <R> the element type of the result list
  */
@@ -121,26 +122,43 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 	@Override
 	public boolean completeExceptionally(Throwable ex) {
 		Checks.notNull(ex, "ex");
-		return endEarly() && super.completeExceptionally(ex);
+		if (!claimEarlyEnd()) {
+			return false;
+		}
+		boolean completed;
+		try {
+			Stages.cancelAll(this.inputs);
+		}
+		finally {
+			completed = super.completeExceptionally(ex);
+		}
+		return completed;
 	}
 
 	@Override
 	public boolean cancel(boolean mayInterruptIfRunning) {
-		return endEarly() && super.cancel(mayInterruptIfRunning);
+		if (!claimEarlyEnd()) {
+			return false;
+		}
+		boolean cancelled;
+		try {
+			Stages.cancelAll(this.inputs);
+		}
+		finally {
+			cancelled = super.cancel(mayInterruptIfRunning);
+		}
+		return cancelled;
 	}
 
 	/**
-	 * Claims the early end and cancels the inputs; the cancellations they report back are then
-	 * ignored, so the first failure (or the cancel) is what this future completes with.
+	 * Claims the early end: the input results and cancellations that arrive from then on are
+	 * ignored, so the first failure (or the cancel) is what this future completes with. The
+	 * caller then cancels the inputs ({@link Stages#cancelAll}: every queued task is dequeued
+	 * and marked cancelled before any worker is interrupted, so none starts) and completes this
+	 * future whatever cancelling did (a foreign {@code cancel} may throw).
 	 */
-	private boolean endEarly() {
-		if (isDone() || !ENDING.compareAndSet(this, 0, 1)) {
-			return false;
-		}
-		for (CompletionStage<?> input : this.inputs) {
-			Stages.cancel(input);
-		}
-		return true;
+	private boolean claimEarlyEnd() {
+		return !isDone() && ENDING.compareAndSet(this, 0, 1);
 	}
 
 	@Override

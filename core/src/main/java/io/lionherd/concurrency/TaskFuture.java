@@ -12,6 +12,12 @@ import org.jspecify.annotations.Nullable;
  * The future {@code runSync} returns: it is also the task handed to the executor, so that
  * {@code cancel(true)} can interrupt the thread running it (a plain
  * {@code CompletableFuture.supplyAsync} cannot) and a queued task that is cancelled never runs.
+ * <p>
+ * Cancelling is done in steps ({@link #dequeue()}, {@link #markCancelled()},
+ * {@link #interruptRunner()}), so that a fan-out cancelling many tasks
+ * ({@link Stages#cancelAll}) can take each step for all of them before the next: a worker
+ * freed by one task's cancellation would otherwise start the next queued task before it is
+ * cancelled.
  */
 final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 
@@ -19,10 +25,16 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 
 	private final ContextCapture.Snapshot context;
 
+	/**
+	 * Guards {@link #runner}. Private: callers get this future itself, and one holding its
+	 * monitor must not block the worker or a cancel.
+	 */
+	private final Object runnerLock = new Object();
+
 	/** Cleared once done, so a cancelled task still sitting in a queue holds nothing. */
 	private @Nullable Callable<? extends T> task;
 
-	/** Guarded by {@code this}: no interrupt reaches the worker after the task has finished. */
+	/** Guarded by {@link #runnerLock}: no interrupt reaches the worker after the task has finished. */
 	private @Nullable Thread runner;
 
 	TaskFuture(Executor executor, Callable<? extends T> task, ContextCapture.Snapshot context) {
@@ -47,7 +59,7 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 		if (callable == null || isDone()) {
 			return;
 		}
-		synchronized (this) {
+		synchronized (this.runnerLock) {
 			this.runner = Thread.currentThread();
 		}
 		try {
@@ -65,7 +77,7 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 			completeExceptionally(ex);
 		}
 		finally {
-			synchronized (this) {
+			synchronized (this.runnerLock) {
 				this.runner = null;
 			}
 			this.task = null;
@@ -78,20 +90,59 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 
 	@Override
 	public boolean cancel(boolean mayInterruptIfRunning) {
-		boolean cancelled = super.cancel(mayInterruptIfRunning);
-		if (cancelled) {
-			if (mayInterruptIfRunning) {
-				synchronized (this) {
-					if (this.runner != null) {
-						this.runner.interrupt();
-					}
-				}
-			}
-			if (this.executor instanceof ThreadPoolExecutor pool) {
-				pool.remove(this);
-			}
+		boolean cancelled = cancelWithoutInterrupt();
+		if (cancelled && mayInterruptIfRunning) {
+			interruptRunner();
 		}
 		return cancelled;
+	}
+
+	/**
+	 * Cancels without interrupting: marks this future cancelled, so the task never starts if it
+	 * has not, and takes it out of a {@link ThreadPoolExecutor}'s queue.
+	 * @return whether this call cancelled the future
+	 */
+	boolean cancelWithoutInterrupt() {
+		boolean cancelled = markCancelled();
+		if (cancelled) {
+			dequeue();
+		}
+		return cancelled;
+	}
+
+	/**
+	 * Marks this future cancelled, so the task never starts if it has not; leaves it in any
+	 * queue (a worker that takes it then drops it at once).
+	 * @return whether this call cancelled the future
+	 */
+	boolean markCancelled() {
+		return super.cancel(false);
+	}
+
+	/**
+	 * Takes the task out of a {@link ThreadPoolExecutor}'s queue, so no worker can take it.
+	 * Called on a task not yet cancelled only by {@link Stages#cancelAll}, which marks it
+	 * cancelled right after: a task removed from the queue and not done would never run.
+	 */
+	void dequeue() {
+		if (this.executor instanceof ThreadPoolExecutor pool) {
+			pool.remove(this);
+		}
+	}
+
+	/**
+	 * Last step of a cancel: interrupts the worker running the task, if it still is. Does
+	 * nothing unless this future was cancelled, so only a cancelled task is ever interrupted.
+	 */
+	void interruptRunner() {
+		if (!isCancelled()) {
+			return;
+		}
+		synchronized (this.runnerLock) {
+			if (this.runner != null) {
+				this.runner.interrupt();
+			}
+		}
 	}
 
 	@Override

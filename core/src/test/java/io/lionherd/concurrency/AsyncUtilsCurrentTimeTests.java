@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Tests for {@link AsyncUtils#currentTime()}: the notebook's {@code current_time} recipe.
@@ -70,6 +71,20 @@ class AsyncUtilsCurrentTimeTests {
 		double t1 = ticked.currentTime();
 		ticker.addAndGet(Duration.ofMillis(250).toNanos());
 		assertThat(ticked.currentTime() - t1).isEqualTo(0.25);
+	}
+
+	@Test
+	void neverGoesBackwardsWhenTheTickerWrapsAround() {
+		AtomicLong ticker = new AtomicLong(Long.MAX_VALUE - Duration.ofSeconds(1).toNanos());
+		AsyncUtils ticked = AsyncUtils.builder().executor(this.pool).ticker(ticker::get).build();
+		List<Double> readings = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			readings.add(ticked.currentTime());
+			ticker.addAndGet(Duration.ofMillis(100).toNanos());
+		}
+		assertThat(ticker.get()).as("ticker wrapped").isNegative();
+		assertThat(readings).isSorted();
+		assertThat(readings.get(19) - readings.get(0)).isCloseTo(1.9, within(1e-3));
 	}
 
 	@Test

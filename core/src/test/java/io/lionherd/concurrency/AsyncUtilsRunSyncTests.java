@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -228,6 +230,98 @@ class AsyncUtilsRunSyncTests {
 		first.cancel(true);
 		assertThat(asyncUtils.runSync(() -> Thread.currentThread().isInterrupted())).succeedsWithin(WAIT)
 			.isEqualTo(false);
+	}
+
+	@Test
+	void taskCompletesWhileACallerHoldsTheFuturesMonitor() throws Exception {
+		ThreadPoolExecutor pool = pool(1, 10);
+		AsyncUtils asyncUtils = AsyncUtils.create(pool);
+		CountDownLatch release = new CountDownLatch(1);
+		asyncUtils.runSync(() -> release.await(10, TimeUnit.SECONDS));
+		CountDownLatch started = new CountDownLatch(1);
+		CompletableFuture<String> future = asyncUtils.runSync(() -> {
+			started.countDown();
+			return "done";
+		});
+		synchronized (future) {
+			// The worker starts the task only now, while this thread holds the monitor.
+			release.countDown();
+			assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("task started").isTrue();
+			assertThat(future).succeedsWithin(WAIT).isEqualTo("done");
+		}
+	}
+
+	@Test
+	void cancelInterruptsTheTaskWhileAnotherThreadHoldsTheFuturesMonitor() throws Exception {
+		AsyncUtils asyncUtils = AsyncUtils.create(pool(1, 10));
+		CountDownLatch started = new CountDownLatch(1);
+		AtomicBoolean interrupted = new AtomicBoolean();
+		CompletableFuture<Object> future = asyncUtils.runSync(() -> {
+			started.countDown();
+			try {
+				Thread.sleep(60_000);
+			}
+			catch (InterruptedException ex) {
+				interrupted.set(true);
+			}
+			return null;
+		});
+		assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+		CountDownLatch held = new CountDownLatch(1);
+		CountDownLatch letGo = new CountDownLatch(1);
+		Thread holder = new Thread(() -> {
+			synchronized (future) {
+				held.countDown();
+				try {
+					letGo.await(60, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}, "monitor-holder");
+		holder.start();
+		try {
+			assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+			CompletableFuture<Boolean> cancel = CompletableFuture.supplyAsync(() -> future.cancel(true));
+			assertThat(cancel).succeedsWithin(WAIT).isEqualTo(true);
+			await().atMost(WAIT).untilTrue(interrupted);
+		}
+		finally {
+			letGo.countDown();
+			holder.join(10_000);
+		}
+	}
+
+	@Test
+	void cancellingWhatShutdownNowDrainedCompletesEveryDrainedFuture() throws Exception {
+		// Documents the recipe in the Javadoc of runSync: each drained Runnable is the future.
+		ExecutorService pool = Executors.newFixedThreadPool(1);
+		this.executors.add(pool);
+		AsyncUtils asyncUtils = AsyncUtils.create(pool);
+		CountDownLatch started = new CountDownLatch(1);
+		CompletableFuture<Object> running = asyncUtils.runSync(() -> {
+			started.countDown();
+			return new CountDownLatch(1).await(60, TimeUnit.SECONDS);
+		});
+		assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+		List<CompletableFuture<Integer>> queued = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			int value = i;
+			queued.add(asyncUtils.runSync(() -> value));
+		}
+		List<Runnable> drained = pool.shutdownNow();
+		assertThat(drained).hasSize(100);
+		for (Runnable runnable : drained) {
+			if (runnable instanceof Future<?> future) {
+				future.cancel(false);
+			}
+		}
+		assertThat(queued).allSatisfy((future) -> assertThat(future).isCancelled());
+		assertThat(asyncUtils.gather(queued)).failsWithin(WAIT).withThrowableOfType(CancellationException.class);
+		assertThat(running).failsWithin(WAIT)
+			.withThrowableOfType(ExecutionException.class)
+			.withCauseInstanceOf(InterruptedException.class);
 	}
 
 	@Test
