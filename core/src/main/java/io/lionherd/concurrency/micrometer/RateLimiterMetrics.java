@@ -1,22 +1,33 @@
 package io.lionherd.concurrency.micrometer;
 
-import io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter;
-import io.lionherd.concurrency.internal.Checks;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Publishes a named {@link SlidingWindowRateLimiter} as the {@code lionherd.ratelimiter.*}
- * meters, tagged {@code name}. The only class of the limiter that touches Micrometer, which is an
- * optional dependency: the limiter reports through its Micrometer-free
- * {@link SlidingWindowRateLimiter.Listener}.
+ * Publishes every limiter of a {@link RateLimiterRegistry}, including those created after
+ * binding, as the {@code lionherd.ratelimiter.*} meters tagged {@code name}: {@code wait} (Timer,
+ * zero for an immediate grant), {@code rejected} (Counter), {@code waiting} and {@code available}
+ * (Gauges of {@link RateLimiter#waitingCount()} and {@link RateLimiter#availablePermits()}, holding
+ * the limiter weakly).
+ *
+ * <pre>{@code
+ * new RateLimiterMetrics(limiters, Tags.of("app", "billing")).bindTo(meterRegistry);
+ * }</pre>
  */
-final class RateLimiterMetrics {
+public final class RateLimiterMetrics implements MeterBinder {
 
 	static final String WAIT = "lionherd.ratelimiter.wait";
 
@@ -26,63 +37,87 @@ final class RateLimiterMetrics {
 
 	static final String AVAILABLE = "lionherd.ratelimiter.available";
 
-	private RateLimiterMetrics() {
+	private final RateLimiterRegistry limiters;
+
+	private final Iterable<Tag> tags;
+
+	/**
+	 * @param limiters the registry whose limiters to publish
+	 */
+	public RateLimiterMetrics(RateLimiterRegistry limiters) {
+		this(limiters, Tags.empty());
 	}
 
 	/**
-	 * Registers the limiter's meters in {@code registry}; an unnamed limiter publishes nothing.
-	 * The gauges hold the limiter weakly, so they do not keep a discarded limiter alive.
-	 * @param limiter the limiter
-	 * @param registry where to publish
+	 * @param limiters the registry whose limiters to publish
+	 * @param tags tags added to every meter
 	 */
-	static void bind(SlidingWindowRateLimiter limiter, MeterRegistry registry) {
-		Checks.notNull(limiter, "limiter");
-		Checks.notNull(registry, "registry");
-		String name = limiter.name();
-		if (name == null) {
-			return;
-		}
-		Tags tags = Tags.of("name", name);
-		Timer wait = Timer.builder(WAIT)
-			.description("Time from asking a rate limiter for a permit to its grant (zero when granted at once)")
-			.tags(tags)
-			.register(registry);
-		Counter rejected = Counter.builder(REJECTED)
-			.description("Permits refused by tryAcquire or acquires that timed out")
-			.tags(tags)
-			.register(registry);
-		Gauge.builder(WAITING, limiter, SlidingWindowRateLimiter::waiting)
-			.description("Acquires waiting for a permit")
-			.tags(tags)
-			.register(registry);
-		Gauge.builder(AVAILABLE, limiter, SlidingWindowRateLimiter::available)
-			.description("Permits that could be granted now")
-			.tags(tags)
-			.register(registry);
-		limiter.addListener(new MeterListener(wait, rejected));
+	public RateLimiterMetrics(RateLimiterRegistry limiters, Iterable<Tag> tags) {
+		this.limiters = Checks.notNull(limiters, "limiters");
+		this.tags = Checks.notNull(tags, "tags");
 	}
 
-	private static final class MeterListener implements SlidingWindowRateLimiter.Listener {
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		Checks.notNull(registry, "registry");
+		this.limiters.addListener(new MeterListener(registry, this.tags));
+	}
 
-		private final Timer wait;
+	/** The meters of one meter registry, registered as each limiter joins. */
+	private static final class MeterListener implements RateLimiterListener {
 
-		private final Counter rejected;
+		private final MeterRegistry registry;
 
-		MeterListener(Timer wait, Counter rejected) {
-			this.wait = wait;
-			this.rejected = rejected;
+		private final Iterable<Tag> tags;
+
+		private final Map<RateLimiter, Meters> meters = new ConcurrentHashMap<>();
+
+		MeterListener(MeterRegistry registry, Iterable<Tag> tags) {
+			this.registry = registry;
+			this.tags = tags;
 		}
 
 		@Override
-		public void granted(long time, long waitNanos) {
-			this.wait.record(waitNanos, TimeUnit.NANOSECONDS);
+		public void added(RateLimiter limiter) {
+			Tags tags = Tags.concat(this.tags, "name", limiter.name());
+			Timer wait = Timer.builder(WAIT)
+				.description("Time from asking a rate limiter for a permit to its grant (zero when granted at once)")
+				.tags(tags)
+				.register(this.registry);
+			Counter rejected = Counter.builder(REJECTED)
+				.description("Permits refused by tryAcquire or acquires that timed out")
+				.tags(tags)
+				.register(this.registry);
+			Gauge.builder(WAITING, limiter, RateLimiter::waitingCount)
+				.description("Acquires waiting for a permit")
+				.tags(tags)
+				.register(this.registry);
+			Gauge.builder(AVAILABLE, limiter, RateLimiter::availablePermits)
+				.description("Permits that could be granted now")
+				.tags(tags)
+				.register(this.registry);
+			this.meters.put(limiter, new Meters(wait, rejected));
 		}
 
 		@Override
-		public void rejected() {
-			this.rejected.increment();
+		public void granted(RateLimiter limiter, long waitNanos) {
+			Meters meters = this.meters.get(limiter);
+			if (meters != null) {
+				meters.wait().record(waitNanos, TimeUnit.NANOSECONDS);
+			}
 		}
 
+		@Override
+		public void rejected(RateLimiter limiter) {
+			Meters meters = this.meters.get(limiter);
+			if (meters != null) {
+				meters.rejected().increment();
+			}
+		}
+
+	}
+
+	private record Meters(Timer wait, Counter rejected) {
 	}
 
 }
