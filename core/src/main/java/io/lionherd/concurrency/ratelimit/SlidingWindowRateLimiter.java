@@ -60,9 +60,21 @@ import org.slf4j.LoggerFactory;
  * waiter's permit frees; timed acquires add their own timeout entry, cancelled once they are
  * decided. Each waiter is decided once, by a CAS on its own state: either granted (under the
  * lock, together with the ring update) or abandoned (cancel, timeout, completion by the caller).
- * A cancel that loses to a grant returns {@code false} and the future then completes normally,
- * so a permit is never spent on a cancelled future. Futures are completed outside the lock, by
- * the wake-up that runs on the executor.
+ * A cancel that loses to a grant completes the future normally itself if its wake-up has not yet
+ * done so, then returns {@code false}: a permit is never spent on a cancelled future, and a
+ * {@code false} answer always finds the future done, as {@link Future#cancel} promises.
+ * <p>
+ * <b>Completing grants.</b> Futures are completed outside the lock, by the wake-up that runs on
+ * the executor. When one wake-up grants several waiters, each but the last is completed by a task
+ * of its own on the executor and the last on the wake-up's thread: their continuations (often
+ * blocking calls) then run side by side, and one may wait for a sibling's grant, instead of each
+ * waiting for the previous one's continuation to return.
+ * <p>
+ * <b>A failing scheduler.</b> State changes under the lock (a waiter queued, waiters granted)
+ * come before the timer entry that serves them is scheduled. A {@link DelayScheduler} that
+ * throws (one shutting down) would leave waiters nobody wakes, and with {@code WAITERS} set the
+ * limiter would refuse forever; so a refused entry goes to the JVM-wide
+ * {@link DelayScheduler#shared()} timer instead, as Caffeine guards its scheduler.
  */
 public final class SlidingWindowRateLimiter extends PaddedControlWord implements RateLimiter {
 
@@ -82,7 +94,10 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 
 	private static final int LAP_SHIFT = 33;
 
-	/** The largest ring: 2^26 grants (512 MiB) inside one period. */
+	/**
+	 * The largest ring: 2^26 grants (512 MiB) inside one period, hence the largest
+	 * {@code maxCalls}.
+	 */
 	static final int MAX_RING = 1 << 26;
 
 	private static final int INITIAL_RING = 16;
@@ -124,7 +139,7 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 
 	private final long periodNanos;
 
-	/** Ring slots never exceed this: {@code min(maxCalls, MAX_RING)}. */
+	/** Ring slots never exceed this: {@code maxCalls}. */
 	private final int capacity;
 
 	private final LongSupplier ticker;
@@ -164,21 +179,36 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 	/** Guarded by {@link #lock}: outputs of {@link #snapshot()}. */
 	private long snapshotDue;
 
-	public SlidingWindowRateLimiter(@Nullable String name, int maxCalls, Duration period, LongSupplier ticker,
+	/** Whether {@link #scheduler} has refused a command yet: only the first refusal warns. */
+	private volatile boolean schedulerRefused;
+
+	SlidingWindowRateLimiter(@Nullable String name, int maxCalls, Duration period, LongSupplier ticker,
 			DelayScheduler scheduler, Executor executor) {
 		this.name = name;
-		this.maxCalls = Checks.positive(maxCalls, "maxCalls");
+		this.maxCalls = atMostMaxRing(Checks.positive(maxCalls, "maxCalls"));
 		this.period = Checks.positive(period, "period");
 		this.ticker = Checks.notNull(ticker, "ticker");
 		this.scheduler = Checks.notNull(scheduler, "scheduler");
 		this.executor = Checks.notNull(executor, "executor");
 		this.periodNanos = Math.min(Checks.saturatedNanos(period), MAX_PERIOD_NANOS);
-		this.capacity = Math.min(maxCalls, MAX_RING);
+		this.capacity = maxCalls;
 		long[] initial = new long[Math.min(this.capacity, INITIAL_RING)];
 		// Lap 0 expects the previous lap's parity (1); -period is expired at every time from now on.
 		Arrays.fill(initial, encode(-this.periodNanos, 1));
 		this.slots = initial;
 		this.origin = ticker.getAsLong();
+	}
+
+	/**
+	 * The ring holds at most {@link #MAX_RING} grants; a larger {@code maxCalls} could never be
+	 * reached, so it is refused rather than silently capped.
+	 */
+	private static int atMostMaxRing(int maxCalls) {
+		if (maxCalls > MAX_RING) {
+			throw new IllegalArgumentException(
+					"maxCalls must be at most " + MAX_RING + " (2^26), but was " + maxCalls);
+		}
+		return maxCalls;
 	}
 
 	@Nullable String name() {
@@ -218,25 +248,48 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 
 	/**
 	 * How many permits could be granted now (zero while anyone waits). A snapshot for gauges:
-	 * grants racing with it may or may not be counted.
+	 * grants racing with it may or may not be counted, but a grant that completed before it
+	 * always is.
+	 * <p>
+	 * A grant's slot is written after its CAS of {@code ctl}, so the newest slots may still hold
+	 * an older lap's time; read as such they would look expired and, times no longer rising with
+	 * the position, send the binary search past grants that are live. A slot whose parity is not
+	 * the one its lap writes is therefore a grant in flight and counts as live, just as
+	 * {@link #grow} waits for it.
 	 * @return the number of permits free now
 	 */
 	int available() {
-		long c = this.ctl;
-		if ((c & WAITERS) != 0) {
-			return 0;
+		for (int spins = 0;; spins++) {
+			// Ring before ctl: grow() publishes the ring before ctl, and sets RESIZING before both.
+			long[] ring = this.slots;
+			long c = this.ctl;
+			if ((c & WAITERS) != 0) {
+				return 0;
+			}
+			if ((c & RESIZING) != 0 || this.slots != ring) {
+				backOff(spins);
+				continue;
+			}
+			return available(c, ring);
 		}
-		long[] ring = this.slots;
+	}
+
+	/** {@link #available()} on a ring and the {@code ctl} value that belongs to it. */
+	private int available(long c, long[] ring) {
 		int length = ring.length;
-		int start = index(c) % length;
+		int start = index(c);
+		long lap = c >>> LAP_SHIFT;
 		long threshold = now() - this.periodNanos;
 		// Logical position 0 is the oldest grant; times rise with the position.
 		int low = 0;
 		int high = length;
 		while (low < high) {
 			int mid = (low + high) >>> 1;
-			long time = ((long) SLOTS.getAcquire(ring, (start + mid) % length)) >> 1;
-			if (time > threshold) {
+			int slot = (start + mid) % length;
+			long raw = (long) SLOTS.getAcquire(ring, slot);
+			// Slots before the index were written in this lap, the others in the one before.
+			long parity = (slot < start) ? (lap & 1) : ((lap - 1) & 1);
+			if ((raw & 1) != parity || (raw >> 1) > threshold) {
 				high = mid;
 			}
 			else {
@@ -421,8 +474,7 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 			if (timeoutNanos > 0) {
 				Waiter timed = waiter;
 				Duration limit = Checks.notNull(timeout, "timeout");
-				timed.startTimeout(this.scheduler.schedule(this.executor, () -> timeOut(timed, limit), timeoutNanos,
-						TimeUnit.NANOSECONDS));
+				timed.startTimeout(schedule(() -> timeOut(timed, limit), timeoutNanos));
 			}
 			return waiter;
 		}
@@ -567,37 +619,98 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 	private void scheduleWakeUp(long delayNanos) {
 		WakeUp pending = new WakeUp();
 		this.wakeUp = pending;
-		pending.handle = this.scheduler.schedule(this.executor, pending, delayNanos, TimeUnit.NANOSECONDS);
+		try {
+			pending.handle = schedule(pending, delayNanos);
+		}
+		catch (RuntimeException | Error ex) {
+			this.wakeUp = null;
+			throw ex;
+		}
+	}
+
+	/**
+	 * Schedules {@code command} on the executor after {@code delayNanos}. A scheduler that
+	 * refuses (one shutting down) must not strand waiters whose state already changed, so the
+	 * JVM-wide timer takes the command instead; the limiter re-reads its own clock when the
+	 * command runs, so a timer counting other time only delays it, it never grants early.
+	 */
+	private Future<?> schedule(Runnable command, long delayNanos) {
+		try {
+			return this.scheduler.schedule(this.executor, command, delayNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (RuntimeException ex) {
+			DelayScheduler fallback = DelayScheduler.shared();
+			if (this.scheduler == fallback) {
+				throw ex;
+			}
+			if (!this.schedulerRefused) {
+				this.schedulerRefused = true;
+				logger.warn("Scheduler {} of {} refused a timer entry; the shared timer takes it and later ones",
+						this.scheduler, this, ex);
+			}
+			else {
+				logger.debug("Scheduler {} of {} refused a timer entry again", this.scheduler, this, ex);
+			}
+			return fallback.schedule(this.executor, command, delayNanos, TimeUnit.NANOSECONDS);
+		}
 	}
 
 	private void wakeUp(WakeUp fired) {
-		List<Waiter> granted = null;
-		this.lock.lock();
+		List<Waiter> granted = new ArrayList<>();
 		try {
-			if (this.wakeUp != fired) {
-				return;
+			this.lock.lock();
+			try {
+				if (this.wakeUp != fired) {
+					return;
+				}
+				this.wakeUp = null;
+				grantWaiters(granted);
 			}
-			this.wakeUp = null;
-			granted = grantWaiters();
+			finally {
+				this.lock.unlock();
+			}
 		}
 		finally {
-			this.lock.unlock();
+			// Even if scheduling the next wake-up failed, what was granted must complete.
+			complete(granted);
 		}
-		if (granted != null) {
-			for (Waiter waiter : granted) {
-				granted(waiter.grantedAt, waiter.grantedAt - waiter.arrival);
+	}
+
+	/**
+	 * Completes waiters granted together, each on its own: every one but the last by a task of
+	 * its own on the executor, the last here. Completed one after another on this thread, a
+	 * continuation that blocks would hold back its siblings' grants.
+	 */
+	private void complete(List<Waiter> granted) {
+		int last = granted.size() - 1;
+		for (int i = 0; i <= last; i++) {
+			Waiter waiter = granted.get(i);
+			granted(waiter.grantedAt, waiter.grantedAt - waiter.arrival);
+			if (i < last) {
+				handOver(waiter);
+			}
+			else {
 				waiter.grant();
 			}
+		}
+	}
+
+	/** An executor that refuses (one shutting down) must not strand the grant: it completes here then. */
+	private void handOver(Waiter waiter) {
+		try {
+			this.executor.execute(waiter::grant);
+		}
+		catch (RuntimeException ex) {
+			waiter.grant();
 		}
 	}
 
 	/**
 	 * Under the lock, {@code ctl} ours alone: grants head waiters while permits are free, then
 	 * schedules the next wake-up if anyone still waits.
-	 * @return the granted waiters, to be completed outside the lock
+	 * @param granted where the granted waiters go, to be completed outside the lock
 	 */
-	private @Nullable List<Waiter> grantWaiters() {
-		List<Waiter> granted = null;
+	private void grantWaiters(List<Waiter> granted) {
 		Waiter waiter;
 		while ((waiter = this.head) != null) {
 			if (!waiter.isWaiting()) {
@@ -617,15 +730,11 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 			record(c, this.snapshotNow);
 			waiter.grantedAt = this.snapshotNow;
 			this.ctl = next(c, this.slots.length) | ((this.head != null) ? WAITERS : 0);
-			if (granted == null) {
-				granted = new ArrayList<>();
-			}
 			granted.add(waiter);
 		}
 		if (this.head == null) {
 			queueEmptied();
 		}
-		return granted;
 	}
 
 	private void timeOut(Waiter waiter, Duration timeout) {
@@ -835,15 +944,24 @@ public final class SlidingWindowRateLimiter extends PaddedControlWord implements
 			super.completeExceptionally(ex);
 		}
 
-		/** Leaves the queue unless already granted. @return whether the caller may complete it */
+		/**
+		 * Leaves the queue unless already granted.
+		 * @return whether the caller may complete it
+		 */
 		private boolean giveUp() {
 			if (abandon()) {
 				this.limiter.leave(this);
 				cancelTimeout();
 				return true;
 			}
-			// Granted: the grant won the race, the future completes normally.
-			return this.state != GRANTED;
+			if (this.state == GRANTED) {
+				// The grant won the race: its permit is spent, so the future completes normally,
+				// here if its wake-up has not got to it yet. Refusing the cancel while leaving it
+				// incomplete would break Future.cancel (false only once done).
+				grant();
+				return false;
+			}
+			return true;
 		}
 
 		private void cancelTimeout() {

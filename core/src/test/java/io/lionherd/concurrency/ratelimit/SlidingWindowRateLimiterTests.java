@@ -410,7 +410,7 @@ class SlidingWindowRateLimiterTests {
 
 	@Test
 	void hugeMaxCallsNeedsMemoryOnlyForTheGrantsOfOnePeriod() {
-		SlidingWindowRateLimiter limiter = limiter(Integer.MAX_VALUE, Duration.ofNanos(100_000));
+		SlidingWindowRateLimiter limiter = limiter(SlidingWindowRateLimiter.MAX_RING, Duration.ofNanos(100_000));
 		for (int i = 0; i < 1_000_000; i++) {
 			if (i % 100 == 0) {
 				this.time.advanceNanos(1000);
@@ -419,7 +419,23 @@ class SlidingWindowRateLimiterTests {
 				throw new AssertionError("refused call " + i);
 			}
 		}
-		assertThat(limiter.available()).isEqualTo(Integer.MAX_VALUE - 10_000);
+		assertThat(limiter.available()).isEqualTo(SlidingWindowRateLimiter.MAX_RING - 10_000);
+	}
+
+	@Test
+	void maxCallsAboveTheLargestRingIsRejectedWithAMessageNamingTheMaximum() {
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(67_109_864, PERIOD))
+			.withMessage("maxCalls must be at most 67108864 (2^26), but was 67109864");
+		assertThatIllegalArgumentException().isThrownBy(() -> limiter(Integer.MAX_VALUE, PERIOD))
+			.withMessage("maxCalls must be at most 67108864 (2^26), but was 2147483647");
+	}
+
+	@Test
+	void maxCallsOfExactlyTheLargestRingGrantsThemAll() {
+		SlidingWindowRateLimiter limiter = limiter(SlidingWindowRateLimiter.MAX_RING, PERIOD);
+		assertThat(limiter.available()).isEqualTo(67_108_864);
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(limiter.available()).isEqualTo(67_108_863);
 	}
 
 	@Test
