@@ -80,6 +80,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	public boolean cancel(boolean mayInterruptIfRunning) {
 		boolean cancelled = super.cancel(mayInterruptIfRunning);
 		if (cancelled) {
+			// Never run now: release it at once, not when (if ever) a worker dequeues this entry.
+			this.task = null;
 			if (mayInterruptIfRunning) {
 				synchronized (this) {
 					if (this.runner != null) {
