@@ -116,7 +116,12 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	 * @return whether this call cancelled the future
 	 */
 	boolean markCancelled() {
-		return super.cancel(false);
+		boolean cancelled = super.cancel(false);
+		if (cancelled) {
+			// Never run now: release it at once, not when (if ever) a worker dequeues this entry.
+			this.task = null;
+		}
+		return cancelled;
 	}
 
 	/**

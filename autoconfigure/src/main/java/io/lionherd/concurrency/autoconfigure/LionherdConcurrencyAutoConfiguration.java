@@ -64,7 +64,10 @@ public final class LionherdConcurrencyAutoConfiguration {
 	/**
 	 * The executor to hand to {@link AsyncUtils}. For a {@link ThreadPoolTaskExecutor} that is
 	 * its underlying pool, which still applies the task decorator and lifecycle pauses, and lets
-	 * a cancelled {@code runSync} task leave the queue at once.
+	 * a cancelled {@code runSync} task leave the queue at once. With a task decorator the last
+	 * holds only for the executor created here (see {@link LionherdThreadPoolTaskExecutor}): an
+	 * application's own pool queues the decorator's wrapper, which stays queued, emptied of its
+	 * task, until a worker takes it.
 	 */
 	private static Executor executor(@Nullable String beanName, BeanFactory beanFactory) {
 		Executor executor = resolveExecutor(beanName, beanFactory);

@@ -52,6 +52,16 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		this.rateLimiters.forEach((name, limiter) -> limiter.validate(PREFIX + ".rate-limiters." + name));
 	}
 
+	private static boolean fitsInMillis(Duration duration) {
+		try {
+			duration.toMillis();
+			return true;
+		}
+		catch (ArithmeticException ex) {
+			return false;
+		}
+	}
+
 	private static void check(boolean valid, String property, @Nullable Object value, String allowed) {
 		if (!valid) {
 			throw new InvalidConfigurationPropertyValueException(property, value, allowed);
@@ -87,7 +97,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private int queueCapacity = Integer.MAX_VALUE;
 
 		/**
-		 * Time limit for which threads may remain idle before being terminated.
+		 * Time limit for which threads may remain idle before being terminated. Counted in
+		 * whole seconds, at most 2147483647s.
 		 */
 		private Duration keepAlive = Duration.ofSeconds(60);
 
@@ -110,12 +121,17 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * Whether the executor should wait for running and queued tasks to complete on
-		 * shutdown.
+		 * shutdown. When false, queued tasks are cancelled on shutdown (their runSync futures
+		 * complete with a CancellationException and the tasks never run) and running tasks are
+		 * interrupted.
 		 */
 		private boolean awaitTermination = true;
 
 		/**
-		 * Maximum time the executor should wait for remaining tasks to complete on shutdown.
+		 * Maximum time the executor should wait for remaining tasks to complete on shutdown,
+		 * at most 9223372036854775807ms. Once it has elapsed (at once when zero), tasks still
+		 * queued are cancelled and running tasks are interrupted, as when not waiting, so that
+		 * no runSync future is left pending.
 		 */
 		private Duration awaitTerminationPeriod = Duration.ofSeconds(30);
 
@@ -131,10 +147,19 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			// The pool counts keep-alive in whole seconds, and timing core threads out needs one.
 			check(!this.allowCoreThreadTimeout || this.keepAlive.getSeconds() >= 1, prefix + ".keep-alive",
 					this.keepAlive, "keep-alive must be at least 1s while allow-core-thread-timeout is true");
+			// ... and in an int: a larger value would wrap around (to a negative or a wrong time).
+			check(this.keepAlive.getSeconds() <= Integer.MAX_VALUE, prefix + ".keep-alive", this.keepAlive,
+					"keep-alive must be at most " + Integer.MAX_VALUE + "s (" + Duration.ofSeconds(Integer.MAX_VALUE)
+							+ "), the most whole seconds the pool can hold");
 			check(!this.threadNamePrefix.isBlank(), prefix + ".thread-name-prefix", this.threadNamePrefix,
 					"thread-name-prefix must not be blank");
 			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be zero or positive");
+			// The executors take the period in milliseconds (Duration.toMillis), which overflows
+			// beyond Long.MAX_VALUE of them.
+			check(fitsInMillis(this.awaitTerminationPeriod), prefix + ".await-termination-period",
+					this.awaitTerminationPeriod, "await-termination-period must be at most " + Long.MAX_VALUE + "ms ("
+							+ Duration.ofMillis(Long.MAX_VALUE) + ")");
 			check(this.beanName == null || !this.beanName.isBlank(), prefix + ".bean-name", this.beanName,
 					"bean-name must name an Executor bean, or be left unset");
 		}

@@ -1,5 +1,6 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.time.Duration;
 import java.util.List;
 
 import io.lionherd.concurrency.AsyncUtils;
@@ -53,6 +54,8 @@ final class LionherdExecutorConfigurations {
 		ThreadPoolTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
 			LionherdConcurrencyProperties.Executor executor = properties.getExecutor();
+			// Configured, not built: the subclass keeps cancelled tasks from staying queued
+			// behind a task decorator, and queued futures from staying pending after shutdown.
 			return new ThreadPoolTaskExecutorBuilder().corePoolSize(executor.getCoreSize())
 				.maxPoolSize(executor.getMaxSize())
 				.queueCapacity(executor.getQueueCapacity())
@@ -62,7 +65,7 @@ final class LionherdExecutorConfigurations {
 				.awaitTermination(executor.isAwaitTermination())
 				.awaitTerminationPeriod(executor.getAwaitTerminationPeriod())
 				.taskDecorator(taskDecorator(taskDecorators))
-				.build();
+				.configure(new LionherdThreadPoolTaskExecutor());
 		}
 
 	}
@@ -85,9 +88,12 @@ final class LionherdExecutorConfigurations {
 			SimpleAsyncTaskExecutorBuilder builder = new SimpleAsyncTaskExecutorBuilder().virtualThreads(true)
 				.threadNamePrefix(executor.getThreadNamePrefix())
 				.taskDecorator(taskDecorator(taskDecorators));
-			if (executor.isAwaitTermination()) {
-				builder = builder.taskTerminationTimeout(executor.getAwaitTerminationPeriod());
-			}
+			// No queue here: every task has its own thread. On close, either wait up to the
+			// period and then interrupt the threads still running, or interrupt them at once, so
+			// that no runSync future is left pending (without either, Spring leaves them running).
+			Duration period = executor.getAwaitTerminationPeriod();
+			builder = (executor.isAwaitTermination() && !period.isZero()) ? builder.taskTerminationTimeout(period)
+					: builder.cancelRemainingTasksOnClose(true);
 			return builder.build();
 		}
 

@@ -369,6 +369,70 @@ class LionherdConcurrencyAutoConfigurationTests {
 	}
 
 	@Test
+	void keepAliveBeyondIntegerSecondsFailsStartup() {
+		assertInvalid("lionherd.concurrency.executor.keep-alive=3000000000s", "lionherd.concurrency.executor.keep-alive",
+				"PT833333H20M", "keep-alive must be at most 2147483647s");
+	}
+
+	@Test
+	void keepAliveThatWrapsToAValidIntFailsStartup() {
+		// 2^32 + 1 seconds: a plain int cast would silently make it 1s.
+		assertInvalid("lionherd.concurrency.executor.keep-alive=4294967297s", "lionherd.concurrency.executor.keep-alive",
+				"PT1193046H28M17S", "keep-alive must be at most 2147483647s");
+	}
+
+	@Test
+	void keepAliveOfIntegerMaxSecondsIsAccepted() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.executor.keep-alive=2147483647s")
+			.run((context) -> assertThat(context.getBean(EXECUTOR, ThreadPoolTaskExecutor.class).getKeepAliveSeconds())
+				.isEqualTo(Integer.MAX_VALUE));
+	}
+
+	@Test
+	void awaitTerminationPeriodBeyondLongMillisFailsStartup() {
+		assertInvalid("lionherd.concurrency.executor.await-termination-period=9223372036854775807s",
+				"lionherd.concurrency.executor.await-termination-period", "PT2562047788015215H30M7S",
+				"await-termination-period must be at most 9223372036854775807ms");
+	}
+
+	@Test
+	void awaitTerminationPeriodJustBeyondLongMillisFailsStartup() {
+		assertInvalid("lionherd.concurrency.executor.await-termination-period=9223372036854776s",
+				"lionherd.concurrency.executor.await-termination-period", "PT2562047788015H12M56S",
+				"await-termination-period must be at most 9223372036854775807ms");
+	}
+
+	@Test
+	void awaitTerminationPeriodOfLongMaxMillisIsAccepted() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.await-termination-period=9223372036854775807ms")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	@EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "virtual threads need Java 21+")
+	void awaitTerminationPeriodBeyondLongMillisFailsStartupWithVirtualThreads() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.virtual-threads=true",
+					"lionherd.concurrency.executor.await-termination-period=9223372036854775807s")
+			.run((context) -> assertFailure(context.getStartupFailure(),
+					"lionherd.concurrency.executor.await-termination-period", "PT2562047788015215H30M7S",
+					"await-termination-period must be at most 9223372036854775807ms"));
+	}
+
+	@Test
+	void hugeRateLimiterPeriodIsAccepted() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.rate-limiters.api.max-calls=1",
+					"lionherd.concurrency.rate-limiters.api.period=9223372036854775807s")
+			.run((context) -> {
+				RateLimiter limiter = context.getBean(RateLimiterRegistry.class).get("api");
+				assertThat(limiter.tryAcquire()).isTrue();
+				assertThat(limiter.tryAcquire()).isFalse();
+			});
+	}
+
+	@Test
 	void zeroMonitorMaxNamesFailsStartup() {
 		assertInvalid("lionherd.concurrency.monitor.max-names=0", "lionherd.concurrency.monitor.max-names", "0",
 				"max-names must be at least 1");
