@@ -1,15 +1,14 @@
 package io.lionherd.concurrency.autoconfigure;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.RateLimiterRegistry;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -25,8 +24,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * {@link AutoConfiguration Auto-configuration} for {@link AsyncUtils}: one bean, backed by its own
  * executor ({@value #EXECUTOR_BEAN_NAME}, kept out of by-type injection so Spring Boot's
  * {@code applicationTaskExecutor} stays in place) or by the executor bean named in
- * {@code lionherd.concurrency.executor.bean-name}; plus the {@link RateLimiterRegistry} of the
- * limiters named under {@code lionherd.concurrency.rate-limiters}.
+ * {@code lionherd.concurrency.executor.bean-name}, customized by every
+ * {@link AsyncUtilsBuilderCustomizer} bean in order; plus the {@link RateLimiterRegistry} holding
+ * the limiters named under {@code lionherd.concurrency.rate-limiters}.
  */
 @AutoConfiguration(after = TaskExecutionAutoConfiguration.class)
 @EnableConfigurationProperties(LionherdConcurrencyProperties.class)
@@ -42,23 +42,21 @@ public final class LionherdConcurrencyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	AsyncUtils asyncUtils(LionherdConcurrencyProperties properties, BeanFactory beanFactory) {
-		return AsyncUtils.builder()
+	AsyncUtils asyncUtils(LionherdConcurrencyProperties properties, BeanFactory beanFactory,
+			ObjectProvider<AsyncUtilsBuilderCustomizer> customizers) {
+		AsyncUtils.Builder builder = AsyncUtils.builder()
 			.executor(executor(properties.getExecutor().getBeanName(), beanFactory))
-			.targetResolver(AopProxyUtils::getSingletonTarget)
-			.monitorEnabled(properties.getMonitor().isEnabled())
-			.monitorMaxNames(properties.getMonitor().getMaxNames())
-			.build();
+			.targetResolver(AopProxyUtils::getSingletonTarget);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+		return builder.build();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	RateLimiterRegistry rateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties) {
-		Map<String, RateLimiterRegistry.Spec> specs = new LinkedHashMap<>();
-		properties.getRateLimiters()
-			.forEach((name, limiter) -> specs.put(name,
-					new RateLimiterRegistry.Spec(limiter.getMaxCalls(), limiter.getPeriod())));
-		return new RateLimiterRegistry(asyncUtils, specs);
+		RateLimiterRegistry registry = new RateLimiterRegistry(asyncUtils.rateLimiterFactory());
+		properties.getRateLimiters().forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig()));
+		return registry;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -20,24 +21,24 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 	static final String PREFIX = "lionherd.concurrency";
 
-	private final Executor executor = new Executor();
+	private final ExecutorProperties executor = new ExecutorProperties();
 
-	private final Monitor monitor = new Monitor();
+	private final MonitorProperties monitor = new MonitorProperties();
 
 	/**
 	 * Named sliding-window rate limiters, reachable by name from the RateLimiterRegistry bean.
 	 */
-	private final Map<String, RateLimiter> rateLimiters = new LinkedHashMap<>();
+	private final Map<String, RateLimiterProperties> rateLimiters = new LinkedHashMap<>();
 
-	public Executor getExecutor() {
+	public ExecutorProperties getExecutor() {
 		return this.executor;
 	}
 
-	public Monitor getMonitor() {
+	public MonitorProperties getMonitor() {
 		return this.monitor;
 	}
 
-	public Map<String, RateLimiter> getRateLimiters() {
+	public Map<String, RateLimiterProperties> getRateLimiters() {
 		return this.rateLimiters;
 	}
 
@@ -68,7 +69,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		}
 	}
 
-	public static class Executor {
+	public static class ExecutorProperties {
 
 		/**
 		 * Name of an existing Executor bean for AsyncUtils to run tasks on. When set, no
@@ -246,11 +247,11 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 	}
 
-	public static class Monitor {
+	public static class MonitorProperties {
 
 		/**
-		 * Whether monitored calls are recorded as the "lionherd.monitor" timer. The monitor
-		 * methods run and measure either way.
+		 * Whether monitored calls are recorded as the "lionherd.monitor" timer (when a
+		 * MeterRegistry is present). The monitor methods run and measure either way.
 		 */
 		private boolean enabled = true;
 
@@ -282,10 +283,11 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 	}
 
-	public static class RateLimiter {
+	public static class RateLimiterProperties {
 
 		/**
-		 * Maximum number of permits granted in any window of "period".
+		 * Maximum number of permits granted in any window of "period", from 1 to 67108864
+		 * (2^26).
 		 */
 		private int maxCalls = 1;
 
@@ -294,10 +296,27 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		private Duration period = Duration.ofSeconds(1);
 
+		/**
+		 * How long acquire() waits for a permit before failing with a TimeoutException. Zero
+		 * means do not wait; unset means no limit.
+		 */
+		private @Nullable Duration timeout;
+
 		void validate(String prefix) {
-			check(this.maxCalls >= 1, prefix + ".max-calls", this.maxCalls, "max-calls must be at least 1");
+			check(this.maxCalls >= 1 && this.maxCalls <= RateLimiterConfig.MAX_CALLS, prefix + ".max-calls",
+					this.maxCalls, "max-calls must be from 1 to " + RateLimiterConfig.MAX_CALLS + " (2^26)");
 			check(!this.period.isNegative() && !this.period.isZero(), prefix + ".period", this.period,
 					"period must be positive");
+			check(this.timeout == null || !this.timeout.isNegative(), prefix + ".timeout", this.timeout,
+					"timeout must be zero or positive, or unset for no limit");
+		}
+
+		/**
+		 * The limiter's configuration, once {@link #validate(String) validated}.
+		 * @return the configuration
+		 */
+		RateLimiterConfig toConfig() {
+			return new RateLimiterConfig(this.maxCalls, this.period, this.timeout);
 		}
 
 		public int getMaxCalls() {
@@ -314,6 +333,14 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setPeriod(Duration period) {
 			this.period = period;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
 		}
 
 	}

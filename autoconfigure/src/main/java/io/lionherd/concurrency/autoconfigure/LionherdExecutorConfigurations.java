@@ -53,7 +53,7 @@ final class LionherdExecutorConfigurations {
 		@ConditionalOnMissingBean(name = LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME)
 		ThreadPoolTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
-			LionherdConcurrencyProperties.Executor executor = properties.getExecutor();
+			LionherdConcurrencyProperties.ExecutorProperties executor = properties.getExecutor();
 			// Configured, not built: the subclass keeps cancelled tasks from staying queued
 			// behind a task decorator, and queued futures from staying pending after shutdown.
 			return new ThreadPoolTaskExecutorBuilder().corePoolSize(executor.getCoreSize())
@@ -84,7 +84,7 @@ final class LionherdExecutorConfigurations {
 						"virtual threads need Java 21 or later, but this JVM is Java " + Runtime.version().feature()
 								+ "; set virtual-threads to false or run on Java 21+");
 			}
-			LionherdConcurrencyProperties.Executor executor = properties.getExecutor();
+			LionherdConcurrencyProperties.ExecutorProperties executor = properties.getExecutor();
 			SimpleAsyncTaskExecutorBuilder builder = new SimpleAsyncTaskExecutorBuilder().virtualThreads(true)
 				.threadNamePrefix(executor.getThreadNamePrefix())
 				.taskDecorator(taskDecorator(taskDecorators));

@@ -103,7 +103,7 @@ public final class RateLimiterMetrics implements MeterBinder {
 		public void granted(RateLimiter limiter, long waitNanos) {
 			Meters meters = this.meters.get(limiter);
 			if (meters != null) {
-				meters.wait().record(waitNanos, TimeUnit.NANOSECONDS);
+				meters.waitTimer().record(waitNanos, TimeUnit.NANOSECONDS);
 			}
 		}
 
@@ -111,13 +111,13 @@ public final class RateLimiterMetrics implements MeterBinder {
 		public void rejected(RateLimiter limiter) {
 			Meters meters = this.meters.get(limiter);
 			if (meters != null) {
-				meters.rejected().increment();
+				meters.rejectedCounter().increment();
 			}
 		}
 
 	}
 
-	private record Meters(Timer wait, Counter rejected) {
+	private record Meters(Timer waitTimer, Counter rejectedCounter) {
 	}
 
 }
