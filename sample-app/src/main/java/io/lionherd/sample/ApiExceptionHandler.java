@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Constraint;
+import org.apache.tomcat.util.http.InvalidParameterException;
 
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.context.MessageSourceResolvable;
@@ -22,6 +24,7 @@ import org.springframework.validation.method.ParameterValidationResult;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -85,14 +88,60 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.SERVICE_UNAVAILABLE, request);
 	}
 
+	/**
+	 * Query parameters rejected before binding: undecodable percent-encoding, a repeated
+	 * parameter, a number that is not a plain decimal (see {@link QueryParameterInterceptor}).
+	 * Logged on one line at DEBUG: the answer says it all, and such requests are cheap to send in
+	 * bulk.
+	 * @param ex the rejection
+	 * @param request the current request
+	 * @return a 400 problem naming each parameter
+	 */
+	@ExceptionHandler(InvalidQueryParameterException.class)
+	ResponseEntity<Object> handleInvalidQueryParameter(InvalidQueryParameterException ex, WebRequest request) {
+		logger.debug("Rejected query parameters: " + ex.getMessage());
+		List<Map<String, Object>> errors = new ArrayList<>();
+		for (InvalidQueryParameterException.Invalid invalid : ex.invalid()) {
+			Object value = (invalid.values().size() == 1) ? invalid.values().get(0) : invalid.values();
+			errors.add(error(invalid.parameter(), value, invalid.message()));
+		}
+		return badRequest(ex, errors, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
+	}
+
+	/**
+	 * Tomcat could not decode the parameters of a request that
+	 * {@link QueryParameterInterceptor} did not check first (an actuator endpoint, say). Spring
+	 * MVC would let it escape to the container, which logs it at ERROR with a stack trace; here it
+	 * is a 400 problem naming the parameters, logged on one line at DEBUG.
+	 * @param ex Tomcat's exception from {@code getParameter}
+	 * @param request the current request
+	 * @return a 400 problem
+	 */
+	@ExceptionHandler(InvalidParameterException.class)
+	ResponseEntity<Object> handleUndecodableParameters(InvalidParameterException ex, WebRequest request) {
+		List<Map<String, Object>> errors = new ArrayList<>();
+		if (request instanceof NativeWebRequest nativeRequest
+				&& nativeRequest.getNativeRequest() instanceof HttpServletRequest servletRequest) {
+			for (InvalidQueryParameterException.Invalid invalid : QueryString
+				.malformed(QueryString.parse(servletRequest.getQueryString()))) {
+				Object value = (invalid.values().size() == 1) ? invalid.values().get(0) : invalid.values();
+				errors.add(error(invalid.parameter(), value, invalid.message()));
+			}
+		}
+		// not ex.getMessage(): it quotes the decoded value, which may hold line breaks
+		logger.debug("Undecodable request parameters " + errors.stream().map((error) -> QueryString.printable((String) error.get("parameter"))).toList());
+		return badRequest(ex, errors, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
+	}
+
 	private ResponseEntity<Object> badRequest(Exception ex, List<Map<String, Object>> errors, HttpHeaders headers,
 			HttpStatusCode status, WebRequest request) {
 		String detail = String.join("; ",
 				errors.stream()
 					.map((error) -> "Invalid query parameter '" + error.get("parameter") + "': " + error.get("message")
-							+ " (got '" + error.get("value") + "')")
+							+ " (got " + quoted(error.get("value")) + ")")
 					.toList());
-		ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail.isEmpty() ? "Invalid request" : detail);
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(status,
+				detail.isEmpty() ? "Invalid request parameters" : detail);
 		body.setProperty("errors", errors);
 		return handleExceptionInternal(ex, body, headers, status, request);
 	}
@@ -103,7 +152,15 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		return (raw != null) ? raw : String.valueOf(converted);
 	}
 
-	private static Map<String, Object> error(String parameter, String value, String message) {
+	/** {@code 'a'}, or {@code 'a', 'b'} for a repeated parameter's values. */
+	private static String quoted(Object value) {
+		if (value instanceof List<?> values) {
+			return String.join(", ", values.stream().map((each) -> "'" + each + "'").toList());
+		}
+		return "'" + value + "'";
+	}
+
+	private static Map<String, Object> error(String parameter, Object value, String message) {
 		Map<String, Object> error = new LinkedHashMap<>();
 		error.put("parameter", parameter);
 		error.put("value", value);
@@ -112,7 +169,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/** The query parameter's name: {@code @RequestParam}'s name, else the Java parameter's. */
-	private static String parameterName(MethodParameter parameter) {
+	static String parameterName(MethodParameter parameter) {
 		RequestParam requestParam = parameter.getParameterAnnotation(RequestParam.class);
 		if (requestParam != null && !requestParam.name().isEmpty()) {
 			return requestParam.name();
@@ -126,7 +183,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	 * (the controllers spell it out, e.g. "must be an integer from 1 to 64"), so a value of the
 	 * wrong type is explained like an out-of-range one.
 	 */
-	private static String allowedValues(MethodParameter parameter, String fallback) {
+	static String allowedValues(MethodParameter parameter, String fallback) {
 		for (Annotation annotation : parameter.getParameterAnnotations()) {
 			if (annotation.annotationType().isAnnotationPresent(Constraint.class)
 					&& AnnotationUtils.getValue(annotation, "message") instanceof String message

@@ -2,11 +2,11 @@ package io.lionherd.sample;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
 
 import io.lionherd.concurrency.AsyncUtils;
 import jakarta.validation.constraints.DecimalMax;
@@ -19,11 +19,18 @@ import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * The "multiple blocking calls in parallel" recipe: {@code tasks} blocking sleeps, each run with
- * {@code runSync} and all awaited with {@code gather}. No servlet thread waits: the answer is a
- * {@link CompletableFuture} that Spring MVC completes asynchronously.
+ * {@code runSync} and all awaited together. No servlet thread waits: the answer is a
+ * {@link DeferredResult} that Spring MVC completes asynchronously.
+ * <p>
+ * One request runs at most {@code sample.parallel.tasks-in-flight} (default 3) of its tasks at
+ * once on the shared pool ({@link BoundedFanOut}), starting the next as one ends, so a large
+ * request cannot queue everyone else's tasks behind its own. If the request is abandoned (async
+ * request timeout, container-reported error) its tasks are cancelled: running ones interrupted,
+ * the rest never started.
  */
 @RestController
 public class ParallelController {
@@ -40,8 +47,11 @@ public class ParallelController {
 
 	private final AsyncUtils asyncUtils;
 
-	public ParallelController(AsyncUtils asyncUtils) {
+	private final int tasksInFlight;
+
+	public ParallelController(AsyncUtils asyncUtils, ParallelProperties properties) {
 		this.asyncUtils = asyncUtils;
+		this.tasksInFlight = properties.tasksInFlight();
 	}
 
 	/**
@@ -51,22 +61,21 @@ public class ParallelController {
 	 * @return the results in task order, the total time, and whether the tasks ran in parallel
 	 */
 	@GetMapping(path = "/api/parallel", produces = MediaType.APPLICATION_JSON_VALUE)
-	public CompletableFuture<ParallelResponse> parallel(
+	public DeferredResult<ParallelResponse> parallel(
 			@RequestParam(defaultValue = "3") @Min(value = 1, message = TASKS_ALLOWED)
 			@Max(value = 64, message = TASKS_ALLOWED) int tasks,
 			@RequestParam(defaultValue = "0.15") @DecimalMin(value = "0", message = SECONDS_ALLOWED)
 			@DecimalMax(value = "10", message = SECONDS_ALLOWED) double seconds) {
 		double start = this.asyncUtils.currentTime();
-		List<CompletableFuture<String>> work = new ArrayList<>(tasks);
-		for (int i = 0; i < tasks; i++) {
-			String name = taskName(i);
-			work.add(this.asyncUtils.runSync(() -> blockingOperation(seconds, name)));
-		}
-		CompletableFuture<List<String>> all = this.asyncUtils.gather(work);
-		return all.copy().orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).handle((results, error) -> {
+		List<String> names = IntStream.range(0, tasks).mapToObj(ParallelController::taskName).toList();
+		CompletableFuture<List<String>> all = BoundedFanOut.map(names, this.tasksInFlight,
+				(name) -> this.asyncUtils.runSync(() -> blockingOperation(seconds, name)));
+		CompletableFuture<ParallelResponse> answer = all.copy()
+			.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+			.handle((results, error) -> {
 			if (error != null) {
 				if (Problems.unwrap(error) instanceof TimeoutException && !all.isDone()) {
-					all.cancel(true); // gather cancels every task: running ones are interrupted
+					all.cancel(true); // running tasks are interrupted, the rest never start
 					throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
 							"The " + tasks + " tasks did not finish within " + DEADLINE.toSeconds()
 									+ "s and were cancelled; the executor may be busy",
@@ -77,6 +86,7 @@ public class ParallelController {
 			double total = this.asyncUtils.currentTime() - start;
 			return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
 		});
+		return AbandonableResults.cancelledWhenAbandoned(answer, all);
 	}
 
 	/**

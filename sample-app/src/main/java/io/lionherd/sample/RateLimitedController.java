@@ -12,12 +12,15 @@ import org.springframework.http.MediaType;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /**
  * The rate-limiter recipe: every request takes a permit from the sample's {@link RateLimiter}
  * ({@code sample.rate-limiter.max-calls} per {@code sample.rate-limiter.period}), waiting up to
  * {@code sample.rate-limiter.timeout} for one. Waiting holds no thread: the answer is a
- * {@link CompletableFuture} completed when the permit is granted.
+ * {@link DeferredResult} completed when the permit is granted. A request abandoned while it waits
+ * (async request timeout, container-reported error) cancels its {@code acquire}, which gives up its
+ * place in the queue and consumes no permit.
  */
 @RestController
 public class RateLimitedController {
@@ -28,7 +31,7 @@ public class RateLimitedController {
 
 	private final RateLimiterProperties properties;
 
-	/** The monotonic-clock reading taken while the application starts: {@code atSeconds} zero. */
+	/** The monotonic-clock reading taken while the application starts: time zero of the answers. */
 	private final double origin;
 
 	public RateLimitedController(AsyncUtils asyncUtils, RateLimiter rateLimiter, RateLimiterProperties properties) {
@@ -41,32 +44,36 @@ public class RateLimitedController {
 	/**
 	 * Takes a permit, waiting for one if needed.
 	 * <p>
-	 * {@code atSeconds} is when the permit was granted, in seconds on the monotonic clock since the
-	 * application started (this controller's creation during startup). For a permit granted at
-	 * once it is the moment the request asked (just before the grant); for a permit that had to
-	 * wait, the moment the wait ended (just after the grant). Either way two grants that the
-	 * limiter keeps one {@code period} apart are reported at least one {@code period} apart.
-	 * @return {@code {"granted":true,"atSeconds":...}}, or HTTP 429 if no permit came within the
-	 * timeout
+	 * The limiter records each grant's exact time but does not hand it out (its public API has no
+	 * grant time), so the answer brackets it with two readings of the monotonic clock, in seconds
+	 * since the application started (this controller's creation during startup):
+	 * {@code requestedAtSeconds}, read just before asking, is at or before the grant, and
+	 * {@code atSeconds}, read when the controller sees the permit (just after {@code acquire}
+	 * returns for a permit granted at once, in the permit's completion callback for one that had to
+	 * wait), is at or after it. {@code atSeconds} is late by the time the grant takes to reach the
+	 * callback: microseconds usually, but unbounded under load (the limiter completes the
+	 * waiters granted at one instant one after another, on a wake-up thread that may itself wait
+	 * for a CPU). So the limiter's rule shows as: among any {@code max-calls + 1} answers, the
+	 * latest {@code atSeconds} is at least one {@code period} after the earliest
+	 * {@code requestedAtSeconds}; two {@code atSeconds} alone may be closer than a period.
+	 * @return {@code {"granted":true,"requestedAtSeconds":...,"atSeconds":...}}, or HTTP 429 if no
+	 * permit came within the timeout
 	 */
 	@GetMapping(path = "/api/rate-limited", produces = MediaType.APPLICATION_JSON_VALUE)
-	public CompletableFuture<Grant> rateLimited() {
-		double asked = secondsSinceStart();
+	public DeferredResult<Grant> rateLimited() {
+		double requested = secondsSinceStart();
 		CompletableFuture<Void> permit = this.rateLimiter.acquire(this.properties.timeout());
-		if (permit.isDone() && !permit.isCompletedExceptionally()) {
-			return CompletableFuture.completedFuture(new Grant(true, Problems.micros(asked)));
-		}
-		return permit.handle((ignored, error) -> {
+		CompletableFuture<Grant> answer = permit.handle((ignored, error) -> {
 			if (error == null) {
-				return new Grant(true, Problems.micros(secondsSinceStart()));
+				return new Grant(true, Math.floor(requested * 1e6) / 1e6, Math.ceil(secondsSinceStart() * 1e6) / 1e6);
 			}
 			if (Problems.unwrap(error) instanceof TimeoutException) {
 				throw tooManyRequests(error);
 			}
 			throw Problems.rethrow(error);
 		});
+		return AbandonableResults.cancelledWhenAbandoned(answer, permit);
 	}
-
 	private double secondsSinceStart() {
 		return this.asyncUtils.currentTime() - this.origin;
 	}
@@ -83,11 +90,13 @@ public class RateLimitedController {
 	}
 
 	/**
-	 * The answer of {@code GET /api/rate-limited}.
+	 * The answer of {@code GET /api/rate-limited}; times in seconds since the application started,
+	 * in microseconds, rounded outwards so the bracket stays true (see {@link #rateLimited()} for what they bracket).
 	 * @param granted always {@code true} (a refusal is an HTTP 429 problem)
-	 * @param atSeconds when the permit was granted, in seconds since the application started
+	 * @param requestedAtSeconds just before the permit was asked for: at or before the grant
+	 * @param atSeconds when the controller saw the permit: at or after the grant
 	 */
-	public record Grant(boolean granted, double atSeconds) {
+	public record Grant(boolean granted, double requestedAtSeconds, double atSeconds) {
 	}
 
 }

@@ -26,8 +26,8 @@ class RateLimitedEndpointTests {
 
 	private static final double PERIOD = 0.5;
 
-	/** Room for rounding {@code atSeconds} to microseconds, not for early grants. */
-	private static final double EPSILON = 0.001;
+	/** Room for floating-point subtraction, not for early grants (the times are rounded outwards). */
+	private static final double EPSILON = 1e-9;
 
 	@LocalServerPort
 	int port;
@@ -61,20 +61,40 @@ class RateLimitedEndpointTests {
 			}, this.clients));
 		}
 
-		List<Double> grants = new ArrayList<>();
+		List<double[]> grants = new ArrayList<>();
 		for (CompletableFuture<Api.Response> call : calls) {
 			Api.Response response = call.get(30, TimeUnit.SECONDS);
 			assertThat(response.status()).as(response.body()).isEqualTo(200);
 			JsonNode body = response.json();
 			assertThat(body.get("granted").asBoolean()).isTrue();
-			grants.add(body.get("atSeconds").asDouble());
+			double requested = body.get("requestedAtSeconds").asDouble();
+			double seen = body.get("atSeconds").asDouble();
+			assertThat(requested).isLessThanOrEqualTo(seen);
+			grants.add(new double[] { requested, seen });
 		}
-		grants.sort(null);
-		for (int i = 0; i < 3; i++) {
-			assertThat(grants.get(i + 3) - grants.get(i))
-				.as("grant %d is at least one period after grant %d, grants: %s", i + 4, i + 1, grants)
+		// each grant lies in [requestedAtSeconds, atSeconds]; four grants span at least one period,
+		// so every four answers do: the latest atSeconds is a period after the earliest request
+		for (List<double[]> four : subsetsOfFour(grants)) {
+			double earliestRequest = four.stream().mapToDouble((grant) -> grant[0]).min().getAsDouble();
+			double latestSeen = four.stream().mapToDouble((grant) -> grant[1]).max().getAsDouble();
+			assertThat(latestSeen - earliestRequest).as("span of four answers")
 				.isGreaterThanOrEqualTo(PERIOD - EPSILON);
 		}
+	}
+
+	private static List<List<double[]>> subsetsOfFour(List<double[]> items) {
+		List<List<double[]>> subsets = new ArrayList<>();
+		int n = items.size();
+		for (int a = 0; a < n; a++) {
+			for (int b = a + 1; b < n; b++) {
+				for (int c = b + 1; c < n; c++) {
+					for (int d = c + 1; d < n; d++) {
+						subsets.add(List.of(items.get(a), items.get(b), items.get(c), items.get(d)));
+					}
+				}
+			}
+		}
+		return subsets;
 	}
 
 	private static void await(CyclicBarrier barrier) {

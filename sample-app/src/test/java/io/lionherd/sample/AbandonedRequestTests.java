@@ -1,0 +1,103 @@
+package io.lionherd.sample;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A request that is abandoned (here: its async request timeout of 200 ms elapses while it waits)
+ * gives up its pending permit and its {@code runSync} work: nobody is waiting for them any more.
+ * The limiter grants 3 permits per 3 s and lets an acquire wait 10 s, so without the cancel the
+ * abandoned requests' acquires would stay queued and be granted 3 s later.
+ */
+@SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms", "sample.rate-limiter.max-calls=3",
+		"sample.rate-limiter.period=3s", "sample.rate-limiter.timeout=10s" })
+class AbandonedRequestTests {
+
+	private static final int CLIENTS = 12;
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry meterRegistry;
+
+	@Autowired
+	@Qualifier("lionherdTaskExecutor")
+	ThreadPoolTaskExecutor executor;
+
+	Api api;
+
+	ExecutorService clients;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Api(this.port);
+		this.clients = Executors.newFixedThreadPool(CLIENTS);
+	}
+
+	@AfterEach
+	void tearDown() throws InterruptedException {
+		this.clients.shutdownNow();
+		this.clients.awaitTermination(10, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void abandonedRequestsAreGrantedNoPermit() throws Exception {
+		List<CompletableFuture<Api.Response>> calls = new ArrayList<>();
+		for (int i = 0; i < CLIENTS; i++) {
+			calls.add(CompletableFuture.supplyAsync(() -> this.api.get("/api/rate-limited"), this.clients));
+		}
+		long answered = 0;
+		for (CompletableFuture<Api.Response> call : calls) {
+			int status = call.get(30, TimeUnit.SECONDS).status();
+			assertThat(status).isIn(200, 503);
+			answered += (status == 200) ? 1 : 0;
+		}
+		assertThat(answered).as("answers sent").isGreaterThanOrEqualTo(3).isLessThan(CLIENTS);
+
+		// past the next window (3 s after the first grants): had the abandoned acquires stayed
+		// queued, three of them would have been granted by then
+		long sent = answered;
+		await().during(Duration.ofSeconds(4))
+			.atMost(Duration.ofSeconds(8))
+			.untilAsserted(() -> assertThat(grants()).as("permits granted, answers sent: %d", sent).isEqualTo(sent));
+		assertThat(waiting()).as("acquires still waiting").isZero();
+	}
+
+	@Test
+	void anAbandonedParallelRequestCancelsItsTasks() {
+		Api.Response response = this.api.get("/api/parallel?tasks=2&seconds=10");
+
+		assertThat(response.status()).as(response.body()).isEqualTo(503);
+		// the two 10 s tasks are interrupted instead of holding pool threads for 10 s
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(this.executor.getActiveCount()).as("busy pool threads").isZero());
+	}
+
+	private long grants() {
+		return this.meterRegistry.get("lionherd.ratelimiter.wait").tag("name", "sample").timer().count();
+	}
+
+	private double waiting() {
+		return this.meterRegistry.get("lionherd.ratelimiter.waiting").tag("name", "sample").gauge().value();
+	}
+
+}
