@@ -1,5 +1,13 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import org.springframework.core.annotation.Order;
+
+import java.util.concurrent.TimeoutException;
+
+import java.util.concurrent.ExecutionException;
+
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.RateLimiter;
-import io.lionherd.concurrency.RateLimiterRegistry;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -281,7 +289,7 @@ class LionherdConcurrencyAutoConfigurationTests {
 	void rateLimiterRegistryWhenUserDefinesOneShouldBackOff() {
 		this.contextRunner
 			.withBean("userRegistry", RateLimiterRegistry.class,
-					() -> new RateLimiterRegistry(AsyncUtils.create(Runnable::run), java.util.Map.of()))
+					RateLimiterRegistry::new)
 			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class))
 				.isSameAs(context.getBean("userRegistry")));
 	}
@@ -289,7 +297,50 @@ class LionherdConcurrencyAutoConfigurationTests {
 	@Test
 	void zeroRateLimiterMaxCallsFailsStartup() {
 		assertInvalid("lionherd.concurrency.rate-limiters.api.max-calls=0",
-				"lionherd.concurrency.rate-limiters.api.max-calls", "0", "max-calls must be at least 1");
+				"lionherd.concurrency.rate-limiters.api.max-calls", "0", "max-calls must be from 1 to 67108864 (2^26)");
+	}
+
+	@Test
+	void rateLimiterMaxCallsAboveTheRingFailsStartup() {
+		assertInvalid("lionherd.concurrency.rate-limiters.api.max-calls=67108865",
+				"lionherd.concurrency.rate-limiters.api.max-calls", "67108865",
+				"max-calls must be from 1 to 67108864 (2^26)");
+	}
+
+	@Test
+	void negativeRateLimiterTimeoutFailsStartup() {
+		assertInvalid("lionherd.concurrency.rate-limiters.api.timeout=-1s",
+				"lionherd.concurrency.rate-limiters.api.timeout", "PT-1S",
+				"timeout must be zero or positive, or unset for no limit");
+	}
+
+	@Test
+	void rateLimiterTimeoutBoundsAcquire() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.rate-limiters.api.max-calls=1",
+					"lionherd.concurrency.rate-limiters.api.period=1h",
+					"lionherd.concurrency.rate-limiters.api.timeout=50ms")
+			.run((context) -> {
+				RateLimiter api = context.getBean(RateLimiterRegistry.class).get("api");
+				assertThat(api.config()).isEqualTo(new RateLimiterConfig(1, Duration.ofHours(1), Duration.ofMillis(50)));
+				assertThat(api.tryAcquire()).isTrue();
+				assertThat(api.acquire()).failsWithin(Duration.ofSeconds(10))
+					.withThrowableOfType(ExecutionException.class)
+					.withCauseInstanceOf(TimeoutException.class);
+			});
+	}
+
+	@Test
+	void rateLimiterWithoutTimeoutWaitsWithoutLimit() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.rate-limiters.api.max-calls=1")
+			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).get("api").config().timeout())
+				.isNull());
+	}
+
+	@Test
+	void builderCustomizersAreAppliedInOrder() {
+		this.contextRunner.withUserConfiguration(CustomizerConfiguration.class)
+			.run((context) -> assertThat(context.getBean(AsyncUtils.class).currentTime()).isEqualTo(2.0));
 	}
 
 	@Test
@@ -543,6 +594,23 @@ class LionherdConcurrencyAutoConfigurationTests {
 					MARKER.remove();
 				}
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomizerConfiguration {
+
+		@Bean
+		@Order(2)
+		AsyncUtilsBuilderCustomizer secondTicker() {
+			return (builder) -> builder.ticker(() -> 2_000_000_000L);
+		}
+
+		@Bean
+		@Order(1)
+		AsyncUtilsBuilderCustomizer firstTicker() {
+			return (builder) -> builder.ticker(() -> 1_000_000_000L);
 		}
 
 	}

@@ -4,6 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.lionherd.concurrency.AsyncUtils;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Bean;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
+import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -138,16 +144,54 @@ class LionherdMetricsAutoConfigurationTests {
 	}
 
 	@Test
-	void userDefinedAsyncUtilsIsStillBound() {
-		this.contextRunner
-			.withBean("userAsyncUtils", AsyncUtils.class, () -> AsyncUtils.create(Runnable::run))
+	void userDefinedAsyncUtilsCanRecordThroughTheAutoConfiguredRecorder() {
+		this.contextRunner.withUserConfiguration(UserAsyncUtilsConfiguration.class).run((context) -> {
+			context.getBean(AsyncUtils.class).monitor("user", () -> 1).get(10, TimeUnit.SECONDS);
+			assertThat(context.getBean(MeterRegistry.class).get("lionherd.monitor").tag("name", "user").timer().count())
+				.isOne();
+			assertThatExceptionOfType(Exception.class)
+				.isThrownBy(() -> context.getBean(LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME));
+		});
+	}
+
+	@Test
+	void namedRateLimitersArePublished() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.rate-limiters.search.max-calls=3")
 			.run((context) -> {
-				context.getBean(AsyncUtils.class).monitor("user", () -> 1).get(10, TimeUnit.SECONDS);
-				assertThat(context.getBean(MeterRegistry.class).get("lionherd.monitor").tag("name", "user").timer().count())
-					.isOne();
-				assertThatExceptionOfType(Exception.class)
-					.isThrownBy(() -> context.getBean(LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME));
+				context.getBean(RateLimiterRegistry.class).get("search").tryAcquire();
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get("lionherd.ratelimiter.wait").tag("name", "search").timer().count()).isOne();
+				assertThat(registry.get("lionherd.ratelimiter.available").tag("name", "search").gauge().value())
+					.isEqualTo(2);
 			});
+	}
+
+	@Test
+	void userRateLimiterMetricsMakeTheAutoConfiguredOnesBackOff() {
+		this.contextRunner
+			.withBean("userRateLimiterMetrics", RateLimiterMetrics.class,
+					() -> new RateLimiterMetrics(new RateLimiterRegistry()))
+			.run((context) -> assertThat(context).getBean(RateLimiterMetrics.class)
+				.isSameAs(context.getBean("userRateLimiterMetrics")));
+	}
+
+	@Test
+	void userMonitorRecorderMakesTheAutoConfiguredOneBackOff() {
+		this.contextRunner
+			.withBean("userMonitorRecorder", MicrometerMonitorRecorder.class,
+					() -> new MicrometerMonitorRecorder(new SimpleMeterRegistry()))
+			.run((context) -> assertThat(context).getBean(MicrometerMonitorRecorder.class)
+				.isSameAs(context.getBean("userMonitorRecorder")));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserAsyncUtilsConfiguration {
+
+		@Bean
+		AsyncUtils userAsyncUtils(MicrometerMonitorRecorder monitorRecorder) {
+			return AsyncUtils.builder().executor(Runnable::run).monitorRecorder(monitorRecorder).build();
+		}
+
 	}
 
 }
