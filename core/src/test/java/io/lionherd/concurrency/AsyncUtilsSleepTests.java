@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +125,32 @@ class AsyncUtilsSleepTests {
 		assertThat(later).succeedsWithin(Duration.ofSeconds(10));
 		assertThat(release.getCount()).isOne();
 		release.countDown();
+	}
+
+	@Test
+	void sleepsFiringAtTheSameInstantRunTheirBlockingContinuationsAtOnce() {
+		// Manual time hands all five wake-ups over at one instant, to the default wake-up executor.
+		ManualTime time = new ManualTime();
+		AsyncUtils manual = AsyncUtils.builder().executor(this.executor).ticker(time).scheduler(time).build();
+		CountDownLatch allRunning = new CountDownLatch(5);
+		List<CompletableFuture<Boolean>> metOthers = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			metOthers.add(manual.sleep(Duration.ofMillis(100)).thenApply((ignored) -> {
+				allRunning.countDown();
+				try {
+					return allRunning.await(5, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return false;
+				}
+			}));
+		}
+		time.advance(Duration.ofMillis(100));
+		assertThat(this.asyncUtils.gather(metOthers)).succeedsWithin(WAIT)
+			.asInstanceOf(InstanceOfAssertFactories.LIST)
+			.as("each continuation saw all five running")
+			.containsExactly(true, true, true, true, true);
 	}
 
 	@Test

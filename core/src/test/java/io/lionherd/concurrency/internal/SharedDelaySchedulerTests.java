@@ -1,0 +1,124 @@
+package io.lionherd.concurrency.internal;
+
+import io.lionherd.concurrency.IsAsyncIsolatingClassLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for the JVM-wide timer ({@link SharedDelayScheduler}).
+ */
+class SharedDelaySchedulerTests {
+
+	private static final String PACKAGE = SharedDelayScheduler.class.getPackageName() + ".";
+
+	/**
+	 * The timer is a JVM-wide singleton, long since started in this JVM: so a fresh copy of the
+	 * library is loaded (standing for the library in a container's shared loader), and the probe
+	 * that first uses it is loaded by a child of that (standing for a web application). Only the
+	 * probe's loader must go away; the library's may stay, its threads run its code. On JDK 24+
+	 * a thread captures no access control context, so this passes there with or without the fix;
+	 * it is JDK 17-23 that it guards.
+	 */
+	@Test
+	void timerAndWakeUpThreadsDoNotPinTheClassLoaderOfTheirFirstCaller() throws Exception {
+		ClassLoader library = new PackageIsolatingClassLoader(getClass().getClassLoader(),
+				Set.of(SharedDelaySchedulerLeakProbe.class.getName()));
+		try {
+			WeakReference<ClassLoader> application = sleepFromThrowawayLoader(library);
+			await("the probe's throwaway class loader to be collected").atMost(Duration.ofSeconds(20))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> {
+				System.gc();
+				return application.get() == null;
+			});
+			assertThat(timer(library).getPoolSize()).as("the fresh timer thread is still running").isOne();
+		}
+		finally {
+			timer(library).shutdownNow();
+			Method shared = library.loadClass(WakeUpExecutor.class.getName()).getDeclaredMethod("shared");
+			shared.setAccessible(true);
+			((ExecutorService) shared.invoke(null)).shutdownNow();
+		}
+	}
+
+	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
+	private WeakReference<ClassLoader> sleepFromThrowawayLoader(ClassLoader library) throws Exception {
+		ClassLoader application = new IsAsyncIsolatingClassLoader(library,
+				SharedDelaySchedulerLeakProbe.class.getName());
+		Runnable probe = (Runnable) WakeUpExecutorTests.newInstance(application,
+				SharedDelaySchedulerLeakProbe.class.getName());
+		assertThat(probe.getClass().getClassLoader()).isSameAs(application);
+		assertThat(timer(library).getPoolSize()).as("timer threads of the fresh copy before the probe").isZero();
+		probe.run();
+		assertThat(timer(library).getPoolSize()).as("timer threads of the fresh copy after the probe").isOne();
+		return new WeakReference<>(application);
+	}
+
+	private static ScheduledThreadPoolExecutor timer(ClassLoader library) throws Exception {
+		Field instance = library.loadClass(SharedDelayScheduler.class.getName() + "$Timer").getDeclaredField("INSTANCE");
+		instance.setAccessible(true);
+		return (ScheduledThreadPoolExecutor) instance.get(null);
+	}
+
+	/**
+	 * Defines its own copy of every class of this package (but not of its subpackages, nor of the
+	 * excluded ones) from the bytes of their class files, without asking its parent first.
+	 */
+	static final class PackageIsolatingClassLoader extends ClassLoader {
+
+		private final Set<String> excluded;
+
+		PackageIsolatingClassLoader(ClassLoader parent, Set<String> excluded) {
+			super(parent);
+			this.excluded = excluded;
+		}
+
+		@Override
+		protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+			boolean isolated = name.startsWith(PACKAGE) && name.indexOf('.', PACKAGE.length()) < 0
+					&& !this.excluded.contains(name);
+			if (!isolated) {
+				return super.loadClass(name, resolve);
+			}
+			synchronized (getClassLoadingLock(name)) {
+				Class<?> loaded = findLoadedClass(name);
+				if (loaded == null) {
+					byte[] bytes = readClassBytes(name);
+					loaded = defineClass(name, bytes, 0, bytes.length);
+				}
+				if (resolve) {
+					resolveClass(loaded);
+				}
+				return loaded;
+			}
+		}
+
+		private byte[] readClassBytes(String name) throws ClassNotFoundException {
+			String resource = name.replace('.', '/') + ".class";
+			try (InputStream in = getParent().getResourceAsStream(resource)) {
+				if (in == null) {
+					throw new ClassNotFoundException(name);
+				}
+				return in.readAllBytes();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+
+	}
+
+}
