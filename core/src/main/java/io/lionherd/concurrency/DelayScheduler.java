@@ -1,8 +1,10 @@
 package io.lionherd.concurrency;
 
+import io.lionherd.concurrency.internal.ScheduledExecutorDelayScheduler;
 import io.lionherd.concurrency.internal.SharedDelayScheduler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +35,17 @@ public interface DelayScheduler {
 	 */
 	static DelayScheduler shared() {
 		return SharedDelayScheduler.INSTANCE;
+	}
+
+	/**
+	 * A scheduler on a timer of your own, e.g. to see its pending entries
+	 * ({@code ScheduledThreadPoolExecutor.getQueue()}) or shut it down with your application.
+	 * Cancelled entries leave its queue at once only if its remove-on-cancel policy is set.
+	 * @param timer the timer; its threads only hand commands over
+	 * @return a scheduler on {@code timer}
+	 */
+	static DelayScheduler of(ScheduledExecutorService timer) {
+		return new ScheduledExecutorDelayScheduler(timer);
 	}
 
 }

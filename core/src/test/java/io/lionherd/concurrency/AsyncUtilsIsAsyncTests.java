@@ -635,4 +635,39 @@ class AsyncUtilsIsAsyncTests {
 
 	}
 
+	interface Fetcher {
+
+		CompletableFuture<String> fetch();
+
+	}
+
+	@Test
+	void jdkProxyOfAnAsyncFunctionalInterfaceIsAsync() {
+		Object proxy = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Fetcher.class },
+				(self, method, args) -> CompletableFuture.completedFuture("fetched"));
+		assertThat(this.asyncUtils.isAsync(proxy)).isTrue();
+	}
+
+	@Test
+	void jdkProxyWithAPlainHandlerIsJudgedByItsInterfacesNotByTheHandler() {
+		Object proxy = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Supplier.class },
+				new AsyncCallableHandler());
+		assertThat(this.asyncUtils.isAsync(proxy)).isFalse();
+	}
+
+	/** A handler that happens to be async itself: it is not what the proxy stands for. */
+	static final class AsyncCallableHandler implements java.lang.reflect.InvocationHandler, AsyncCallable<String> {
+
+		@Override
+		public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) {
+			return "value";
+		}
+
+		@Override
+		public CompletableFuture<String> call() {
+			return CompletableFuture.completedFuture("value");
+		}
+
+	}
+
 }

@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.micrometer.AsyncUtilsMetrics;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,6 +27,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class AsyncUtilsMonitorTests {
 
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-	private final AsyncUtils asyncUtils = AsyncUtils.builder().executor(this.pool).meterRegistry(this.registry).build();
+	private final AsyncUtils asyncUtils = AsyncUtils.builder().executor(this.pool).monitorRecorder(new MicrometerMonitorRecorder(this.registry)).build();
 
 	@AfterEach
 	void shutDownPool() throws InterruptedException {
@@ -219,7 +220,7 @@ class AsyncUtilsMonitorTests {
 		AtomicLong ticker = new AtomicLong(1_000_000_000L);
 		AsyncUtils ticked = AsyncUtils.builder()
 			.executor(this.pool)
-			.meterRegistry(this.registry)
+			.monitorRecorder(new MicrometerMonitorRecorder(this.registry))
 			.ticker(ticker::get)
 			.build();
 		MonitorResult<String> result = get(ticked.monitor("ticked", () -> {
@@ -237,7 +238,7 @@ class AsyncUtilsMonitorTests {
 		AtomicLong ticker = new AtomicLong(-5_000_000_000L);
 		AsyncUtils ticked = AsyncUtils.builder()
 			.executor(this.pool)
-			.meterRegistry(this.registry)
+			.monitorRecorder(new MicrometerMonitorRecorder(this.registry))
 			.ticker(ticker::get)
 			.build();
 		CompletableFuture<String> stage = new CompletableFuture<>();
@@ -253,11 +254,10 @@ class AsyncUtilsMonitorTests {
 	// --- recording switches and bounds
 
 	@Test
-	void disabledMonitorRecordsNothingButStillReturnsResults() {
+	void noRecorderRecordsNothingButStillReturnsResults() {
 		AsyncUtils disabled = AsyncUtils.builder()
 			.executor(this.pool)
-			.meterRegistry(this.registry)
-			.monitorEnabled(false)
+			.monitorRecorder(MonitorRecorder.none())
 			.build();
 		MonitorResult<Integer> sync = get(disabled.monitor("heavy_computation", () -> 499500));
 		MonitorResult<Integer> async = get(disabled.monitorAsync("light_async_work",
@@ -276,8 +276,7 @@ class AsyncUtilsMonitorTests {
 	void namesBeyondMaxNamesAreRecordedAsOther() {
 		AsyncUtils bounded = AsyncUtils.builder()
 			.executor(this.pool)
-			.meterRegistry(this.registry)
-			.monitorMaxNames(3)
+			.monitorRecorder(new MicrometerMonitorRecorder(this.registry, 3))
 			.build();
 		for (String name : List.of("a", "b", "c", "d", "e", "a")) {
 			get(bounded.monitor(name, () -> name));
@@ -293,7 +292,7 @@ class AsyncUtilsMonitorTests {
 	@Test
 	void maxNamesHoldsExactlyUnderContention() throws Exception {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		AsyncUtils limited = AsyncUtils.builder().executor(Runnable::run).meterRegistry(registry).monitorMaxNames(10).build();
+		AsyncUtils limited = AsyncUtils.builder().executor(Runnable::run).monitorRecorder(new MicrometerMonitorRecorder(registry, 10)).build();
 		int threads = 8;
 		java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
 		List<Thread> callers = new java.util.ArrayList<>();
@@ -334,8 +333,7 @@ class AsyncUtilsMonitorTests {
 		try {
 			AsyncUtils bounded = AsyncUtils.builder()
 				.executor(this.pool)
-				.meterRegistry(this.registry)
-				.monitorMaxNames(3)
+				.monitorRecorder(new MicrometerMonitorRecorder(this.registry, 3))
 				.build();
 			for (String name : List.of("a", "b", "c", "d", "e", "f", "d")) {
 				get(bounded.monitor(name, () -> name));
@@ -350,25 +348,6 @@ class AsyncUtilsMonitorTests {
 			logger.detachAppender(appender);
 			appender.stop();
 		}
-	}
-
-	@Test
-	void bindingTwoRegistriesRecordsInBoth() {
-		SimpleMeterRegistry second = new SimpleMeterRegistry();
-		new AsyncUtilsMetrics(this.asyncUtils).bindTo(second);
-		get(this.asyncUtils.monitor("heavy_computation", () -> 499500));
-		assertThat(timer(this.registry, "heavy_computation", "sync", "success", "none").count()).isOne();
-		assertThat(timer(second, "heavy_computation", "sync", "success", "none").count()).isOne();
-	}
-
-	@Test
-	void bindingSameRegistryTwiceDoesNotDoubleCount() {
-		new AsyncUtilsMetrics(this.asyncUtils).bindTo(this.registry);
-		new AsyncUtilsMetrics(this.asyncUtils).bindTo(this.registry);
-		get(this.asyncUtils.monitor("heavy_computation", () -> 499500));
-		get(this.asyncUtils.monitorAsync("light_async_work", () -> CompletableFuture.completedFuture(84)));
-		assertThat(timer(this.registry, "heavy_computation", "sync", "success", "none").count()).isOne();
-		assertThat(timer(this.registry, "light_async_work", "async", "success", "none").count()).isOne();
 	}
 
 	// --- cancellation
@@ -508,6 +487,31 @@ class AsyncUtilsMonitorTests {
 			}
 			return "done";
 		})).succeedsWithin(WAIT);
+	}
+
+	@Test
+	void failingMeterRegistryNeitherFailsNorStrandsTheMonitoredCall() {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		registry.config().meterFilter(new MeterFilter() {
+			@Override
+			public Meter.Id map(Meter.Id id) {
+				throw new IllegalStateException("broken filter");
+			}
+		});
+		AsyncUtils monitored = AsyncUtils.builder().executor(this.pool).monitorRecorder(new MicrometerMonitorRecorder(registry)).build();
+		CompletableFuture<Integer> later = new CompletableFuture<>();
+		CompletableFuture<MonitorResult<Integer>> pending = monitored.monitorAsync("pending", () -> later);
+		later.complete(84);
+		assertThat(pending).succeedsWithin(WAIT).extracting(MonitorResult::result).isEqualTo(84);
+		assertThat(monitored.monitorAsync("done", () -> CompletableFuture.completedFuture(42))).succeedsWithin(WAIT)
+			.extracting(MonitorResult::result)
+			.isEqualTo(42);
+	}
+
+	interface Fetcher {
+
+		CompletableFuture<String> fetch();
+
 	}
 
 }
