@@ -2,9 +2,9 @@ package io.lionherd.concurrency.ratelimit;
 
 /**
  * A {@code volatile long} alone on its cache lines, for a word many threads CAS: without the
- * padding every CAS would also evict the neighbouring final fields each reader needs (the false
- * sharing measured with two threads). HotSpot lays out superclass fields first, so the value
- * sits between the two pads and a subclass's own fields come after the right-hand pad.
+ * padding every CAS would also evict the neighbouring final fields each reader needs (false
+ * sharing). HotSpot lays out superclass fields first, so the value sits between the two pads and
+ * a subclass's own fields come after the right-hand pad.
  */
 abstract class PaddedControlWord extends ControlWordValue {
 
@@ -14,7 +14,7 @@ abstract class PaddedControlWord extends ControlWordValue {
 
 abstract class ControlWordValue extends ControlWordLeftPad {
 
-	/** The word itself; subclasses read it directly and CAS it with a VarHandle. */
+	/** The word itself; {@link ControlWord} lays it out and CASes it. */
 	volatile long ctl;
 
 }
