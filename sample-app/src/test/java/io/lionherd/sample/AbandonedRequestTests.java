@@ -27,8 +27,9 @@ import static org.awaitility.Awaitility.await;
  * The limiter grants 3 permits per 3 s and lets an acquire wait 10 s, so without the cancel the
  * abandoned requests' acquires would stay queued and be granted 3 s later.
  */
-@SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms", "sample.rate-limiter.max-calls=3",
-		"sample.rate-limiter.period=3s", "sample.rate-limiter.timeout=10s" })
+@SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms",
+		"lionherd.concurrency.rate-limiters.sample.max-calls=3", "lionherd.concurrency.rate-limiters.sample.period=3s",
+		"lionherd.concurrency.rate-limiters.sample.timeout=10s" })
 class AbandonedRequestTests {
 
 	private static final int CLIENTS = 12;

@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
  * three requests waiting for the limiter, the server still answers at once.
  */
 @SampleAppTest(properties = { "server.tomcat.threads.max=2", "server.tomcat.threads.min-spare=1",
-		"sample.rate-limiter.max-calls=1", "sample.rate-limiter.period=1h", "sample.rate-limiter.timeout=6s" })
+		"lionherd.concurrency.rate-limiters.sample.max-calls=1", "lionherd.concurrency.rate-limiters.sample.period=1h",
+		"lionherd.concurrency.rate-limiters.sample.timeout=6s" })
 class RateLimitWaitHoldsNoThreadTests {
 
 	@LocalServerPort

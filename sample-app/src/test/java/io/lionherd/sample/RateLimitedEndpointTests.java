@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /api/rate-limited} with the shipped {@code application.yml}: 3 calls per 500 ms. The
  * one test owns its limiter: its own context (the property only sets it apart from the shared one).
  */
-@SampleAppTest(properties = "sample.rate-limiter.max-calls=3")
+@SampleAppTest(properties = "lionherd.concurrency.rate-limiters.sample.max-calls=3")
 class RateLimitedEndpointTests {
 
 	private static final double PERIOD = 0.5;
