@@ -387,7 +387,7 @@ class AsyncUtilsIsAsyncTests {
 
 	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
 	private WeakReference<ClassLoader> checkProbeInThrowawayLoader() {
-		ClassLoader loader = new IsAsyncIsolatingClassLoader(getClass().getClassLoader(),
+		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),
 				IsAsyncLeakProbe.class.getName());
 		Object probe = newInstance(loader, IsAsyncLeakProbe.class.getName());
 		assertThat(probe.getClass()).isNotSameAs(IsAsyncLeakProbe.class);
@@ -401,7 +401,7 @@ class AsyncUtilsIsAsyncTests {
 
 	@Test
 	void concurrentChecksOverManyClassesGiveTheRightAnswers() throws Exception {
-		ClassLoader fresh = new IsAsyncIsolatingClassLoader(getClass().getClassLoader(),
+		ClassLoader fresh = new IsolatingClassLoader(getClass().getClassLoader(),
 				IsAsyncLeakProbe.class.getName(), IsAsyncSyncProbe.class.getName());
 		// A list, not a map: a proxy's hashCode goes to its handler.
 		List<Map.Entry<Object, Boolean>> entries = new ArrayList<>();
@@ -635,7 +635,7 @@ class AsyncUtilsIsAsyncTests {
 
 	}
 
-	interface Fetcher {
+	interface ProxiedFetcher {
 
 		CompletableFuture<String> fetch();
 
@@ -643,7 +643,7 @@ class AsyncUtilsIsAsyncTests {
 
 	@Test
 	void jdkProxyOfAnAsyncFunctionalInterfaceIsAsync() {
-		Object proxy = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Fetcher.class },
+		Object proxy = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { ProxiedFetcher.class },
 				(self, method, args) -> CompletableFuture.completedFuture("fetched"));
 		assertThat(this.asyncUtils.isAsync(proxy)).isTrue();
 	}

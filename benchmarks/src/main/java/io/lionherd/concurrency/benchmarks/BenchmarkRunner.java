@@ -1,7 +1,5 @@
 package io.lionherd.concurrency.benchmarks;
 
-import io.lionherd.concurrency.AsyncCallable;
-import io.lionherd.concurrency.ratelimit.RateLimiter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

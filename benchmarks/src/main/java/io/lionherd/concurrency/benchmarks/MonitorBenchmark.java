@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import io.lionherd.concurrency.AsyncCallable;
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.MonitorResult;
+import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +39,10 @@ public class MonitorBenchmark {
 	@Setup
 	public void setUp() throws Exception {
 		this.registry = new SimpleMeterRegistry();
-		this.asyncUtils = AsyncUtils.builder().executor(Runnable::run).meterRegistry(this.registry).build();
+		this.asyncUtils = AsyncUtils.builder()
+			.executor(Runnable::run)
+			.monitorRecorder(new MicrometerMonitorRecorder(this.registry))
+			.build();
 		this.timer = Timer.builder("raw.monitor").tag("name", "bench").register(this.registry);
 		CompletableFuture<Integer> done = CompletableFuture.completedFuture(42);
 		this.task = () -> done;

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
-import io.lionherd.concurrency.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;

@@ -1,5 +1,6 @@
 package io.lionherd.concurrency.internal;
 
+import io.lionherd.concurrency.DelayScheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.security.AccessController;

@@ -1,6 +1,6 @@
 package io.lionherd.concurrency.internal;
 
-import io.lionherd.concurrency.IsAsyncIsolatingClassLoader;
+import io.lionherd.concurrency.IsolatingClassLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -56,7 +56,7 @@ class SharedDelaySchedulerTests {
 
 	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
 	private WeakReference<ClassLoader> sleepFromThrowawayLoader(ClassLoader library) throws Exception {
-		ClassLoader application = new IsAsyncIsolatingClassLoader(library,
+		ClassLoader application = new IsolatingClassLoader(library,
 				SharedDelaySchedulerLeakProbe.class.getName());
 		Runnable probe = (Runnable) WakeUpExecutorTests.newInstance(application,
 				SharedDelaySchedulerLeakProbe.class.getName());

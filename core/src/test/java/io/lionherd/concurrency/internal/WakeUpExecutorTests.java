@@ -1,7 +1,7 @@
 package io.lionherd.concurrency.internal;
 
 import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.IsAsyncIsolatingClassLoader;
+import io.lionherd.concurrency.IsolatingClassLoader;
 import io.lionherd.concurrency.ManualTime;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
@@ -161,7 +161,7 @@ class WakeUpExecutorTests {
 	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
 	@SuppressWarnings("unchecked")
 	private WeakReference<ClassLoader> startThreadFromThrowawayLoader() {
-		ClassLoader loader = new IsAsyncIsolatingClassLoader(getClass().getClassLoader(),
+		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),
 				WakeUpExecutorLeakProbe.class.getName());
 		Function<Executor, Thread> probe = (Function<Executor, Thread>) newInstance(loader,
 				WakeUpExecutorLeakProbe.class.getName());

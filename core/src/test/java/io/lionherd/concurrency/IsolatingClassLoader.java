@@ -10,11 +10,11 @@ import java.util.Set;
  * asking its parent first; every other class comes from the parent. A copy is therefore a
  * different class from the original, and goes away with this loader.
  */
-final class IsAsyncIsolatingClassLoader extends ClassLoader {
+public final class IsolatingClassLoader extends ClassLoader {
 
 	private final Set<String> isolated;
 
-	IsAsyncIsolatingClassLoader(ClassLoader parent, String... isolatedClassNames) {
+	public IsolatingClassLoader(ClassLoader parent, String... isolatedClassNames) {
 		super(parent);
 		this.isolated = Set.of(isolatedClassNames);
 	}
