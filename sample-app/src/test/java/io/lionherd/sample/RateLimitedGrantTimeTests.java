@@ -14,9 +14,9 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 /**
- * What {@code /api/rate-limited}'s times mean, on a manual clock: the limiter's grant lies
- * between {@code requestedAtSeconds} and {@code atSeconds}, whether it is granted at once or
- * after a wait, and however late the permit's completion reaches the controller.
+ * What {@code /api/rate-limited}'s times mean, on a manual clock: the limiter's grant
+ * lies between {@code requestedAtSeconds} and {@code atSeconds}, whether it is granted at
+ * once or after a wait, and however late the permit's completion reaches the controller.
  */
 class RateLimitedGrantTimeTests {
 
@@ -33,7 +33,8 @@ class RateLimitedGrantTimeTests {
 	void anImmediateGrantLiesBetweenTheRequestAndAtSeconds() {
 		AtomicLong grantedAt = new AtomicLong();
 		given(this.limiter.acquire()).willAnswer((invocation) -> {
-			grantedAt.set(this.ticker.addAndGet(MILLI)); // the limiter reads its clock and grants
+			grantedAt.set(this.ticker.addAndGet(MILLI)); // the limiter reads its clock
+															// and grants
 			this.ticker.addAndGet(MILLI); // acquire returns a little later
 			return CompletableFuture.completedFuture(null);
 		});
@@ -51,7 +52,8 @@ class RateLimitedGrantTimeTests {
 		DeferredResult<RateLimitedController.Grant> answer = this.controller.rateLimited();
 
 		long grantedAt = this.ticker.addAndGet(500 * MILLI);
-		this.ticker.addAndGet(300 * MILLI); // a busy wake-up thread delivers the grant late
+		this.ticker.addAndGet(300 * MILLI); // a busy wake-up thread delivers the grant
+											// late
 		permit.complete(null);
 
 		RateLimitedController.Grant grant = result(answer);

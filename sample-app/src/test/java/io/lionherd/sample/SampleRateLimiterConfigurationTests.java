@@ -20,10 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * The sample's {@link RateLimiter} bean ({@link RateLimiterConfiguration}): the starter's limiter
- * {@code sample}, configured by {@code application.yml}, and invalid values under
- * {@code lionherd.concurrency.rate-limiters.sample.*} stopping startup with a report naming the
- * property.
+ * The sample's {@link RateLimiter} bean ({@link RateLimiterConfiguration}): the starter's
+ * limiter {@code sample}, configured by {@code application.yml}, and invalid values under
+ * {@code lionherd.concurrency.rate-limiters.sample.*} stopping startup with a report
+ * naming the property.
  */
 @SampleAppTest
 @ExtendWith(OutputCaptureExtension.class)
@@ -60,11 +60,14 @@ class SampleRateLimiterConfigurationTests {
 		SpringApplicationBuilder application = new SpringApplicationBuilder(SampleApplication.class)
 			.web(WebApplicationType.NONE);
 
-		// command-line arguments override application.yml (SpringApplicationBuilder.properties would not)
-		assertThatException().isThrownBy(() -> application
-			.run("--lionherd.concurrency.rate-limiters.sample." + property + "=" + value, "--spring.main.banner-mode=off"));
-		assertThat(output).contains("APPLICATION FAILED TO START",
-				shownValue + "' for configuration property 'lionherd.concurrency.rate-limiters.sample." + property + "'",
+		// command-line arguments override application.yml
+		// (SpringApplicationBuilder.properties would not)
+		assertThatException()
+			.isThrownBy(() -> application.run("--lionherd.concurrency.rate-limiters.sample." + property + "=" + value,
+					"--spring.main.banner-mode=off"));
+		assertThat(output).contains(
+				"APPLICATION FAILED TO START", shownValue
+						+ "' for configuration property 'lionherd.concurrency.rate-limiters.sample." + property + "'",
 				reason);
 	}
 
