@@ -31,10 +31,10 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Answers errors as RFC 9457 {@code application/problem+json}. On top of Spring MVC's defaults it
- * makes a bad query parameter's 400 name the parameter, the value and what is allowed, for both a
- * constraint violation ({@code tasks=-1}) and a value of the wrong type ({@code tasks=abc}), and
- * lists them under {@code errors}:
+ * Answers errors as RFC 9457 {@code application/problem+json}. On top of Spring MVC's
+ * defaults it makes a bad query parameter's 400 name the parameter, the value and what is
+ * allowed, for both a constraint violation ({@code tasks=-1}) and a value of the wrong
+ * type ({@code tasks=abc}), and lists them under {@code errors}:
  * <pre>{"detail":"Invalid query parameter 'tasks': must be an integer from 1 to 64 (got '-1')",
  *  "instance":"/api/parallel","status":400,"title":"Bad Request",
  *  "errors":[{"parameter":"tasks","value":"-1","message":"must be an integer from 1 to 64"}]}</pre>
@@ -64,8 +64,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
 			HttpStatusCode status, WebRequest request) {
 		String parameter = ex.getPropertyName();
-		String message = "must be of type " + ((ex.getRequiredType() != null)
-				? ex.getRequiredType().getSimpleName() : "unknown");
+		String message = "must be of type "
+				+ ((ex.getRequiredType() != null) ? ex.getRequiredType().getSimpleName() : "unknown");
 		if (ex instanceof MethodArgumentTypeMismatchException mismatch) {
 			parameter = parameterName(mismatch.getParameter());
 			message = allowedValues(mismatch.getParameter(), message);
@@ -75,7 +75,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * A full executor ({@code runSync} could not queue a task): the service is overloaded.
+	 * A full executor ({@code runSync} could not queue a task): the service is
+	 * overloaded.
 	 * @param ex the rejection
 	 * @param request the current request
 	 * @return a 503 problem
@@ -90,9 +91,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	/**
 	 * Query parameters rejected before binding: undecodable percent-encoding, a repeated
-	 * parameter, a number that is not a plain decimal (see {@link QueryParameterInterceptor}).
-	 * Logged on one line at DEBUG: the answer says it all, and such requests are cheap to send in
-	 * bulk.
+	 * parameter, a number that is not a plain decimal (see
+	 * {@link QueryParameterInterceptor}). Logged on one line at DEBUG: the answer says it
+	 * all, and such requests are cheap to send in bulk.
 	 * @param ex the rejection
 	 * @param request the current request
 	 * @return a 400 problem naming each parameter
@@ -110,9 +111,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	/**
 	 * Tomcat could not decode the parameters of a request that
-	 * {@link QueryParameterInterceptor} did not check first (an actuator endpoint, say). Spring
-	 * MVC would let it escape to the container, which logs it at ERROR with a stack trace; here it
-	 * is a 400 problem naming the parameters, logged on one line at DEBUG.
+	 * {@link QueryParameterInterceptor} did not check first (an actuator endpoint, say).
+	 * Spring MVC would let it escape to the container, which logs it at ERROR with a
+	 * stack trace; here it is a 400 problem naming the parameters, logged on one line at
+	 * DEBUG.
 	 * @param ex Tomcat's exception from {@code getParameter}
 	 * @param request the current request
 	 * @return a 400 problem
@@ -129,7 +131,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			}
 		}
 		// not ex.getMessage(): it quotes the decoded value, which may hold line breaks
-		logger.debug("Undecodable request parameters " + errors.stream().map((error) -> QueryString.printable((String) error.get("parameter"))).toList());
+		logger.debug("Undecodable request parameters "
+				+ errors.stream().map((error) -> QueryString.printable((String) error.get("parameter"))).toList());
 		return badRequest(ex, errors, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
 	}
 
@@ -168,7 +171,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		return error;
 	}
 
-	/** The query parameter's name: {@code @RequestParam}'s name, else the Java parameter's. */
+	/**
+	 * The query parameter's name: {@code @RequestParam}'s name, else the Java
+	 * parameter's.
+	 */
 	static String parameterName(MethodParameter parameter) {
 		RequestParam requestParam = parameter.getParameterAnnotation(RequestParam.class);
 		if (requestParam != null && !requestParam.name().isEmpty()) {
@@ -179,9 +185,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * What the parameter allows, taken from the message of its first Bean Validation constraint
-	 * (the controllers spell it out, e.g. "must be an integer from 1 to 64"), so a value of the
-	 * wrong type is explained like an out-of-range one.
+	 * What the parameter allows, taken from the message of its first Bean Validation
+	 * constraint (the controllers spell it out, e.g. "must be an integer from 1 to 64"),
+	 * so a value of the wrong type is explained like an out-of-range one.
 	 */
 	static String allowedValues(MethodParameter parameter, String fallback) {
 		for (Annotation annotation : parameter.getParameterAnnotations()) {

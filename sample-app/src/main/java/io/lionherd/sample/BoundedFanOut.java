@@ -16,16 +16,17 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A bounded fan-out, the sample's stand-in for the library's coming {@code boundedMap}: calls
- * {@code fn} for each item with at most {@code limit} calls in flight, starting the next one when
- * one ends (no thread waits for a slot: the chain runs in the completions). Results come in input
- * order. Fail-fast as {@code gather}: the first failure fails the result with its own exception,
- * cancels ({@code cancel(true)}) the calls in flight and starts no more; cancelling or failing the
- * result does the same.
+ * A bounded fan-out, the sample's stand-in for the library's coming {@code boundedMap}:
+ * calls {@code fn} for each item with at most {@code limit} calls in flight, starting the
+ * next one when one ends (no thread waits for a slot: the chain runs in the completions).
+ * Results come in input order. Fail-fast as {@code gather}: the first failure fails the
+ * result with its own exception, cancels ({@code cancel(true)}) the calls in flight and
+ * starts no more; cancelling or failing the result does the same.
  * <p>
- * Why: {@code /api/parallel} used to submit all of a request's tasks to the shared pool at once,
- * so one request of 64 ten-second tasks queued every other request's tasks behind its own.
- * Bounded, a request holds at most {@code limit} pool threads and queues nothing behind them.
+ * Why: {@code /api/parallel} used to submit all of a request's tasks to the shared pool
+ * at once, so one request of 64 ten-second tasks queued every other request's tasks
+ * behind its own. Bounded, a request holds at most {@code limit} pool threads and queues
+ * nothing behind them.
  *
  * @param <T> the item type
  * @param <R> the result type
@@ -61,8 +62,8 @@ final class BoundedFanOut<T, R> {
 	private boolean stopped;
 
 	/**
-	 * Requests to start calls; only the thread that raises it from zero starts them, so calls that
-	 * complete at once loop here instead of nesting the stack.
+	 * Requests to start calls; only the thread that raises it from zero starts them, so
+	 * calls that complete at once loop here instead of nesting the stack.
 	 */
 	private final AtomicInteger startRequests = new AtomicInteger();
 
@@ -115,7 +116,8 @@ final class BoundedFanOut<T, R> {
 		while (this.startRequests.decrementAndGet() != 0);
 	}
 
-	/** @return whether a call was started and another may fit */
+	/**
+	 * @return whether a call was started and another may fit */
 	private boolean startOne() {
 		int index;
 		synchronized (this.lock) {
@@ -127,7 +129,8 @@ final class BoundedFanOut<T, R> {
 		}
 		CompletableFuture<? extends R> call;
 		try {
-			call = Objects.requireNonNull(this.fn.apply(this.items.get(index)), "fn returned null").toCompletableFuture();
+			call = Objects.requireNonNull(this.fn.apply(this.items.get(index)), "fn returned null")
+				.toCompletableFuture();
 		}
 		catch (Throwable ex) {
 			this.result.completeExceptionally(ex);
@@ -179,8 +182,9 @@ final class BoundedFanOut<T, R> {
 	}
 
 	/**
-	 * Marks the fan-out stopped first and only then cancels the calls in flight: a cancelled call
-	 * completes at once, and its completion must find nothing more to start.
+	 * Marks the fan-out stopped first and only then cancels the calls in flight: a
+	 * cancelled call completes at once, and its completion must find nothing more to
+	 * start.
 	 */
 	private void stop() {
 		List<CompletableFuture<?>> calls;

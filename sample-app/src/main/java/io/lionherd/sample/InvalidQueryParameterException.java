@@ -12,7 +12,8 @@ final class InvalidQueryParameterException extends RuntimeException {
 
 	InvalidQueryParameterException(List<Invalid> invalid) {
 		// names only: values may hold anything a client sent, line breaks included
-		super("Invalid query parameters " + invalid.stream().map((each) -> QueryString.printable(each.parameter())).toList(), null, false, false);
+		super("Invalid query parameters "
+				+ invalid.stream().map((each) -> QueryString.printable(each.parameter())).toList(), null, false, false);
 		this.invalid = List.copyOf(invalid);
 	}
 
@@ -22,6 +23,7 @@ final class InvalidQueryParameterException extends RuntimeException {
 
 	/**
 	 * One rejected parameter.
+	 *
 	 * @param parameter the parameter's name (as sent if it could not be decoded)
 	 * @param values the values as received (as sent if they could not be decoded)
 	 * @param message what is allowed

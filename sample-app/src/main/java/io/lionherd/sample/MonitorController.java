@@ -17,10 +17,10 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The performance-monitor recipe: {@code kind=sync} monitors the blocking
- * {@code heavy_computation(n)} (run with {@code runSync}), {@code kind=async} monitors the async
- * {@code light_async_work(n)} (a thread-free sleep). Each call is recorded as the
- * {@code lionherd.monitor} timer, visible at {@code /actuator/metrics/lionherd.monitor} and
- * {@code /actuator/prometheus}.
+ * {@code heavy_computation(n)} (run with {@code runSync}), {@code kind=async} monitors
+ * the async {@code light_async_work(n)} (a thread-free sleep). Each call is recorded as
+ * the {@code lionherd.monitor} timer, visible at
+ * {@code /actuator/metrics/lionherd.monitor} and {@code /actuator/prometheus}.
  */
 @RestController
 public class MonitorController {
@@ -50,8 +50,8 @@ public class MonitorController {
 	@GetMapping(path = "/api/monitor", produces = MediaType.APPLICATION_JSON_VALUE)
 	public CompletableFuture<MonitorResponse> monitor(
 			@RequestParam(defaultValue = "sync") @Pattern(regexp = "sync|async", message = KIND_ALLOWED) String kind,
-			@RequestParam(defaultValue = "1000") @Min(value = 0, message = N_ALLOWED)
-			@Max(value = 10_000_000, message = N_ALLOWED) int n) {
+			@RequestParam(defaultValue = "1000") @Min(value = 0, message = N_ALLOWED) @Max(value = 10_000_000,
+					message = N_ALLOWED) int n) {
 		CompletableFuture<? extends MonitorResult<Long>> monitored = "sync".equals(kind)
 				? this.asyncUtils.monitor(HEAVY_COMPUTATION, () -> heavyComputation(n))
 				: this.asyncUtils.monitorAsync(LIGHT_ASYNC_WORK, () -> lightAsyncWork(n));
@@ -59,7 +59,8 @@ public class MonitorController {
 	}
 
 	/**
-	 * The recipe's blocking {@code heavy_computation}: sleeps 0.1 s, returns {@code sum(range(n))}.
+	 * The recipe's blocking {@code heavy_computation}: sleeps 0.1 s, returns
+	 * {@code sum(range(n))}.
 	 * @param n how many integers to add, from 0
 	 * @return {@code 0 + 1 + ... + (n - 1)}; 499500 for 1000
 	 * @throws InterruptedException if cancelled while sleeping
@@ -81,6 +82,7 @@ public class MonitorController {
 
 	/**
 	 * The answer of {@code GET /api/monitor}.
+	 *
 	 * @param result the task's result
 	 * @param elapsedSeconds how long the monitored call took
 	 * @param type {@code sync} or {@code async}

@@ -22,15 +22,15 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 
 /**
- * The "multiple blocking calls in parallel" recipe: {@code tasks} blocking sleeps, each run with
- * {@code runSync} and all awaited together. No servlet thread waits: the answer is a
- * {@link DeferredResult} that Spring MVC completes asynchronously.
+ * The "multiple blocking calls in parallel" recipe: {@code tasks} blocking sleeps, each
+ * run with {@code runSync} and all awaited together. No servlet thread waits: the answer
+ * is a {@link DeferredResult} that Spring MVC completes asynchronously.
  * <p>
- * One request runs at most {@code sample.parallel.tasks-in-flight} (default 3) of its tasks at
- * once on the shared pool ({@link BoundedFanOut}), starting the next as one ends, so a large
- * request cannot queue everyone else's tasks behind its own. If the request is abandoned (async
- * request timeout, container-reported error) its tasks are cancelled: running ones interrupted,
- * the rest never started.
+ * One request runs at most {@code sample.parallel.tasks-in-flight} (default 3) of its
+ * tasks at once on the shared pool ({@link BoundedFanOut}), starting the next as one
+ * ends, so a large request cannot queue everyone else's tasks behind its own. If the
+ * request is abandoned (async request timeout, container-reported error) its tasks are
+ * cancelled: running ones interrupted, the rest never started.
  */
 @RestController
 public class ParallelController {
@@ -40,8 +40,9 @@ public class ParallelController {
 	static final String SECONDS_ALLOWED = "must be a number of seconds from 0 to 10";
 
 	/**
-	 * How long a batch may take before its tasks are cancelled and the request is answered 503;
-	 * below {@code spring.mvc.async.request-timeout} (30s), so the tasks never outlive the request.
+	 * How long a batch may take before its tasks are cancelled and the request is
+	 * answered 503; below {@code spring.mvc.async.request-timeout} (30s), so the tasks
+	 * never outlive the request.
 	 */
 	static final Duration DEADLINE = Duration.ofSeconds(25);
 
@@ -58,14 +59,15 @@ public class ParallelController {
 	 * Runs {@code tasks} blocking sleeps of {@code seconds} each in parallel.
 	 * @param tasks how many tasks, 1 to 64
 	 * @param seconds how long each task blocks, 0 to 10
-	 * @return the results in task order, the total time, and whether the tasks ran in parallel
+	 * @return the results in task order, the total time, and whether the tasks ran in
+	 * parallel
 	 */
 	@GetMapping(path = "/api/parallel", produces = MediaType.APPLICATION_JSON_VALUE)
 	public DeferredResult<ParallelResponse> parallel(
-			@RequestParam(defaultValue = "3") @Min(value = 1, message = TASKS_ALLOWED)
-			@Max(value = 64, message = TASKS_ALLOWED) int tasks,
-			@RequestParam(defaultValue = "0.15") @DecimalMin(value = "0", message = SECONDS_ALLOWED)
-			@DecimalMax(value = "10", message = SECONDS_ALLOWED) double seconds) {
+			@RequestParam(defaultValue = "3") @Min(value = 1, message = TASKS_ALLOWED) @Max(value = 64,
+					message = TASKS_ALLOWED) int tasks,
+			@RequestParam(defaultValue = "0.15") @DecimalMin(value = "0",
+					message = SECONDS_ALLOWED) @DecimalMax(value = "10", message = SECONDS_ALLOWED) double seconds) {
 		double start = this.asyncUtils.currentTime();
 		List<String> names = IntStream.range(0, tasks).mapToObj(ParallelController::taskName).toList();
 		CompletableFuture<List<String>> all = BoundedFanOut.map(names, this.tasksInFlight,
@@ -73,19 +75,20 @@ public class ParallelController {
 		CompletableFuture<ParallelResponse> answer = all.copy()
 			.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
 			.handle((results, error) -> {
-			if (error != null) {
-				if (Problems.unwrap(error) instanceof TimeoutException && !all.isDone()) {
-					all.cancel(true); // running tasks are interrupted, the rest never start
-					throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
-							"The " + tasks + " tasks did not finish within " + DEADLINE.toSeconds()
-									+ "s and were cancelled; the executor may be busy",
-							error);
+				if (error != null) {
+					if (Problems.unwrap(error) instanceof TimeoutException && !all.isDone()) {
+						all.cancel(true); // running tasks are interrupted, the rest never
+											// start
+						throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
+								"The " + tasks + " tasks did not finish within " + DEADLINE.toSeconds()
+										+ "s and were cancelled; the executor may be busy",
+								error);
+					}
+					throw Problems.rethrow(error);
 				}
-				throw Problems.rethrow(error);
-			}
-			double total = this.asyncUtils.currentTime() - start;
-			return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
-		});
+				double total = this.asyncUtils.currentTime() - start;
+				return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
+			});
 		return AbandonableResults.cancelledWhenAbandoned(answer, all);
 	}
 
@@ -102,7 +105,8 @@ public class ParallelController {
 	}
 
 	/**
-	 * Task names: {@code task-A} to {@code task-Z}, then {@code task-27}, {@code task-28}, ...
+	 * Task names: {@code task-A} to {@code task-Z}, then {@code task-27},
+	 * {@code task-28}, ...
 	 * @param index the zero-based task index
 	 * @return the task's name
 	 */
@@ -111,10 +115,11 @@ public class ParallelController {
 	}
 
 	/**
-	 * The rule behind {@code parallel}, generalising the recipe's {@code total_time < 0.3} for three
-	 * 0.15 s tasks: the batch finished sooner than two of its tasks could run back to back, so all
-	 * tasks overlapped instead of queueing behind one another. A single task, or tasks of zero
-	 * seconds, can show no parallelism: {@code false}.
+	 * The rule behind {@code parallel}, generalising the recipe's
+	 * {@code total_time < 0.3} for three 0.15 s tasks: the batch finished sooner than two
+	 * of its tasks could run back to back, so all tasks overlapped instead of queueing
+	 * behind one another. A single task, or tasks of zero seconds, can show no
+	 * parallelism: {@code false}.
 	 * @param tasks how many tasks ran
 	 * @param seconds how long each task blocked
 	 * @param totalSeconds how long the whole batch took
@@ -126,6 +131,7 @@ public class ParallelController {
 
 	/**
 	 * The answer of {@code GET /api/parallel}.
+	 *
 	 * @param results each task's result, in task order
 	 * @param totalSeconds the time from the request to the last task's completion
 	 * @param parallel see {@link #isParallel(int, double, double)}

@@ -28,7 +28,8 @@ final class Problems {
 	}
 
 	/**
-	 * The real failure behind the wrappers {@link java.util.concurrent.CompletableFuture} adds.
+	 * The real failure behind the wrappers {@link java.util.concurrent.CompletableFuture}
+	 * adds.
 	 * @param error a failure seen in a completion callback
 	 * @return the innermost cause that is not a {@link CompletionException} or
 	 * {@link ExecutionException}

@@ -18,19 +18,20 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
 /**
- * Checks an API request's query string before Spring MVC reads a parameter, and rejects with
- * {@link InvalidQueryParameterException} (answered 400, naming each parameter):
+ * Checks an API request's query string before Spring MVC reads a parameter, and rejects
+ * with {@link InvalidQueryParameterException} (answered 400, naming each parameter):
  * <ul>
- * <li>a name or value whose percent-encoding does not decode as UTF-8 ({@code %zz}, {@code %},
- * {@code %C0%AE}, {@code %FF%FE});</li>
- * <li>a {@code @RequestParam} of the handler given more than once (Spring would silently take the
- * first value, so {@code seconds=0&seconds=11} passed the 10 s limit);</li>
- * <li>a value of a numeric {@code @RequestParam} that is not a plain ASCII decimal: integers
- * {@code -?[0-9]+}, other numbers {@code -?[0-9]+(.[0-9]+)?} (no exponent, sign {@code +}, blanks,
- * hex, other scripts' digits, {@code NaN} or {@code Infinity}, all of which {@code parseInt} or
- * Spring's number parsing would accept). A minus sign parses, so the range check that follows names
- * {@code -1} as out of range together with the request's other bad values. An empty value means
- * the parameter's default, as in Spring MVC.</li>
+ * <li>a name or value whose percent-encoding does not decode as UTF-8 ({@code %zz},
+ * {@code %}, {@code %C0%AE}, {@code %FF%FE});</li>
+ * <li>a {@code @RequestParam} of the handler given more than once (Spring would silently
+ * take the first value, so {@code seconds=0&seconds=11} passed the 10 s limit);</li>
+ * <li>a value of a numeric {@code @RequestParam} that is not a plain ASCII decimal:
+ * integers {@code -?[0-9]+}, other numbers {@code -?[0-9]+(.[0-9]+)?} (no exponent, sign
+ * {@code +}, blanks, hex, other scripts' digits, {@code NaN} or {@code Infinity}, all of
+ * which {@code parseInt} or Spring's number parsing would accept). A minus sign parses,
+ * so the range check that follows names {@code -1} as out of range together with the
+ * request's other bad values. An empty value means the parameter's default, as in Spring
+ * MVC.</li>
  * </ul>
  */
 final class QueryParameterInterceptor implements HandlerInterceptor {
@@ -82,7 +83,8 @@ final class QueryParameterInterceptor implements HandlerInterceptor {
 		Class<?> type = parameter.getParameterType();
 		Pattern syntax = INTEGER_TYPES.contains(type) ? INTEGER : DECIMAL_TYPES.contains(type) ? DECIMAL : null;
 		if (syntax != null && !syntax.matcher(value).matches()) {
-			String fallback = (syntax == INTEGER) ? "must be a plain decimal integer" : "must be a plain decimal number";
+			String fallback = (syntax == INTEGER) ? "must be a plain decimal integer"
+					: "must be a plain decimal number";
 			invalid.add(new InvalidQueryParameterException.Invalid(name, values,
 					ApiExceptionHandler.allowedValues(parameter, fallback)));
 		}

@@ -14,10 +14,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a raw query string the way the servlet container does ({@code &}-separated
- * {@code name=value} pairs, {@code +} for a space, percent-encoded UTF-8), but reports what does
- * not decode instead of failing on it. Tomcat throws {@code InvalidParameterException} from
- * {@code getParameter} for such a query, which ends up logged at ERROR with a stack trace and
- * answered with a 400 that names nothing; checking first avoids both.
+ * {@code name=value} pairs, {@code +} for a space, percent-encoded UTF-8), but reports
+ * what does not decode instead of failing on it. Tomcat throws
+ * {@code InvalidParameterException} from {@code getParameter} for such a query, which
+ * ends up logged at ERROR with a stack trace and answered with a 400 that names nothing;
+ * checking first avoids both.
  */
 final class QueryString {
 
@@ -30,7 +31,8 @@ final class QueryString {
 	/**
 	 * Parses a raw query string.
 	 * @param rawQuery the query as sent (undecoded), or {@code null} for none
-	 * @return the parameters in order; empty pairs ({@code &&}) are skipped as the container does
+	 * @return the parameters in order; empty pairs ({@code &&}) are skipped as the
+	 * container does
 	 */
 	static List<Parameter> parse(@Nullable String rawQuery) {
 		List<Parameter> parameters = new ArrayList<>();
@@ -58,7 +60,8 @@ final class QueryString {
 		Map<String, List<String>> malformed = new LinkedHashMap<>();
 		for (Parameter parameter : parameters) {
 			if (parameter.isMalformed()) {
-				malformed.computeIfAbsent(parameter.reportedName(), (name) -> new ArrayList<>()).add(parameter.rawValue());
+				malformed.computeIfAbsent(parameter.reportedName(), (name) -> new ArrayList<>())
+					.add(parameter.rawValue());
 			}
 		}
 		return malformed.entrySet()
@@ -70,8 +73,9 @@ final class QueryString {
 	/**
 	 * Decodes {@code +} and percent-escapes as UTF-8, strictly.
 	 * @param raw the text as sent
-	 * @return the decoded text, or {@code null} if an escape is cut off or not hexadecimal, or the
-	 * bytes are not UTF-8 (overlong forms such as {@code %C0%AE} included)
+	 * @return the decoded text, or {@code null} if an escape is cut off or not
+	 * hexadecimal, or the bytes are not UTF-8 (overlong forms such as {@code %C0%AE}
+	 * included)
 	 */
 	static @Nullable String decode(String raw) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
@@ -114,7 +118,8 @@ final class QueryString {
 	}
 
 	/**
-	 * Text safe for a log line: control characters (line breaks, NUL...) become {@code ?}.
+	 * Text safe for a log line: control characters (line breaks, NUL...) become
+	 * {@code ?}.
 	 * @param text text a client sent
 	 * @return the text without control characters
 	 */
@@ -122,7 +127,10 @@ final class QueryString {
 		return text.replaceAll("\\p{Cntrl}", "?");
 	}
 
-	/** An ASCII hexadecimal digit's value, or -1 (unlike {@link Character#digit}, no other scripts). */
+	/**
+	 * An ASCII hexadecimal digit's value, or -1 (unlike {@link Character#digit}, no other
+	 * scripts).
+	 */
 	private static int hex(char c) {
 		if (c >= '0' && c <= '9') {
 			return c - '0';
@@ -138,6 +146,7 @@ final class QueryString {
 
 	/**
 	 * One {@code name=value} pair.
+	 *
 	 * @param rawName the name as sent
 	 * @param rawValue the value as sent ({@code ""} if there was no {@code =})
 	 * @param name the decoded name, {@code null} if it does not decode

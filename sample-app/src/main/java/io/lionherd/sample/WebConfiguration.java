@@ -6,8 +6,9 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Spring MVC set-up of the API: strict query parameters ({@link QueryParameterInterceptor}) on
- * {@code /api/**}, and the {@code sample.parallel.*} properties.
+ * Spring MVC set-up of the API: strict query parameters
+ * ({@link QueryParameterInterceptor}) on {@code /api/**}, and the
+ * {@code sample.parallel.*} properties.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ParallelProperties.class)

@@ -22,13 +22,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A request that is abandoned (here: its async request timeout of 200 ms elapses while it waits)
- * gives up its pending permit and its {@code runSync} work: nobody is waiting for them any more.
- * The limiter grants 3 permits per 3 s and lets an acquire wait 10 s, so without the cancel the
- * abandoned requests' acquires would stay queued and be granted 3 s later.
+ * A request that is abandoned (here: its async request timeout of 200 ms elapses while it
+ * waits) gives up its pending permit and its {@code runSync} work: nobody is waiting for
+ * them any more. The limiter grants 3 permits per 3 s and lets an acquire wait 10 s, so
+ * without the cancel the abandoned requests' acquires would stay queued and be granted 3
+ * s later.
  */
-@SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms", "sample.rate-limiter.max-calls=3",
-		"sample.rate-limiter.period=3s", "sample.rate-limiter.timeout=10s" })
+@SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms",
+		"lionherd.concurrency.rate-limiters.sample.max-calls=3", "lionherd.concurrency.rate-limiters.sample.period=3s",
+		"lionherd.concurrency.rate-limiters.sample.timeout=10s" })
 class AbandonedRequestTests {
 
 	private static final int CLIENTS = 12;
@@ -73,7 +75,8 @@ class AbandonedRequestTests {
 		}
 		assertThat(answered).as("answers sent").isGreaterThanOrEqualTo(3).isLessThan(CLIENTS);
 
-		// past the next window (3 s after the first grants): had the abandoned acquires stayed
+		// past the next window (3 s after the first grants): had the abandoned acquires
+		// stayed
 		// queued, three of them would have been granted by then
 		long sent = answered;
 		await().during(Duration.ofSeconds(4))

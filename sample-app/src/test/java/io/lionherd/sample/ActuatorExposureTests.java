@@ -38,9 +38,8 @@ class ActuatorExposureTests {
 
 	@Test
 	void discoveryListsExactlyTheExposedEndpoints() {
-		assertThat(this.api.get("/actuator").json().get("_links").propertyNames())
-			.containsExactlyInAnyOrder("self", "health", "health-path", "info", "metrics", "metrics-requiredMetricName",
-					"prometheus");
+		assertThat(this.api.get("/actuator").json().get("_links").propertyNames()).containsExactlyInAnyOrder("self",
+				"health", "health-path", "info", "metrics", "metrics-requiredMetricName", "prometheus");
 	}
 
 	@Test

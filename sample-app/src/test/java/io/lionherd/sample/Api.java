@@ -14,8 +14,9 @@ import org.springframework.web.client.RestClient;
 
 /**
  * A real HTTP client for the running sample: plain {@link RestClient} on the JDK's
- * {@link HttpClient}, against {@code http://localhost:<port>}. Never throws for an error status;
- * gives up on a response after 20 seconds so a hang fails the test instead of stalling it.
+ * {@link HttpClient}, against {@code http://localhost:<port>}. Never throws for an error
+ * status; gives up on a response after 20 seconds so a hang fails the test instead of
+ * stalling it.
  */
 final class Api {
 
@@ -24,8 +25,10 @@ final class Api {
 	private final RestClient client;
 
 	Api(int port) {
-		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(
-				HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build());
+		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.connectTimeout(Duration.ofSeconds(5))
+			.build());
 		requestFactory.setReadTimeout(Duration.ofSeconds(20));
 		this.client = RestClient.builder()
 			.baseUrl("http://localhost:" + port)

@@ -12,8 +12,8 @@ import org.springframework.http.MediaType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Bad query parameters answer HTTP 400 {@code application/problem+json} naming the parameter,
- * the value and what is allowed; never a 500 or a hang.
+ * Bad query parameters answer HTTP 400 {@code application/problem+json} naming the
+ * parameter, the value and what is allowed; never a 500 or a hang.
  */
 @SampleAppTest
 class BadRequestTests {

@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 /**
- * {@link BoundedFanOut}: at most {@code limit} calls in flight, the next one started when one
- * ends, results in input order; fail-fast with cancellation of the calls in flight.
+ * {@link BoundedFanOut}: at most {@code limit} calls in flight, the next one started when
+ * one ends, results in input order; fail-fast with cancellation of the calls in flight.
  */
 class BoundedFanOutTests {
 

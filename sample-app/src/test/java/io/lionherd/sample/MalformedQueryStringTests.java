@@ -14,9 +14,10 @@ import org.springframework.http.MediaType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A query string whose percent-encoding does not decode (bad hex digits, a cut-off escape, bytes
- * that are not UTF-8) is answered 400 {@code application/problem+json} naming the parameter, and
- * costs no ERROR line or stack trace in the log: such requests are cheap to send in bulk.
+ * A query string whose percent-encoding does not decode (bad hex digits, a cut-off
+ * escape, bytes that are not UTF-8) is answered 400 {@code application/problem+json}
+ * naming the parameter, and costs no ERROR line or stack trace in the log: such requests
+ * are cheap to send in bulk.
  */
 @SampleAppTest
 @ExtendWith(OutputCaptureExtension.class)
@@ -28,26 +29,28 @@ class MalformedQueryStringTests {
 	int port;
 
 	@ParameterizedTest(name = "{0}")
-	@CsvSource(delimiter = '|', value = { "/api/parallel?tasks=%zz          | tasks   | %zz",
-			"/api/parallel?tasks=%                                          | tasks   | %",
-			"/api/parallel?tasks=%C0%AE                                     | tasks   | %C0%AE",
-			"/api/parallel?tasks=%FF%FE                                     | tasks   | %FF%FE",
-			"/api/parallel?tasks=2&seconds=0%zz                             | seconds | 0%zz",
-			"/api/monitor?kind=async&n=%E2%82                               | n       | %E2%82",
-			"/api/parallel?%zz=1                                            | %zz     | 1",
-			"/actuator/metrics/jvm.threads.live?tag=%FF%FE                  | tag     | %FF%FE" })
+	@CsvSource(delimiter = '|',
+			value = { "/api/parallel?tasks=%zz          | tasks   | %zz",
+					"/api/parallel?tasks=%                                          | tasks   | %",
+					"/api/parallel?tasks=%C0%AE                                     | tasks   | %C0%AE",
+					"/api/parallel?tasks=%FF%FE                                     | tasks   | %FF%FE",
+					"/api/parallel?tasks=2&seconds=0%zz                             | seconds | 0%zz",
+					"/api/monitor?kind=async&n=%E2%82                               | n       | %E2%82",
+					"/api/parallel?%zz=1                                            | %zz     | 1",
+					"/actuator/metrics/jvm.threads.live?tag=%FF%FE                  | tag     | %FF%FE" })
 	void malformedEncodingIsAnswered400NamingTheParameter(String target, String parameter, String value)
 			throws Exception {
 		RawHttp.Response response = RawHttp.get(this.port, target);
 
 		assertThat(response.status()).as(response.body()).isEqualTo(400);
-		assertThat(MediaType.parseMediaType(response.contentType()).isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+		assertThat(
+				MediaType.parseMediaType(response.contentType()).isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
 			.as(response.contentType())
 			.isTrue();
 		JsonNode problem = JSON.readTree(response.body());
 		assertThat(problem.get("status").asInt()).isEqualTo(400);
-		assertThat(problem.get("detail").asString()).isEqualTo("Invalid query parameter '" + parameter
-				+ "': must be percent-encoded UTF-8 (got '" + value + "')");
+		assertThat(problem.get("detail").asString()).isEqualTo(
+				"Invalid query parameter '" + parameter + "': must be percent-encoded UTF-8 (got '" + value + "')");
 		JsonNode error = problem.get("errors").get(0);
 		assertThat(error.get("parameter").asString()).isEqualTo(parameter);
 		assertThat(error.get("value").asString()).isEqualTo(value);

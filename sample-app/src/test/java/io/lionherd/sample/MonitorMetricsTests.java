@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A monitored call shows up as the {@code lionherd.monitor} timer, tagged name, type, outcome and
- * exception, in both {@code /actuator/metrics} and {@code /actuator/prometheus}.
+ * A monitored call shows up as the {@code lionherd.monitor} timer, tagged name, type,
+ * outcome and exception, in both {@code /actuator/metrics} and
+ * {@code /actuator/prometheus}.
  */
 @SampleAppTest
 class MonitorMetricsTests {
@@ -72,9 +73,9 @@ class MonitorMetricsTests {
 		assertThat(this.api.get("/api/monitor?kind=sync&n=1000").status()).isEqualTo(200);
 
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(prometheusLines("lionherd_monitor_seconds_count")).anySatisfy(
-					(line) -> assertThat(line).contains("name=\"heavy_computation\"", "type=\"sync\"",
-							"outcome=\"success\"", "exception=\"none\"")));
+			.untilAsserted(() -> assertThat(prometheusLines("lionherd_monitor_seconds_count"))
+				.anySatisfy((line) -> assertThat(line).contains("name=\"heavy_computation\"", "type=\"sync\"",
+						"outcome=\"success\"", "exception=\"none\"")));
 	}
 
 	@Test
@@ -82,9 +83,9 @@ class MonitorMetricsTests {
 		assertThat(this.api.get("/api/monitor?kind=async&n=42").status()).isEqualTo(200);
 
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(prometheusLines("lionherd_monitor_seconds_count")).anySatisfy(
-					(line) -> assertThat(line).contains("name=\"light_async_work\"", "type=\"async\"",
-							"outcome=\"success\"", "exception=\"none\"")));
+			.untilAsserted(() -> assertThat(prometheusLines("lionherd_monitor_seconds_count"))
+				.anySatisfy((line) -> assertThat(line).contains("name=\"light_async_work\"", "type=\"async\"",
+						"outcome=\"success\"", "exception=\"none\"")));
 	}
 
 	private List<String> prometheusLines(String metric) {

@@ -12,7 +12,9 @@ import org.springframework.http.MediaType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code GET /api/parallel}: the "multiple blocking calls in parallel" recipe over HTTP. */
+/**
+ * {@code GET /api/parallel}: the "multiple blocking calls in parallel" recipe over HTTP.
+ */
 @SampleAppTest
 class ParallelEndpointTests {
 

@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One request cannot take the whole shared pool: while the largest allowed request (64 tasks of
- * 10 s) runs, a small request still gets a thread at once. Its own context, with an async request
- * timeout of 8 s, so the large request is abandoned (and its tasks cancelled) soon after the test.
+ * One request cannot take the whole shared pool: while the largest allowed request (64
+ * tasks of 10 s) runs, a small request still gets a thread at once. Its own context, with
+ * an async request timeout of 8 s, so the large request is abandoned (and its tasks
+ * cancelled) soon after the test.
  */
 @SampleAppTest(properties = "spring.mvc.async.request-timeout=8s")
 class ParallelFairnessTests {
@@ -62,7 +63,8 @@ class ParallelFairnessTests {
 		double seconds = (System.nanoTime() - start) / 1e9;
 
 		assertThat(small.status()).as(small.body()).isEqualTo(200);
-		// generous: 100 task-lengths of the small request, half of one of the large one's; with the
+		// generous: 100 task-lengths of the small request, half of one of the large
+		// one's; with the
 		// whole pool taken it must wait for a 10 s task to end
 		assertThat(seconds).as("seconds the small request took").isLessThan(5.0);
 		assertThat(large).as("the large request is still running").isNotDone();

@@ -11,11 +11,12 @@ import org.springframework.http.MediaType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code GET /api/rate-limited} when no permit comes in time: one permit an hour, and a 100 ms
- * wait at most.
+ * {@code GET /api/rate-limited} when no permit comes in time: one permit an hour, and a
+ * 100 ms wait at most.
  */
-@SampleAppTest(properties = { "sample.rate-limiter.max-calls=1", "sample.rate-limiter.period=1h",
-		"sample.rate-limiter.timeout=100ms" })
+@SampleAppTest(properties = { "lionherd.concurrency.rate-limiters.sample.max-calls=1",
+		"lionherd.concurrency.rate-limiters.sample.period=1h",
+		"lionherd.concurrency.rate-limiters.sample.timeout=100ms" })
 class RateLimitTimeoutTests {
 
 	@LocalServerPort
@@ -30,7 +31,8 @@ class RateLimitTimeoutTests {
 
 	@Test
 	void aCallThatGetsNoPermitInTimeIsAnswered429WithAProblem() {
-		this.api.get("/api/rate-limited"); // takes the hour's only permit, if no test did yet
+		this.api.get("/api/rate-limited"); // takes the hour's only permit, if no test did
+											// yet
 
 		Api.Response response = this.api.get("/api/rate-limited");
 

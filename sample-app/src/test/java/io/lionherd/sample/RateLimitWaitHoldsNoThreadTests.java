@@ -18,11 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Requests waiting for a permit hold no servlet thread: with only two Tomcat worker threads and
- * three requests waiting for the limiter, the server still answers at once.
+ * Requests waiting for a permit hold no servlet thread: with only two Tomcat worker
+ * threads and three requests waiting for the limiter, the server still answers at once.
  */
 @SampleAppTest(properties = { "server.tomcat.threads.max=2", "server.tomcat.threads.min-spare=1",
-		"sample.rate-limiter.max-calls=1", "sample.rate-limiter.period=1h", "sample.rate-limiter.timeout=6s" })
+		"lionherd.concurrency.rate-limiters.sample.max-calls=1", "lionherd.concurrency.rate-limiters.sample.period=1h",
+		"lionherd.concurrency.rate-limiters.sample.timeout=6s" })
 class RateLimitWaitHoldsNoThreadTests {
 
 	@LocalServerPort
@@ -57,10 +58,10 @@ class RateLimitWaitHoldsNoThreadTests {
 		for (int i = 0; i < 3; i++) {
 			waiting.add(CompletableFuture.supplyAsync(() -> this.api.get("/api/rate-limited"), this.clients));
 		}
-		// the three reach the limiter and wait there (6 s at most); were each holding a worker
+		// the three reach the limiter and wait there (6 s at most); were each holding a
+		// worker
 		// thread, the third could not even be read, nor this metrics request answered
-		await().atMost(Duration.ofSeconds(5))
-			.untilAsserted(() -> assertThat(waitingForPermit()).isEqualTo(3.0));
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(waitingForPermit()).isEqualTo(3.0));
 
 		long start = System.nanoTime();
 		Api.Response health = this.api.get("/actuator/health");
@@ -68,7 +69,8 @@ class RateLimitWaitHoldsNoThreadTests {
 
 		assertThat(health.status()).isEqualTo(200);
 		assertThat(waiting).as("still waiting for a permit").noneMatch(CompletableFuture::isDone);
-		// with a worker thread held per waiting call this would take until their 6 s timeout
+		// with a worker thread held per waiting call this would take until their 6 s
+		// timeout
 		assertThat(seconds).isLessThan(3.0);
 		for (CompletableFuture<Api.Response> call : waiting) {
 			assertThat(call.get(30, TimeUnit.SECONDS).status()).isEqualTo(429);

@@ -18,15 +18,19 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code GET /api/rate-limited} with the shipped {@code application.yml}: 3 calls per 500 ms. The
- * one test owns its limiter: its own context (the property only sets it apart from the shared one).
+ * {@code GET /api/rate-limited} with the shipped {@code application.yml}: 3 calls per 500
+ * ms. The one test owns its limiter: its own context (the property only sets it apart
+ * from the shared one).
  */
-@SampleAppTest(properties = "sample.rate-limiter.max-calls=3")
+@SampleAppTest(properties = "lionherd.concurrency.rate-limiters.sample.max-calls=3")
 class RateLimitedEndpointTests {
 
 	private static final double PERIOD = 0.5;
 
-	/** Room for floating-point subtraction, not for early grants (the times are rounded outwards). */
+	/**
+	 * Room for floating-point subtraction, not for early grants (the times are rounded
+	 * outwards).
+	 */
 	private static final double EPSILON = 1e-9;
 
 	@LocalServerPort
@@ -40,7 +44,8 @@ class RateLimitedEndpointTests {
 	void setUp() {
 		this.api = new Api(this.port);
 		this.clients = Executors.newFixedThreadPool(6);
-		// warm up the server (DispatcherServlet, connections) so the six calls start together
+		// warm up the server (DispatcherServlet, connections) so the six calls start
+		// together
 		assertThat(this.api.get("/actuator/health").status()).isEqualTo(200);
 	}
 
@@ -72,8 +77,10 @@ class RateLimitedEndpointTests {
 			assertThat(requested).isLessThanOrEqualTo(seen);
 			grants.add(new double[] { requested, seen });
 		}
-		// each grant lies in [requestedAtSeconds, atSeconds]; four grants span at least one period,
-		// so every four answers do: the latest atSeconds is a period after the earliest request
+		// each grant lies in [requestedAtSeconds, atSeconds]; four grants span at least
+		// one period,
+		// so every four answers do: the latest atSeconds is a period after the earliest
+		// request
 		for (List<double[]> four : subsetsOfFour(grants)) {
 			double earliestRequest = four.stream().mapToDouble((grant) -> grant[0]).min().getAsDouble();
 			double latestSeen = four.stream().mapToDouble((grant) -> grant[1]).max().getAsDouble();

@@ -8,7 +8,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The sample's limiter is named, so its {@code lionherd.ratelimiter.*} meters are published. */
+/**
+ * The sample's limiter is named, so its {@code lionherd.ratelimiter.*} meters are
+ * published.
+ */
 @SampleAppTest
 class RateLimiterMetricsTests {
 

@@ -10,10 +10,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A raw HTTP/1.0 client over a {@link Socket}: sends the request target byte for byte, so a
- * malformed percent-encoding such as {@code %zz} reaches the server as written (a
- * {@link java.net.URI} would refuse to hold it). HTTP/1.0 keeps the answer unchunked and closes
- * the connection after it.
+ * A raw HTTP/1.0 client over a {@link Socket}: sends the request target byte for byte, so
+ * a malformed percent-encoding such as {@code %zz} reaches the server as written (a
+ * {@link java.net.URI} would refuse to hold it). HTTP/1.0 keeps the answer unchunked and
+ * closes the connection after it.
  */
 final class RawHttp {
 
@@ -41,7 +41,8 @@ final class RawHttp {
 			Map<String, String> headers = new LinkedHashMap<>();
 			for (int i = 1; i < head.length; i++) {
 				int colon = head[i].indexOf(':');
-				headers.put(head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), head[i].substring(colon + 1).trim());
+				headers.put(head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+						head[i].substring(colon + 1).trim());
 			}
 			return new Response(status, headers, answer.substring(end + 4));
 		}

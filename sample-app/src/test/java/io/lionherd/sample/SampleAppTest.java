@@ -12,9 +12,9 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.core.annotation.AliasFor;
 
 /**
- * The whole sample application on a random port, with metrics export switched on (Spring Boot's
- * tests otherwise replace every registry, Prometheus included, by the in-memory one). Classes
- * with the same {@link #properties()} share one application context.
+ * The whole sample application on a random port, with metrics export switched on (Spring
+ * Boot's tests otherwise replace every registry, Prometheus included, by the in-memory
+ * one). Classes with the same {@link #properties()} share one application context.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
