@@ -3,8 +3,8 @@ package io.lionherd.concurrency;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A task that starts asynchronous work and returns a stage completing with its result: the
- * Java counterpart of a Python {@code async def}.
+ * A task that starts asynchronous work and returns a stage completing with its result:
+ * the Java counterpart of a Python {@code async def}.
  *
  * @param <T> the result type
  */

@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.internal.Checks;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
@@ -9,12 +8,13 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 
+import io.lionherd.concurrency.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Answers {@code isAsync}. What a class is (async, plain, or a wrapper to look through) is worked
- * out once per class and kept in a {@link ClassValue}, which holds no strong reference to the
- * class: redeployed class loaders can still be collected.
+ * Answers {@code isAsync}. What a class is (async, plain, or a wrapper to look through)
+ * is worked out once per class and kept in a {@link ClassValue}, which holds no strong
+ * reference to the class: redeployed class loaders can still be collected.
  */
 final class AsyncDetector {
 
@@ -42,8 +42,9 @@ final class AsyncDetector {
 	private final UnaryOperator<@Nullable Object> targetResolver;
 
 	/**
-	 * @param targetResolver returns the object a framework proxy stands for, or {@code null}
-	 * when it cannot tell (Spring AOP's {@code AopProxyUtils::getSingletonTarget} for example)
+	 * @param targetResolver returns the object a framework proxy stands for, or
+	 * {@code null} when it cannot tell (Spring AOP's
+	 * {@code AopProxyUtils::getSingletonTarget} for example)
 	 */
 	AsyncDetector(UnaryOperator<@Nullable Object> targetResolver) {
 		this.targetResolver = targetResolver;
@@ -72,8 +73,10 @@ final class AsyncDetector {
 		if (target != null && target != wrapper) {
 			return target;
 		}
-		// A JDK proxy stands for a target only if its handler says which (a plain handler is not
-		// the target, and judging the handler's own class would answer for the wrong object).
+		// A JDK proxy stands for a target only if its handler says which (a plain handler
+		// is not
+		// the target, and judging the handler's own class would answer for the wrong
+		// object).
 		if (Proxy.isProxyClass(wrapper.getClass())
 				&& Proxy.getInvocationHandler(wrapper) instanceof Delegating delegating) {
 			return delegating.delegate();
@@ -99,7 +102,8 @@ final class AsyncDetector {
 		if (AsyncCallable.class.isAssignableFrom(type) || hasAsyncFunctionalMethod(type)) {
 			return Kind.ASYNC;
 		}
-		if (Delegating.class.isAssignableFrom(type) || Proxy.isProxyClass(type) || implementsNamed(type, SPRING_PROXY)) {
+		if (Delegating.class.isAssignableFrom(type) || Proxy.isProxyClass(type)
+				|| implementsNamed(type, SPRING_PROXY)) {
 			return Kind.WRAPPER;
 		}
 		return Kind.SYNC;
@@ -107,8 +111,9 @@ final class AsyncDetector {
 
 	/**
 	 * Whether {@code type} implements a functional interface whose single abstract method
-	 * returns an async type, e.g. {@code interface Fetcher { CompletableFuture<String> fetch(); }}.
-	 * {@code Callable}, {@code Supplier} and {@code Function} return {@code Object}: not async.
+	 * returns an async type, e.g. {@code interface Fetcher { CompletableFuture<String>
+	 * fetch(); }}. {@code Callable}, {@code Supplier} and {@code Function} return
+	 * {@code Object}: not async.
 	 */
 	private static boolean hasAsyncFunctionalMethod(Class<?> type) {
 		for (Class<?> current = type; current != null; current = current.getSuperclass()) {
@@ -145,7 +150,10 @@ final class AsyncDetector {
 		}
 	}
 
-	/** Looks for an interface by name, so optional libraries need not be on the class path. */
+	/**
+	 * Looks for an interface by name, so optional libraries need not be on the class
+	 * path.
+	 */
 	private static boolean implementsNamed(Class<?> type, String interfaceName) {
 		for (Class<?> current = type; current != null; current = current.getSuperclass()) {
 			if (current.getName().equals(interfaceName)) {

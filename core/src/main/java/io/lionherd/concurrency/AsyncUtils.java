@@ -1,12 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.ratelimit.RateLimiter;
-import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
-import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
-import io.lionherd.concurrency.ratelimit.RateLimiterListener;
-import io.lionherd.concurrency.internal.Guard;
-import io.lionherd.concurrency.internal.WakeUpExecutor;
-import io.lionherd.concurrency.internal.Checks;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,15 +13,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Guard;
+import io.lionherd.concurrency.internal.WakeUpExecutor;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The async helpers of lionherd-core for Java: {@code isAsync} ({@code is_coro_func}),
- * {@code currentTime}, {@code runSync}, {@code gather}, {@code sleep}, the performance monitor and
- * sliding-window rate limiters.
+ * {@code currentTime}, {@code runSync}, {@code gather}, {@code sleep}, the performance
+ * monitor and sliding-window rate limiters.
  * <p>
- * Thread-safe. Build one with {@link #builder()} (plain Java) or let the Spring Boot starter
- * auto-configure it.
+ * Thread-safe. Build one with {@link #builder()} (plain Java) or let the Spring Boot
+ * starter auto-configure it.
  *
  * <pre>{@code
  * AsyncUtils async = AsyncUtils.create(executor);
@@ -72,8 +72,8 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * An instance running blocking work on {@code executor}, with the system clock and the
-	 * shared timer.
+	 * An instance running blocking work on {@code executor}, with the system clock and
+	 * the shared timer.
 	 * @param executor where {@code runSync} runs tasks
 	 * @return a new instance
 	 */
@@ -91,10 +91,10 @@ public final class AsyncUtils {
 
 	/**
 	 * Whether {@code callable} is async: an {@link AsyncCallable}, a {@link Method} that
-	 * {@link #isAsync(Method)} accepts, an object of a functional interface whose method returns
-	 * an async type, or a wrapper ({@link Delegating}, such as {@link Partial}; Spring AOP or JDK
-	 * proxies) whose target is async, looked through to any depth. The answer per class is
-	 * cached.
+	 * {@link #isAsync(Method)} accepts, an object of a functional interface whose method
+	 * returns an async type, or a wrapper ({@link Delegating}, such as {@link Partial};
+	 * Spring AOP or JDK proxies) whose target is async, looked through to any depth. The
+	 * answer per class is cached.
 	 * @param callable what to check; {@code null} is not async
 	 * @return whether it is async
 	 */
@@ -104,8 +104,9 @@ public final class AsyncUtils {
 
 	/**
 	 * Whether {@code method} is async: it returns a {@link CompletionStage}, a
-	 * {@link java.util.concurrent.Future}, a {@link java.util.concurrent.Flow.Publisher} or an
-	 * {@code org.reactivestreams.Publisher}, or it is a Kotlin {@code suspend} function.
+	 * {@link java.util.concurrent.Future}, a {@link java.util.concurrent.Flow.Publisher}
+	 * or an {@code org.reactivestreams.Publisher}, or it is a Kotlin {@code suspend}
+	 * function.
 	 * @param method the method to check
 	 * @return whether it is async
 	 */
@@ -114,13 +115,15 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Seconds from this instance's monotonic clock: for measuring intervals only; it never goes
-	 * backwards and ignores wall-clock changes.
+	 * Seconds from this instance's monotonic clock: for measuring intervals only; it
+	 * never goes backwards and ignores wall-clock changes.
 	 * @return the current time in seconds
 	 */
 	public double currentTime() {
-		// Elapsed nanoseconds since the origin, by difference, so a ticker that wraps around
-		// (as System.nanoTime may) keeps counting up; added to the origin's own seconds so that
+		// Elapsed nanoseconds since the origin, by difference, so a ticker that wraps
+		// around
+		// (as System.nanoTime may) keeps counting up; added to the origin's own seconds
+		// so that
 		// readings keep the ticker's scale. Both steps are monotonic in the elapsed time.
 		return this.originSeconds + (this.ticker.read() - this.origin) / 1e9;
 	}
@@ -128,17 +131,18 @@ public final class AsyncUtils {
 	/**
 	 * Runs a blocking task on the executor; the caller never blocks.
 	 * <p>
-	 * The future fails with the task's own exception. {@code cancel(true)} interrupts the worker
-	 * running the task, or, if it has not started, ensures it never runs (and removes it from a
-	 * {@link java.util.concurrent.ThreadPoolExecutor}'s queue). A full executor fails the future
-	 * with {@link java.util.concurrent.RejectedExecutionException}. The caller's MDC and Micrometer
-	 * context go with the task.
+	 * The future fails with the task's own exception. {@code cancel(true)} interrupts the
+	 * worker running the task, or, if it has not started, ensures it never runs (and
+	 * removes it from a {@link java.util.concurrent.ThreadPoolExecutor}'s queue). A full
+	 * executor fails the future with
+	 * {@link java.util.concurrent.RejectedExecutionException}. The caller's MDC and
+	 * Micrometer context go with the task.
 	 * <p>
-	 * If the executor is a plain {@link java.util.concurrent.ExecutorService} that you shut down
-	 * with {@code shutdownNow()}, the tasks it drains from its queue are handed to you, not
-	 * cancelled: their futures stay pending (and a {@code gather} over them never completes)
-	 * unless you cancel them. Each drained {@code Runnable} is the future itself, so:
-	 * <pre>{@code
+	 * If the executor is a plain {@link java.util.concurrent.ExecutorService} that you
+	 * shut down with {@code shutdownNow()}, the tasks it drains from its queue are handed
+	 * to you, not cancelled: their futures stay pending (and a {@code gather} over them
+	 * never completes) unless you cancel them. Each drained {@code Runnable} is the
+	 * future itself, so: <pre>{@code
 	 * for (Runnable drained : pool.shutdownNow()) {
 	 *     if (drained instanceof Future<?> future) {
 	 *         future.cancel(false);
@@ -157,7 +161,8 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Runs a blocking task with no result on the executor; see {@link #runSync(Callable)}.
+	 * Runs a blocking task with no result on the executor; see
+	 * {@link #runSync(Callable)}.
 	 * @param task the blocking work
 	 * @return the task's future
 	 */
@@ -167,9 +172,9 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Waits for every stage: results in input order. The first failure fails the whole with that
-	 * failure's own exception and cancels every input not yet done; cancelling the returned
-	 * future cancels every input.
+	 * Waits for every stage: results in input order. The first failure fails the whole
+	 * with that failure's own exception and cancels every input not yet done; cancelling
+	 * the returned future cancels every input.
 	 * @param stages the stages to wait for
 	 * @param <T> the result type
 	 * @return the results in input order; an empty list at once for no input
@@ -191,8 +196,9 @@ public final class AsyncUtils {
 
 	/**
 	 * Waits for every stage and never fails because one did (Python's
-	 * {@code return_exceptions=True}): one {@link Outcome} per input, in order; a cancelled input
-	 * is a {@link Outcome.Failure} holding a {@link java.util.concurrent.CancellationException}.
+	 * {@code return_exceptions=True}): one {@link Outcome} per input, in order; a
+	 * cancelled input is a {@link Outcome.Failure} holding a
+	 * {@link java.util.concurrent.CancellationException}.
 	 * @param stages the stages to wait for
 	 * @param <T> the result type
 	 * @return the outcomes in input order
@@ -214,10 +220,10 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Completes after {@code duration} without holding a thread: one shared timer thread serves
-	 * every sleep, and the completion runs on the wake-up executor (see
-	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work. Cancelling the
-	 * future removes its timer entry at once.
+	 * Completes after {@code duration} without holding a thread: one shared timer thread
+	 * serves every sleep, and the completion runs on the wake-up executor (see
+	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work.
+	 * Cancelling the future removes its timer entry at once.
 	 * @param duration how long to sleep, zero or more
 	 * @return a future completing after {@code duration}
 	 * @throws NullPointerException if {@code duration} is {@code null}
@@ -234,10 +240,11 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * The performance monitor, blocking path: runs {@code task} with {@link #runSync(Callable)}
-	 * and measures from this call to its completion. Recorded, success or failure, as the
-	 * {@code lionherd.monitor} timer; a failure fails the future with the task's own exception.
-	 * Cancelling the returned future cancels the task.
+	 * The performance monitor, blocking path: runs {@code task} with
+	 * {@link #runSync(Callable)} and measures from this call to its completion. Recorded,
+	 * success or failure, as the {@code lionherd.monitor} timer; a failure fails the
+	 * future with the task's own exception. Cancelling the returned future cancels the
+	 * task.
 	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
 	 * @param task the blocking work
 	 * @param <T> the result type
@@ -251,8 +258,9 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * The performance monitor, async path: calls {@code task} on the caller's thread and measures
-	 * until its stage completes. Recorded like {@link #monitor(String, Callable)}.
+	 * The performance monitor, async path: calls {@code task} on the caller's thread and
+	 * measures until its stage completes. Recorded like
+	 * {@link #monitor(String, Callable)}.
 	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
 	 * @param task the async work
 	 * @param <T> the result type
@@ -302,16 +310,21 @@ public final class AsyncUtils {
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
-	/** A failing recorder (a throwing meter filter, say) must not fail or strand the monitored call. */
+	/**
+	 * A failing recorder (a throwing meter filter, say) must not fail or strand the
+	 * monitored call.
+	 */
 	private void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
 		Guard.run(() -> this.monitorRecorder.record(name, type, error, nanos), "monitor recorder", name);
 	}
 
 	/**
-	 * An unnamed in-memory sliding-window rate limiter on this instance's clock and timer; granted
-	 * waiters complete on this instance's wake-up executor. Named limiters, published as meters,
-	 * come from a {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry}.
-	 * @param maxCalls the most permits granted in any window of {@code period}, at least 1
+	 * An unnamed in-memory sliding-window rate limiter on this instance's clock and
+	 * timer; granted waiters complete on this instance's wake-up executor. Named
+	 * limiters, published as meters, come from a
+	 * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry}.
+	 * @param maxCalls the most permits granted in any window of {@code period}, at least
+	 * 1
 	 * @param period the window length, positive
 	 * @return a new limiter
 	 */
@@ -320,9 +333,9 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Makes in-memory limiters on this instance's clock, timer and wake-up executor: give it to a
-	 * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} so that its limiters share
-	 * them.
+	 * Makes in-memory limiters on this instance's clock, timer and wake-up executor: give
+	 * it to a {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} so that its
+	 * limiters share them.
 	 * @return the factory
 	 */
 	public RateLimiterFactory rateLimiterFactory() {
@@ -372,8 +385,8 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * The timer for {@code sleep} and rate-limiter wake-ups: {@link DelayScheduler#shared()}
-		 * unless a test drives time.
+		 * The timer for {@code sleep} and rate-limiter wake-ups:
+		 * {@link DelayScheduler#shared()} unless a test drives time.
 		 * @param scheduler the timer
 		 * @return this builder
 		 */
@@ -384,9 +397,9 @@ public final class AsyncUtils {
 
 		/**
 		 * Where timer wake-ups complete sleeps and rate-limiter waits, and so where their
-		 * continuations run. By default never the {@code runSync} executor, so a wake-up never
-		 * waits behind blocking work: a virtual thread per wake-up on Java 21+ (a blocking
-		 * continuation delays no other), a small shared daemon pool before.
+		 * continuations run. By default never the {@code runSync} executor, so a wake-up
+		 * never waits behind blocking work: a virtual thread per wake-up on Java 21+ (a
+		 * blocking continuation delays no other), a small shared daemon pool before.
 		 * @param wakeUpExecutor the executor
 		 * @return this builder
 		 */
@@ -396,9 +409,10 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * How {@code isAsync} finds the target of a framework proxy (the Spring Boot starter
-		 * passes Spring AOP's {@code AopProxyUtils::getSingletonTarget}).
-		 * @param targetResolver returns the proxy's target, or {@code null} if it has none
+		 * How {@code isAsync} finds the target of a framework proxy (the Spring Boot
+		 * starter passes Spring AOP's {@code AopProxyUtils::getSingletonTarget}).
+		 * @param targetResolver returns the proxy's target, or {@code null} if it has
+		 * none
 		 * @return this builder
 		 */
 		public Builder targetResolver(UnaryOperator<@Nullable Object> targetResolver) {
@@ -407,8 +421,8 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * Whether {@code runSync} carries the caller's MDC and Micrometer context to the worker
-		 * (default {@code true}).
+		 * Whether {@code runSync} carries the caller's MDC and Micrometer context to the
+		 * worker (default {@code true}).
 		 * @param propagateContext whether to propagate
 		 * @return this builder
 		 */

@@ -9,12 +9,14 @@ import org.slf4j.MDC;
 
 /**
  * Carries the submitting thread's context to the worker, as Spring Boot's
- * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC always, and every Micrometer
- * context-propagation accessor (observations, tracing...) when that library is on the class path.
+ * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC always, and every
+ * Micrometer context-propagation accessor (observations, tracing...) when that library is
+ * on the class path.
  */
 abstract class ContextCapture {
 
-	private static final boolean CONTEXT_PROPAGATION_PRESENT = isPresent("io.micrometer.context.ContextSnapshotFactory");
+	private static final boolean CONTEXT_PROPAGATION_PRESENT = isPresent(
+			"io.micrometer.context.ContextSnapshotFactory");
 
 	static final ContextCapture NONE = new ContextCapture() {
 		@Override
@@ -25,7 +27,10 @@ abstract class ContextCapture {
 
 	abstract Snapshot capture();
 
-	/** The capture for this class path: MDC, plus Micrometer context-propagation if present. */
+	/**
+	 * The capture for this class path: MDC, plus Micrometer context-propagation if
+	 * present.
+	 */
 	static ContextCapture detect() {
 		return CONTEXT_PROPAGATION_PRESENT ? MicrometerCapture.global() : new MdcCapture();
 	}
@@ -89,8 +94,8 @@ abstract class ContextCapture {
 	}
 
 	/**
-	 * MDC plus Micrometer context-propagation. Only loaded when that library is present; tests
-	 * give it a factory over a private {@code ContextRegistry}.
+	 * MDC plus Micrometer context-propagation. Only loaded when that library is present;
+	 * tests give it a factory over a private {@code ContextRegistry}.
 	 */
 	static final class MicrometerCapture extends ContextCapture {
 
@@ -100,7 +105,9 @@ abstract class ContextCapture {
 			this.factory = factory;
 		}
 
-		/** Over the global {@code ContextRegistry}, as Spring Boot's own propagation is. */
+		/**
+		 * Over the global {@code ContextRegistry}, as Spring Boot's own propagation is.
+		 */
 		static MicrometerCapture global() {
 			return new MicrometerCapture(ContextSnapshotFactory.builder().build());
 		}
@@ -110,7 +117,8 @@ abstract class ContextCapture {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
 			ContextSnapshot snapshot = this.factory.captureAll();
 			return () -> {
-				// A context accessor is foreign code and may throw: the worker's MDC goes back
+				// A context accessor is foreign code and may throw: the worker's MDC goes
+				// back
 				// whatever it does, or the caller's MDC would stay on the pool thread.
 				Scope mdcScope = MdcCapture.installMdc(mdc);
 				ContextSnapshot.Scope scope;

@@ -1,19 +1,20 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.internal.ScheduledExecutorDelayScheduler;
-import io.lionherd.concurrency.internal.SharedDelayScheduler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.internal.ScheduledExecutorDelayScheduler;
+import io.lionherd.concurrency.internal.SharedDelayScheduler;
+
 /**
- * Runs a command on an executor after a delay: the timer behind {@code sleep}, rate-limiter
- * wake-ups and acquire timeouts. Injectable (as Caffeine's {@code Scheduler}) so tests can drive
- * time by hand.
+ * Runs a command on an executor after a delay: the timer behind {@code sleep},
+ * rate-limiter wake-ups and acquire timeouts. Injectable (as Caffeine's
+ * {@code Scheduler}) so tests can drive time by hand.
  * <p>
- * Implementations must never run {@code command} on their own timer thread: a slow command
- * would delay every other timer.
+ * Implementations must never run {@code command} on their own timer thread: a slow
+ * command would delay every other timer.
  */
 @FunctionalInterface
 public interface DelayScheduler {
@@ -29,8 +30,8 @@ public interface DelayScheduler {
 	Future<?> schedule(Executor executor, Runnable command, long delay, TimeUnit unit);
 
 	/**
-	 * The JVM-wide scheduler: one daemon timer thread shared by every user, created on first
-	 * use, with cancelled entries removed from its queue at once.
+	 * The JVM-wide scheduler: one daemon timer thread shared by every user, created on
+	 * first use, with cancelled entries removed from its queue at once.
 	 * @return the shared scheduler
 	 */
 	static DelayScheduler shared() {
@@ -39,8 +40,9 @@ public interface DelayScheduler {
 
 	/**
 	 * A scheduler on a timer of your own, e.g. to see its pending entries
-	 * ({@code ScheduledThreadPoolExecutor.getQueue()}) or shut it down with your application.
-	 * Cancelled entries leave its queue at once only if its remove-on-cancel policy is set.
+	 * ({@code ScheduledThreadPoolExecutor.getQueue()}) or shut it down with your
+	 * application. Cancelled entries leave its queue at once only if its remove-on-cancel
+	 * policy is set.
 	 * @param timer the timer; its threads only hand commands over
 	 * @return a scheduler on {@code timer}
 	 */

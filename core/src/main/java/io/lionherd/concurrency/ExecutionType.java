@@ -3,8 +3,8 @@ package io.lionherd.concurrency;
 import java.util.Locale;
 
 /**
- * How a monitored task ran: blocking on the executor ({@link #SYNC}) or as an asynchronous
- * stage started on the caller's thread ({@link #ASYNC}).
+ * How a monitored task ran: blocking on the executor ({@link #SYNC}) or as an
+ * asynchronous stage started on the caller's thread ({@link #ASYNC}).
  */
 public enum ExecutionType {
 

@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.internal.Checks;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -9,14 +8,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
+import io.lionherd.concurrency.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The future {@code gather} and {@code gatherSettled} return. Inputs already complete are read
- * directly (no callback, no allocation); the rest report back through one callback each. Ending
- * this future in any way other than success cancels every input still running, before this
- * future completes: whoever sees it fail or cancelled also sees the inputs cancelled, and no
- * queued {@code runSync} input starts afterwards.
+ * The future {@code gather} and {@code gatherSettled} return. Inputs already complete are
+ * read directly (no callback, no allocation); the rest report back through one callback
+ * each. Ending this future in any way other than success cancels every input still
+ * running, before this future completes: whoever sees it fail or cancelled also sees the
+ * inputs cancelled, and no queued {@code runSync} input starts afterwards.
  *
  * @param <R> the element type of the result list
  */
@@ -151,11 +151,12 @@ final class GatherFuture<R> extends CompletableFuture<List<R>> {
 	}
 
 	/**
-	 * Claims the early end: the input results and cancellations that arrive from then on are
-	 * ignored, so the first failure (or the cancel) is what this future completes with. The
-	 * caller then cancels the inputs ({@link Stages#cancelAll}: every queued task is dequeued
-	 * and marked cancelled before any worker is interrupted, so none starts) and completes this
-	 * future whatever cancelling did (a foreign {@code cancel} may throw).
+	 * Claims the early end: the input results and cancellations that arrive from then on
+	 * are ignored, so the first failure (or the cancel) is what this future completes
+	 * with. The caller then cancels the inputs ({@link Stages#cancelAll}: every queued
+	 * task is dequeued and marked cancelled before any worker is interrupted, so none
+	 * starts) and completes this future whatever cancelling did (a foreign {@code cancel}
+	 * may throw).
 	 */
 	private boolean claimEarlyEnd() {
 		return !isDone() && ENDING.compareAndSet(this, 0, 1);

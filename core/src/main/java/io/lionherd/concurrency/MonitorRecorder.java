@@ -5,11 +5,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Where the performance monitor reports each call: the Micrometer-free SPI behind
  * {@code monitor} and {@code monitorAsync}. {@code io.lionherd.concurrency.micrometer}'s
- * {@code MicrometerMonitorRecorder} records {@code lionherd.monitor} timers; set a recorder with
- * {@link AsyncUtils.Builder#monitorRecorder(MonitorRecorder)}.
+ * {@code MicrometerMonitorRecorder} records {@code lionherd.monitor} timers; set a
+ * recorder with {@link AsyncUtils.Builder#monitorRecorder(MonitorRecorder)}.
  * <p>
- * {@code AsyncUtils} guards every call: a recorder that throws is logged and never fails or
- * strands the monitored call.
+ * {@code AsyncUtils} guards every call: a recorder that throws is logged and never fails
+ * or strands the monitored call.
  */
 @FunctionalInterface
 public interface MonitorRecorder {

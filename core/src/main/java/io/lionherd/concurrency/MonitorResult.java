@@ -6,8 +6,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The outcome of a monitored task: its result, how long it took from the call to completion,
- * and how it ran.
+ * The outcome of a monitored task: its result, how long it took from the call to
+ * completion, and how it ran.
  *
  * @param result the task's result
  * @param elapsed the time from the call to completion

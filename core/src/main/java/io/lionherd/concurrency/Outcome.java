@@ -5,7 +5,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The settled result of one input of {@code gatherSettled}: a value or the error it failed with.
+ * The settled result of one input of {@code gatherSettled}: a value or the error it
+ * failed with.
  *
  * @param <T> the value type
  */

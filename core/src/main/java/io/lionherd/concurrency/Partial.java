@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.internal.Checks;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -8,12 +7,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import io.lionherd.concurrency.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A method with its receiver and arguments bound: the counterpart of Python's
- * {@code functools.partial}. {@code isAsync(partial)} answers for the bound method, so a partial
- * of an async method is async.
+ * {@code functools.partial}. {@code isAsync(partial)} answers for the bound method, so a
+ * partial of an async method is async.
  *
  * <pre>{@code
  * Partial add = Partial.of(calculator, "addAsync", 10, 5);
@@ -55,8 +55,8 @@ public final class Partial implements Callable<@Nullable Object>, Delegating {
 	}
 
 	/**
-	 * Binds the public method named {@code methodName} of {@code target} that takes as many
-	 * arguments as given.
+	 * Binds the public method named {@code methodName} of {@code target} that takes as
+	 * many arguments as given.
 	 * @param target the receiver
 	 * @param methodName the name of a public method of {@code target}'s class
 	 * @param arguments every argument the method takes
@@ -70,9 +70,9 @@ public final class Partial implements Callable<@Nullable Object>, Delegating {
 			.filter((method) -> method.getName().equals(methodName) && method.getParameterCount() == count)
 			.toList();
 		if (candidates.size() != 1) {
-			throw new IllegalArgumentException("methodName must name exactly one public method of "
-					+ target.getClass().getName() + " taking " + count + " argument(s), but '" + methodName
-					+ "' matches " + candidates.size());
+			throw new IllegalArgumentException(
+					"methodName must name exactly one public method of " + target.getClass().getName() + " taking "
+							+ count + " argument(s), but '" + methodName + "' matches " + candidates.size());
 		}
 		return of(target, candidates.get(0), arguments);
 	}

@@ -6,8 +6,8 @@ import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The future {@code sleep} returns, and the command its timer runs. Ending it early (cancel,
- * {@code orTimeout}...) cancels the timer entry so it is freed at once.
+ * The future {@code sleep} returns, and the command its timer runs. Ending it early
+ * (cancel, {@code orTimeout}...) cancels the timer entry so it is freed at once.
  */
 final class SleepFuture extends CompletableFuture<Void> implements Runnable {
 

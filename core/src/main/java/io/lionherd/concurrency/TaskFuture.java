@@ -11,13 +11,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * The future {@code runSync} returns: it is also the task handed to the executor, so that
  * {@code cancel(true)} can interrupt the thread running it (a plain
- * {@code CompletableFuture.supplyAsync} cannot) and a queued task that is cancelled never runs.
+ * {@code CompletableFuture.supplyAsync} cannot) and a queued task that is cancelled never
+ * runs.
  * <p>
  * Cancelling is done in steps ({@link #dequeue()}, {@link #markCancelled()},
  * {@link #interruptRunner()}), so that a fan-out cancelling many tasks
  * ({@link Stages#cancelAll}) can take each step for all of them before the next: a worker
- * freed by one task's cancellation would otherwise start the next queued task before it is
- * cancelled.
+ * freed by one task's cancellation would otherwise start the next queued task before it
+ * is cancelled.
  */
 final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 
@@ -26,15 +27,18 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	private final ContextCapture.Snapshot context;
 
 	/**
-	 * Guards {@link #runner}. Private: callers get this future itself, and one holding its
-	 * monitor must not block the worker or a cancel.
+	 * Guards {@link #runner}. Private: callers get this future itself, and one holding
+	 * its monitor must not block the worker or a cancel.
 	 */
 	private final Object runnerLock = new Object();
 
 	/** Cleared once done, so a cancelled task still sitting in a queue holds nothing. */
 	private @Nullable Callable<? extends T> task;
 
-	/** Guarded by {@link #runnerLock}: no interrupt reaches the worker after the task has finished. */
+	/**
+	 * Guarded by {@link #runnerLock}: no interrupt reaches the worker after the task has
+	 * finished.
+	 */
 	private @Nullable Thread runner;
 
 	TaskFuture(Executor executor, Callable<? extends T> task, ContextCapture.Snapshot context) {
@@ -63,7 +67,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 			this.runner = Thread.currentThread();
 		}
 		try {
-			// Re-checked once the runner is visible: a cancel that raced with the start has
+			// Re-checked once the runner is visible: a cancel that raced with the start
+			// has
 			// either seen the runner (and interrupted it) or is seen here.
 			if (!isDone()) {
 				T result;
@@ -82,7 +87,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 			}
 			this.task = null;
 			if (isCancelled()) {
-				// The interrupt was meant for this task only, not for the pool's next one.
+				// The interrupt was meant for this task only, not for the pool's next
+				// one.
 				Thread.interrupted();
 			}
 		}
@@ -98,8 +104,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	}
 
 	/**
-	 * Cancels without interrupting: marks this future cancelled, so the task never starts if it
-	 * has not, and takes it out of a {@link ThreadPoolExecutor}'s queue.
+	 * Cancels without interrupting: marks this future cancelled, so the task never starts
+	 * if it has not, and takes it out of a {@link ThreadPoolExecutor}'s queue.
 	 * @return whether this call cancelled the future
 	 */
 	boolean cancelWithoutInterrupt() {
@@ -111,23 +117,25 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	}
 
 	/**
-	 * Marks this future cancelled, so the task never starts if it has not; leaves it in any
-	 * queue (a worker that takes it then drops it at once).
+	 * Marks this future cancelled, so the task never starts if it has not; leaves it in
+	 * any queue (a worker that takes it then drops it at once).
 	 * @return whether this call cancelled the future
 	 */
 	boolean markCancelled() {
 		boolean cancelled = super.cancel(false);
 		if (cancelled) {
-			// Never run now: release it at once, not when (if ever) a worker dequeues this entry.
+			// Never run now: release it at once, not when (if ever) a worker dequeues
+			// this entry.
 			this.task = null;
 		}
 		return cancelled;
 	}
 
 	/**
-	 * Takes the task out of a {@link ThreadPoolExecutor}'s queue, so no worker can take it.
-	 * Called on a task not yet cancelled only by {@link Stages#cancelAll}, which marks it
-	 * cancelled right after: a task removed from the queue and not done would never run.
+	 * Takes the task out of a {@link ThreadPoolExecutor}'s queue, so no worker can take
+	 * it. Called on a task not yet cancelled only by {@link Stages#cancelAll}, which
+	 * marks it cancelled right after: a task removed from the queue and not done would
+	 * never run.
 	 */
 	void dequeue() {
 		if (this.executor instanceof ThreadPoolExecutor pool) {
@@ -137,7 +145,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 
 	/**
 	 * Last step of a cancel: interrupts the worker running the task, if it still is. Does
-	 * nothing unless this future was cancelled, so only a cancelled task is ever interrupted.
+	 * nothing unless this future was cancelled, so only a cancelled task is ever
+	 * interrupted.
 	 */
 	void interruptRunner() {
 		if (!isCancelled()) {

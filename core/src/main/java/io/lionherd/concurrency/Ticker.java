@@ -2,9 +2,9 @@ package io.lionherd.concurrency;
 
 /**
  * A monotonic clock in nanoseconds, as Caffeine's {@code Ticker}: the time source of
- * {@link AsyncUtils#currentTime()}, the performance monitor and the rate limiters. Only the
- * difference of two readings means anything. Pass a hand-driven ticker (with a matching
- * {@link DelayScheduler}) to test time-dependent code without waiting.
+ * {@link AsyncUtils#currentTime()}, the performance monitor and the rate limiters. Only
+ * the difference of two readings means anything. Pass a hand-driven ticker (with a
+ * matching {@link DelayScheduler}) to test time-dependent code without waiting.
  */
 @FunctionalInterface
 public interface Ticker {

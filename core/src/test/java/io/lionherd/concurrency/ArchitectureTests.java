@@ -9,12 +9,13 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The layering of the core: plain Java, Micrometer optional and confined to
- * {@code io.lionherd.concurrency.micrometer}, which reads the other packages and is never read by
- * them.
+ * {@code io.lionherd.concurrency.micrometer}, which reads the other packages and is never
+ * read by them.
  */
 class ArchitectureTests {
 
-	private final JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+	private final JavaClasses classes = new ClassFileImporter()
+		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
 		.importPackages("io.lionherd.concurrency");
 
 	@Test

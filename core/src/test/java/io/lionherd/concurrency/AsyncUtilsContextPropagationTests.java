@@ -22,10 +22,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Tests that {@link AsyncUtils#runSync} carries the caller's SLF4J MDC and Micrometer
- * context-propagation thread locals to the worker, and puts the worker's own back afterwards.
+ * context-propagation thread locals to the worker, and puts the worker's own back
+ * afterwards.
  * <p>
- * A single-thread pool makes every task run on the same worker, so what a task leaves behind is
- * visible to the next one.
+ * A single-thread pool makes every task run on the same worker, so what a task leaves
+ * behind is visible to the next one.
  */
 class AsyncUtilsContextPropagationTests {
 
@@ -41,7 +42,8 @@ class AsyncUtilsContextPropagationTests {
 
 	@BeforeEach
 	void setUp() {
-		ContextRegistry.getInstance().registerThreadLocalAccessor(ACCESSOR_KEY, TENANT::get, TENANT::set, TENANT::remove);
+		ContextRegistry.getInstance()
+			.registerThreadLocalAccessor(ACCESSOR_KEY, TENANT::get, TENANT::set, TENANT::remove);
 		this.asyncUtils = AsyncUtils.builder().executor(this.worker).build();
 		MDC.clear();
 		TENANT.remove();
@@ -181,8 +183,8 @@ class AsyncUtilsContextPropagationTests {
 
 	/**
 	 * An {@code AsyncUtils} from a copy of the library loaded where
-	 * {@code io.micrometer.context} is missing, as in an application without that optional
-	 * dependency. SLF4J (and so the MDC) is shared with this test.
+	 * {@code io.micrometer.context} is missing, as in an application without that
+	 * optional dependency. SLF4J (and so the MDC) is shared with this test.
 	 */
 	private Object asyncUtilsWithoutContextPropagation() throws Exception {
 		ClassLoader loader = new WithoutContextPropagationClassLoader(getClass().getClassLoader());
@@ -197,10 +199,15 @@ class AsyncUtilsContextPropagationTests {
 
 	@SuppressWarnings("unchecked")
 	private static <T> CompletableFuture<T> runSync(Object asyncUtils, Callable<T> task) throws Exception {
-		return (CompletableFuture<T>) asyncUtils.getClass().getMethod("runSync", Callable.class).invoke(asyncUtils, task);
+		return (CompletableFuture<T>) asyncUtils.getClass()
+			.getMethod("runSync", Callable.class)
+			.invoke(asyncUtils, task);
 	}
 
-	/** Runs on the worker thread without going through {@code runSync}, so nothing is propagated. */
+	/**
+	 * Runs on the worker thread without going through {@code runSync}, so nothing is
+	 * propagated.
+	 */
 	private <T> T onWorkerDirectly(Callable<T> task) {
 		try {
 			return this.worker.submit(task).get(WAIT.toSeconds(), TimeUnit.SECONDS);

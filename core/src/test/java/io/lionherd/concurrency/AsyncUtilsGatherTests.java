@@ -58,7 +58,8 @@ class AsyncUtilsGatherTests {
 
 	@Test
 	void gatherRunsBlockingTasksInParallel() {
-		// The notebook recipe: three 0.15 s blocking calls take about 0.15 s together, not 0.45 s.
+		// The notebook recipe: three 0.15 s blocking calls take about 0.15 s together,
+		// not 0.45 s.
 		long start = System.nanoTime();
 		CompletableFuture<List<String>> all = this.asyncUtils.gather(blocking("task-A"), blocking("task-B"),
 				blocking("task-C"));
@@ -89,7 +90,8 @@ class AsyncUtilsGatherTests {
 
 	@Test
 	void gatherKeepsNullResults() {
-		assertThat(this.asyncUtils.gather(CompletableFuture.completedFuture(null), this.asyncUtils.sleep(Duration.ZERO)))
+		assertThat(
+				this.asyncUtils.gather(CompletableFuture.completedFuture(null), this.asyncUtils.sleep(Duration.ZERO)))
 			.succeedsWithin(WAIT)
 			.isEqualTo(Arrays.asList(null, null));
 	}
@@ -183,7 +185,8 @@ class AsyncUtilsGatherTests {
 		CompletableFuture<String> pending = new CompletableFuture<>();
 		CompletableFuture<List<String>> all = this.asyncUtils.gather(pending);
 		all.orTimeout(50, TimeUnit.MILLISECONDS);
-		assertThat(all).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+		assertThat(all).failsWithin(WAIT)
+			.withThrowableOfType(ExecutionException.class)
 			.withCauseInstanceOf(TimeoutException.class);
 		assertThat(pending).isCancelled();
 	}
@@ -233,8 +236,8 @@ class AsyncUtilsGatherTests {
 		assertThat(all).isNotDone();
 		assertThat(pending).isNotCancelled();
 		pending.complete("late");
-		assertThat(all).succeedsWithin(WAIT).satisfies((outcomes) -> assertThat(outcomes.get(1))
-			.isEqualTo(new Outcome.Success<>("late")));
+		assertThat(all).succeedsWithin(WAIT)
+			.satisfies((outcomes) -> assertThat(outcomes.get(1)).isEqualTo(new Outcome.Success<>("late")));
 	}
 
 	@Test
@@ -247,8 +250,7 @@ class AsyncUtilsGatherTests {
 
 	@Test
 	void gatherSettledOfNothingIsAnEmptyListAtOnce() {
-		assertThat(this.asyncUtils.gatherSettled(List.<CompletableFuture<String>>of()))
-			.isCompletedWithValue(List.of());
+		assertThat(this.asyncUtils.gatherSettled(List.<CompletableFuture<String>>of())).isCompletedWithValue(List.of());
 	}
 
 	@Test

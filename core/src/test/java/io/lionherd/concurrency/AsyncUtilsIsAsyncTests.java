@@ -35,9 +35,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Tests for {@link AsyncUtils#isAsync(Object)} and {@link AsyncUtils#isAsync(Method)}: the
- * {@code is_coro_func} recipes of the original notebook and the Java counterparts of its edge
- * cases (partials, wrappers, proxies, caching).
+ * Tests for {@link AsyncUtils#isAsync(Object)} and {@link AsyncUtils#isAsync(Method)}:
+ * the {@code is_coro_func} recipes of the original notebook and the Java counterparts of
+ * its edge cases (partials, wrappers, proxies, caching).
  */
 class AsyncUtilsIsAsyncTests {
 
@@ -385,10 +385,11 @@ class AsyncUtilsIsAsyncTests {
 		});
 	}
 
-	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
+	/**
+	 * Everything strong stays in this frame, so the caller holds only the weak reference.
+	 */
 	private WeakReference<ClassLoader> checkProbeInThrowawayLoader() {
-		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),
-				IsAsyncLeakProbe.class.getName());
+		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(), IsAsyncLeakProbe.class.getName());
 		Object probe = newInstance(loader, IsAsyncLeakProbe.class.getName());
 		assertThat(probe.getClass()).isNotSameAs(IsAsyncLeakProbe.class);
 		assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
@@ -401,8 +402,8 @@ class AsyncUtilsIsAsyncTests {
 
 	@Test
 	void concurrentChecksOverManyClassesGiveTheRightAnswers() throws Exception {
-		ClassLoader fresh = new IsolatingClassLoader(getClass().getClassLoader(),
-				IsAsyncLeakProbe.class.getName(), IsAsyncSyncProbe.class.getName());
+		ClassLoader fresh = new IsolatingClassLoader(getClass().getClassLoader(), IsAsyncLeakProbe.class.getName(),
+				IsAsyncSyncProbe.class.getName());
 		// A list, not a map: a proxy's hashCode goes to its handler.
 		List<Map.Entry<Object, Boolean>> entries = new ArrayList<>();
 		add(entries, newInstance(fresh, IsAsyncLeakProbe.class.getName()), true);
@@ -571,7 +572,10 @@ class AsyncUtilsIsAsyncTests {
 
 	}
 
-	/** Implements both; a Spring JDK proxy exposing only {@link Supplier} hides the async side. */
+	/**
+	 * Implements both; a Spring JDK proxy exposing only {@link Supplier} hides the async
+	 * side.
+	 */
 	public static class AsyncSupplier implements Supplier<String>, AsyncCallable<String> {
 
 		@Override

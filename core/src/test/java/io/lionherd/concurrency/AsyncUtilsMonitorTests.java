@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +24,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
  * Tests for the performance monitor: {@link AsyncUtils#monitor(String, Callable)},
- * {@link AsyncUtils#monitorAsync(String, AsyncCallable)} and the {@code lionherd.monitor} timers.
+ * {@link AsyncUtils#monitorAsync(String, AsyncCallable)} and the {@code lionherd.monitor}
+ * timers.
  */
 class AsyncUtilsMonitorTests {
 
@@ -50,7 +51,10 @@ class AsyncUtilsMonitorTests {
 
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-	private final AsyncUtils asyncUtils = AsyncUtils.builder().executor(this.pool).monitorRecorder(new MicrometerMonitorRecorder(this.registry)).build();
+	private final AsyncUtils asyncUtils = AsyncUtils.builder()
+		.executor(this.pool)
+		.monitorRecorder(new MicrometerMonitorRecorder(this.registry))
+		.build();
 
 	@AfterEach
 	void shutDownPool() throws InterruptedException {
@@ -199,10 +203,8 @@ class AsyncUtilsMonitorTests {
 					throw new IllegalArgumentException("bad");
 				}));
 		awaitDone(future);
-		assertThat(timer(this.registry, "failed_stage", "async", "error", "IllegalArgumentException").count())
-			.isOne();
-		assertThat(this.registry.find("lionherd.monitor").tag("exception", "CompletionException").timers())
-			.isEmpty();
+		assertThat(timer(this.registry, "failed_stage", "async", "error", "IllegalArgumentException").count()).isOne();
+		assertThat(this.registry.find("lionherd.monitor").tag("exception", "CompletionException").timers()).isEmpty();
 	}
 
 	@Test
@@ -255,10 +257,7 @@ class AsyncUtilsMonitorTests {
 
 	@Test
 	void noRecorderRecordsNothingButStillReturnsResults() {
-		AsyncUtils disabled = AsyncUtils.builder()
-			.executor(this.pool)
-			.monitorRecorder(MonitorRecorder.none())
-			.build();
+		AsyncUtils disabled = AsyncUtils.builder().executor(this.pool).monitorRecorder(MonitorRecorder.none()).build();
 		MonitorResult<Integer> sync = get(disabled.monitor("heavy_computation", () -> 499500));
 		MonitorResult<Integer> async = get(disabled.monitorAsync("light_async_work",
 				() -> disabled.sleep(Duration.ofMillis(10)).thenApply((v) -> 84)));
@@ -292,7 +291,10 @@ class AsyncUtilsMonitorTests {
 	@Test
 	void maxNamesHoldsExactlyUnderContention() throws Exception {
 		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		AsyncUtils limited = AsyncUtils.builder().executor(Runnable::run).monitorRecorder(new MicrometerMonitorRecorder(registry, 10)).build();
+		AsyncUtils limited = AsyncUtils.builder()
+			.executor(Runnable::run)
+			.monitorRecorder(new MicrometerMonitorRecorder(registry, 10))
+			.build();
 		int threads = 8;
 		java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
 		List<Thread> callers = new java.util.ArrayList<>();
@@ -430,15 +432,13 @@ class AsyncUtilsMonitorTests {
 
 	@Test
 	void monitorRejectsNullName() {
-		assertThatExceptionOfType(NullPointerException.class)
-			.isThrownBy(() -> this.asyncUtils.monitor(null, () -> "x"))
+		assertThatExceptionOfType(NullPointerException.class).isThrownBy(() -> this.asyncUtils.monitor(null, () -> "x"))
 			.withMessageContaining("name");
 	}
 
 	@Test
 	void monitorRejectsNullTask() {
-		assertThatExceptionOfType(NullPointerException.class)
-			.isThrownBy(() -> this.asyncUtils.monitor("name", null))
+		assertThatExceptionOfType(NullPointerException.class).isThrownBy(() -> this.asyncUtils.monitor("name", null))
 			.withMessageContaining("task");
 	}
 
@@ -498,7 +498,10 @@ class AsyncUtilsMonitorTests {
 				throw new IllegalStateException("broken filter");
 			}
 		});
-		AsyncUtils monitored = AsyncUtils.builder().executor(this.pool).monitorRecorder(new MicrometerMonitorRecorder(registry)).build();
+		AsyncUtils monitored = AsyncUtils.builder()
+			.executor(this.pool)
+			.monitorRecorder(new MicrometerMonitorRecorder(registry))
+			.build();
 		CompletableFuture<Integer> later = new CompletableFuture<>();
 		CompletableFuture<MonitorResult<Integer>> pending = monitored.monitorAsync("pending", () -> later);
 		later.complete(84);

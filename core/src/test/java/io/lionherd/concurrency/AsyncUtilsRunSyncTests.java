@@ -10,9 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -201,7 +201,8 @@ class AsyncUtilsRunSyncTests {
 
 	@Test
 	void cancellationInterruptDoesNotLeakIntoTheNextTask() throws Exception {
-		// One bare worker thread: unlike ThreadPoolExecutor it does not clear interrupts between
+		// One bare worker thread: unlike ThreadPoolExecutor it does not clear interrupts
+		// between
 		// tasks, so a leaked cancellation interrupt would reach the next task.
 		LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
 		Thread worker = new Thread(() -> {
@@ -295,7 +296,8 @@ class AsyncUtilsRunSyncTests {
 
 	@Test
 	void cancellingWhatShutdownNowDrainedCompletesEveryDrainedFuture() throws Exception {
-		// Documents the recipe in the Javadoc of runSync: each drained Runnable is the future.
+		// Documents the recipe in the Javadoc of runSync: each drained Runnable is the
+		// future.
 		ExecutorService pool = Executors.newFixedThreadPool(1);
 		this.executors.add(pool);
 		AsyncUtils asyncUtils = AsyncUtils.create(pool);

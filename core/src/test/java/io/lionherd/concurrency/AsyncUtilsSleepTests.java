@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.internal.SharedDelayScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.lionherd.concurrency.internal.SharedDelayScheduler;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -129,7 +129,8 @@ class AsyncUtilsSleepTests {
 
 	@Test
 	void sleepsFiringAtTheSameInstantRunTheirBlockingContinuationsAtOnce() {
-		// Manual time hands all five wake-ups over at one instant, to the default wake-up executor.
+		// Manual time hands all five wake-ups over at one instant, to the default wake-up
+		// executor.
 		ManualTime time = new ManualTime();
 		AsyncUtils manual = AsyncUtils.builder().executor(this.executor).ticker(time).scheduler(time).build();
 		CountDownLatch allRunning = new CountDownLatch(5);

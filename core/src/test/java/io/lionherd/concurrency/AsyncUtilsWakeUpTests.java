@@ -1,6 +1,5 @@
 package io.lionherd.concurrency;
 
-import io.lionherd.concurrency.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -10,14 +9,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.lionherd.concurrency.ratelimit.RateLimiter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Wake-ups of {@link AsyncUtils}: sleeps and rate-limiter timeouts complete on the wake-up
- * executor, never behind blocking {@code runSync} work or another wake-up's slow continuation.
+ * Wake-ups of {@link AsyncUtils}: sleeps and rate-limiter timeouts complete on the
+ * wake-up executor, never behind blocking {@code runSync} work or another wake-up's slow
+ * continuation.
  */
 class AsyncUtilsWakeUpTests {
 

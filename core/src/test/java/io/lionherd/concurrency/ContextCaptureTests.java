@@ -21,12 +21,13 @@ import org.slf4j.MDC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that {@link ContextCapture}'s Micrometer capture puts the worker's MDC back even when a
- * context-propagation accessor throws while the caller's context is installed or removed.
+ * Tests that {@link ContextCapture}'s Micrometer capture puts the worker's MDC back even
+ * when a context-propagation accessor throws while the caller's context is installed or
+ * removed.
  * <p>
- * The accessors live in a private {@link ContextRegistry}, so the global one other tests use is
- * untouched. A single-thread pool makes every task run on the same worker, so what a task leaves
- * behind is visible to the next one.
+ * The accessors live in a private {@link ContextRegistry}, so the global one other tests
+ * use is untouched. A single-thread pool makes every task run on the same worker, so what
+ * a task leaves behind is visible to the next one.
  */
 class ContextCaptureTests {
 
@@ -91,8 +92,7 @@ class ContextCaptureTests {
 	private static ContextCapture captureWith(ThreadLocalAccessor<?> accessor) {
 		ContextRegistry registry = new ContextRegistry();
 		registry.registerThreadLocalAccessor(accessor);
-		return new ContextCapture.MicrometerCapture(
-				ContextSnapshotFactory.builder().contextRegistry(registry).build());
+		return new ContextCapture.MicrometerCapture(ContextSnapshotFactory.builder().contextRegistry(registry).build());
 	}
 
 	/** Captures on the calling thread, runs on the worker, as {@code runSync} does. */

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What a plain-Java project that depends only on {@code lionherd-concurrency-core} gets on its
- * class path, read from the list the build resolves for this module
+ * What a plain-Java project that depends only on {@code lionherd-concurrency-core} gets
+ * on its class path, read from the list the build resolves for this module
  * ({@code maven-dependency-plugin:list}, runtime scope, written before the tests run).
  */
 class CoreDependenciesTests {
@@ -25,7 +25,8 @@ class CoreDependenciesTests {
 
 	@Test
 	void requiresOnlyJSpecifyAndSlf4jMicrometerStaysOptional() {
-		assertThat(this.dependencies.stream().filter((line) -> !line.contains("(optional)")).map(this::groupAndArtifact))
+		assertThat(
+				this.dependencies.stream().filter((line) -> !line.contains("(optional)")).map(this::groupAndArtifact))
 			.containsExactlyInAnyOrder("org.jspecify:jspecify", "org.slf4j:slf4j-api");
 	}
 
@@ -44,7 +45,8 @@ class CoreDependenciesTests {
 				.toList();
 		}
 		catch (IOException ex) {
-			throw new IllegalStateException("Run through Maven: " + list + " is written by maven-dependency-plugin", ex);
+			throw new IllegalStateException("Run through Maven: " + list + " is written by maven-dependency-plugin",
+					ex);
 		}
 	}
 

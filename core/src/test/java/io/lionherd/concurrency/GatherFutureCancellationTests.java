@@ -22,15 +22,15 @@ import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that ending a gather early (an input failed, or the gather was cancelled) cancels every
- * input such that no queued {@code runSync} task starts afterwards, and that an input whose
- * {@code cancel} throws neither stops the others from being cancelled nor the gather from
- * completing.
+ * Tests that ending a gather early (an input failed, or the gather was cancelled) cancels
+ * every input such that no queued {@code runSync} task starts afterwards, and that an
+ * input whose {@code cancel} throws neither stops the others from being cancelled nor the
+ * gather from completing.
  * <p>
- * The queued-task scenarios are deterministic: on a fixed pool of {@code workers} threads, the
- * first {@code workers} tasks each get their own worker and block until interrupted, so a worker
- * frees up only when the gather interrupts it. Every later task is queued; none of them may start
- * once the gather has begun cancelling.
+ * The queued-task scenarios are deterministic: on a fixed pool of {@code workers}
+ * threads, the first {@code workers} tasks each get their own worker and block until
+ * interrupted, so a worker frees up only when the gather interrupts it. Every later task
+ * is queued; none of them may start once the gather has begun cancelling.
  */
 class GatherFutureCancellationTests {
 
@@ -48,8 +48,7 @@ class GatherFutureCancellationTests {
 	@Test
 	void failedGatherOfTenThousandInputsOnSixteenWorkersLetsNoQueuedTaskStart() throws Exception {
 		for (int run = 0; run < 10; run++) {
-			assertThat(queuedTasksStartedAfterFailure(10_000, 16)).as("queued tasks started in run %d", run)
-				.isZero();
+			assertThat(queuedTasksStartedAfterFailure(10_000, 16)).as("queued tasks started in run %d", run).isZero();
 		}
 	}
 
@@ -70,9 +69,7 @@ class GatherFutureCancellationTests {
 		failing.completeExceptionally(failure);
 		assertThat(later).isCancelled();
 		assertThat(all).isCompletedExceptionally();
-		assertThat(all).failsWithin(Duration.ZERO)
-			.withThrowableOfType(ExecutionException.class)
-			.withCause(failure);
+		assertThat(all).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class).withCause(failure);
 	}
 
 	@Test
@@ -105,8 +102,8 @@ class GatherFutureCancellationTests {
 	}
 
 	/**
-	 * Runs {@code tasks} runSync tasks under one gather; task {@link #FAILING} fails once the
-	 * gather exists.
+	 * Runs {@code tasks} runSync tasks under one gather; task {@link #FAILING} fails once
+	 * the gather exists.
 	 * @return how many queued tasks (index {@code workers} and above) started
 	 */
 	private static int queuedTasksStartedAfterFailure(int tasks, int workers) throws Exception {
@@ -145,8 +142,8 @@ class GatherFutureCancellationTests {
 	}
 
 	/**
-	 * Runs {@code tasks} runSync tasks under one gather and cancels the gather once the first
-	 * {@code workers} tasks run.
+	 * Runs {@code tasks} runSync tasks under one gather and cancels the gather once the
+	 * first {@code workers} tasks run.
 	 * @return how many queued tasks (index {@code workers} and above) started
 	 */
 	private static int queuedTasksStartedAfterCancel(int tasks, int workers) throws Exception {

@@ -6,9 +6,9 @@ import java.io.UncheckedIOException;
 import java.util.Set;
 
 /**
- * Defines its own copy of the named classes from the bytes of their compiled class files, without
- * asking its parent first; every other class comes from the parent. A copy is therefore a
- * different class from the original, and goes away with this loader.
+ * Defines its own copy of the named classes from the bytes of their compiled class files,
+ * without asking its parent first; every other class comes from the parent. A copy is
+ * therefore a different class from the original, and goes away with this loader.
  */
 public final class IsolatingClassLoader extends ClassLoader {
 

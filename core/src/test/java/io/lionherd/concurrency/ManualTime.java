@@ -14,17 +14,18 @@ import org.jspecify.annotations.Nullable;
  * A clock and timer that move only when a test says so: pass it as the ticker
  * ({@link Ticker}) and as the {@link DelayScheduler} of the code under test.
  * <p>
- * {@link #advance(Duration)} moves time forward and, in due order, hands every command that has
- * come due to its executor (commands scheduled by those commands run too if they are due by the
- * target time). While a command is handed over, the clock reads exactly its due time. With a
- * direct executor ({@link #DIRECT}, {@code Runnable::run}) commands run inline on the thread that
- * calls {@code advance}. Cancelling a returned {@link Future} removes its entry at once;
- * {@link #pendingCount()} tells how many entries are waiting.
+ * {@link #advance(Duration)} moves time forward and, in due order, hands every command
+ * that has come due to its executor (commands scheduled by those commands run too if they
+ * are due by the target time). While a command is handed over, the clock reads exactly
+ * its due time. With a direct executor ({@link #DIRECT}, {@code Runnable::run}) commands
+ * run inline on the thread that calls {@code advance}. Cancelling a returned
+ * {@link Future} removes its entry at once; {@link #pendingCount()} tells how many
+ * entries are waiting.
  * <p>
- * Thread-safe: a separate thread may drive time while others use the clock and schedule. No
- * lock is held while commands run. The returned futures never block: {@code get} of an entry
- * that has not run throws {@link IllegalStateException}, instead of waiting for time that
- * only the test can move.
+ * Thread-safe: a separate thread may drive time while others use the clock and schedule.
+ * No lock is held while commands run. The returned futures never block: {@code get} of an
+ * entry that has not run throws {@link IllegalStateException}, instead of waiting for
+ * time that only the test can move.
  *
  * <pre>{@code
  * ManualTime time = new ManualTime();
@@ -56,8 +57,8 @@ public final class ManualTime implements Ticker, DelayScheduler {
 	}
 
 	/**
-	 * A clock that starts at {@code startNanos}; any value, even one about to wrap around as
-	 * {@link System#nanoTime()} may.
+	 * A clock that starts at {@code startNanos}; any value, even one about to wrap around
+	 * as {@link System#nanoTime()} may.
 	 * @param startNanos the first reading
 	 */
 	public ManualTime(long startNanos) {

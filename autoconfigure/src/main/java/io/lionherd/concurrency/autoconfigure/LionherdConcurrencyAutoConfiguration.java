@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.BeanNotOfRequiredTypeException;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
@@ -21,12 +21,12 @@ import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
- * {@link AutoConfiguration Auto-configuration} for {@link AsyncUtils}: one bean, backed by its own
- * executor ({@value #EXECUTOR_BEAN_NAME}, kept out of by-type injection so Spring Boot's
- * {@code applicationTaskExecutor} stays in place) or by the executor bean named in
- * {@code lionherd.concurrency.executor.bean-name}, customized by every
- * {@link AsyncUtilsBuilderCustomizer} bean in order; plus the {@link RateLimiterRegistry} holding
- * the limiters named under {@code lionherd.concurrency.rate-limiters}.
+ * {@link AutoConfiguration Auto-configuration} for {@link AsyncUtils}: one bean, backed
+ * by its own executor ({@value #EXECUTOR_BEAN_NAME}, kept out of by-type injection so
+ * Spring Boot's {@code applicationTaskExecutor} stays in place) or by the executor bean
+ * named in {@code lionherd.concurrency.executor.bean-name}, customized by every
+ * {@link AsyncUtilsBuilderCustomizer} bean in order; plus the {@link RateLimiterRegistry}
+ * holding the limiters named under {@code lionherd.concurrency.rate-limiters}.
  */
 @AutoConfiguration(after = TaskExecutionAutoConfiguration.class)
 @EnableConfigurationProperties(LionherdConcurrencyProperties.class)
@@ -35,8 +35,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 public final class LionherdConcurrencyAutoConfiguration {
 
 	/**
-	 * Name of the executor bean this auto-configuration creates; Spring Boot's executor metrics
-	 * name it {@code lionherd}.
+	 * Name of the executor bean this auto-configuration creates; Spring Boot's executor
+	 * metrics name it {@code lionherd}.
 	 */
 	public static final String EXECUTOR_BEAN_NAME = "lionherdTaskExecutor";
 
@@ -60,12 +60,13 @@ public final class LionherdConcurrencyAutoConfiguration {
 	}
 
 	/**
-	 * The executor to hand to {@link AsyncUtils}. For a {@link ThreadPoolTaskExecutor} that is
-	 * its underlying pool, which still applies the task decorator and lifecycle pauses, and lets
-	 * a cancelled {@code runSync} task leave the queue at once. With a task decorator the last
-	 * holds only for the executor created here (see {@link LionherdThreadPoolTaskExecutor}): an
-	 * application's own pool queues the decorator's wrapper, which stays queued, emptied of its
-	 * task, until a worker takes it.
+	 * The executor to hand to {@link AsyncUtils}. For a {@link ThreadPoolTaskExecutor}
+	 * that is its underlying pool, which still applies the task decorator and lifecycle
+	 * pauses, and lets a cancelled {@code runSync} task leave the queue at once. With a
+	 * task decorator the last holds only for the executor created here (see
+	 * {@link LionherdThreadPoolTaskExecutor}): an application's own pool queues the
+	 * decorator's wrapper, which stays queued, emptied of its task, until a worker takes
+	 * it.
 	 */
 	private static Executor executor(@Nullable String beanName, BeanFactory beanFactory) {
 		Executor executor = resolveExecutor(beanName, beanFactory);

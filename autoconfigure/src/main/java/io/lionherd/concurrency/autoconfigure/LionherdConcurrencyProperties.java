@@ -26,7 +26,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	private final MonitorProperties monitor = new MonitorProperties();
 
 	/**
-	 * Named sliding-window rate limiters, reachable by name from the RateLimiterRegistry bean.
+	 * Named sliding-window rate limiters, reachable by name from the RateLimiterRegistry
+	 * bean.
 	 */
 	private final Map<String, RateLimiterProperties> rateLimiters = new LinkedHashMap<>();
 
@@ -43,8 +44,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	}
 
 	/**
-	 * Rejects values no executor, monitor or limiter could work with, naming the property, the
-	 * value and what is allowed.
+	 * Rejects values no executor, monitor or limiter could work with, naming the
+	 * property, the value and what is allowed.
 	 */
 	@Override
 	public void afterPropertiesSet() {
@@ -83,23 +84,23 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private int coreSize = 8;
 
 		/**
-		 * Maximum allowed number of threads. If tasks are filling up the queue, the pool can
-		 * expand up to that size to accommodate the load. Ignored if the queue is unbounded.
-		 * Doesn't have an effect if virtual threads are enabled.
+		 * Maximum allowed number of threads. If tasks are filling up the queue, the pool
+		 * can expand up to that size to accommodate the load. Ignored if the queue is
+		 * unbounded. Doesn't have an effect if virtual threads are enabled.
 		 */
 		private int maxSize = Integer.MAX_VALUE;
 
 		/**
 		 * Queue capacity. An unbounded capacity does not increase the pool and therefore
 		 * ignores the "max-size" property. When the queue and the pool are full, runSync
-		 * fails its future with RejectedExecutionException. Doesn't have an effect if virtual
-		 * threads are enabled.
+		 * fails its future with RejectedExecutionException. Doesn't have an effect if
+		 * virtual threads are enabled.
 		 */
 		private int queueCapacity = Integer.MAX_VALUE;
 
 		/**
-		 * Time limit for which threads may remain idle before being terminated. Counted in
-		 * whole seconds, at most 2147483647s.
+		 * Time limit for which threads may remain idle before being terminated. Counted
+		 * in whole seconds, at most 2147483647s.
 		 */
 		private Duration keepAlive = Duration.ofSeconds(60);
 
@@ -115,24 +116,24 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private String threadNamePrefix = "lionherd-";
 
 		/**
-		 * Whether to run tasks on virtual threads (needs Java 21 or later). Defaults to the
-		 * value of "spring.threads.virtual.enabled".
+		 * Whether to run tasks on virtual threads (needs Java 21 or later). Defaults to
+		 * the value of "spring.threads.virtual.enabled".
 		 */
 		private @Nullable Boolean virtualThreads;
 
 		/**
 		 * Whether the executor should wait for running and queued tasks to complete on
-		 * shutdown. When false, queued tasks are cancelled on shutdown (their runSync futures
-		 * complete with a CancellationException and the tasks never run) and running tasks are
-		 * interrupted.
+		 * shutdown. When false, queued tasks are cancelled on shutdown (their runSync
+		 * futures complete with a CancellationException and the tasks never run) and
+		 * running tasks are interrupted.
 		 */
 		private boolean awaitTermination = true;
 
 		/**
-		 * Maximum time the executor should wait for remaining tasks to complete on shutdown,
-		 * at most 9223372036854775807ms. Once it has elapsed (at once when zero), tasks still
-		 * queued are cancelled and running tasks are interrupted, as when not waiting, so that
-		 * no runSync future is left pending.
+		 * Maximum time the executor should wait for remaining tasks to complete on
+		 * shutdown, at most 9223372036854775807ms. Once it has elapsed (at once when
+		 * zero), tasks still queued are cancelled and running tasks are interrupted, as
+		 * when not waiting, so that no runSync future is left pending.
 		 */
 		private Duration awaitTerminationPeriod = Duration.ofSeconds(30);
 
@@ -145,10 +146,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 					"queue-capacity must be zero or more");
 			check(!this.keepAlive.isNegative(), prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be zero or positive");
-			// The pool counts keep-alive in whole seconds, and timing core threads out needs one.
+			// The pool counts keep-alive in whole seconds, and timing core threads out
+			// needs one.
 			check(!this.allowCoreThreadTimeout || this.keepAlive.getSeconds() >= 1, prefix + ".keep-alive",
 					this.keepAlive, "keep-alive must be at least 1s while allow-core-thread-timeout is true");
-			// ... and in an int: a larger value would wrap around (to a negative or a wrong time).
+			// ... and in an int: a larger value would wrap around (to a negative or a
+			// wrong time).
 			check(this.keepAlive.getSeconds() <= Integer.MAX_VALUE, prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be at most " + Integer.MAX_VALUE + "s (" + Duration.ofSeconds(Integer.MAX_VALUE)
 							+ "), the most whole seconds the pool can hold");
@@ -156,7 +159,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 					"thread-name-prefix must not be blank");
 			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be zero or positive");
-			// The executors take the period in milliseconds (Duration.toMillis), which overflows
+			// The executors take the period in milliseconds (Duration.toMillis), which
+			// overflows
 			// beyond Long.MAX_VALUE of them.
 			check(fitsInMillis(this.awaitTerminationPeriod), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be at most " + Long.MAX_VALUE + "ms ("
@@ -297,8 +301,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private Duration period = Duration.ofSeconds(1);
 
 		/**
-		 * How long acquire() waits for a permit before failing with a TimeoutException. Zero
-		 * means do not wait; unset means no limit.
+		 * How long acquire() waits for a permit before failing with a TimeoutException.
+		 * Zero means do not wait; unset means no limit.
 		 */
 		private @Nullable Duration timeout;
 

@@ -20,14 +20,15 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
-import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.task.support.CompositeTaskDecorator;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * The executor behind the auto-configured {@link AsyncUtils}, imported by
- * {@link LionherdConcurrencyAutoConfiguration}: a thread pool, or virtual threads. Not created
- * when the application brings its own {@code AsyncUtils} or names an executor bean to use.
+ * {@link LionherdConcurrencyAutoConfiguration}: a thread pool, or virtual threads. Not
+ * created when the application brings its own {@code AsyncUtils} or names an executor
+ * bean to use.
  */
 final class LionherdExecutorConfigurations {
 
@@ -54,8 +55,10 @@ final class LionherdExecutorConfigurations {
 		ThreadPoolTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
 			LionherdConcurrencyProperties.ExecutorProperties executor = properties.getExecutor();
-			// Configured, not built: the subclass keeps cancelled tasks from staying queued
-			// behind a task decorator, and queued futures from staying pending after shutdown.
+			// Configured, not built: the subclass keeps cancelled tasks from staying
+			// queued
+			// behind a task decorator, and queued futures from staying pending after
+			// shutdown.
 			return new ThreadPoolTaskExecutorBuilder().corePoolSize(executor.getCoreSize())
 				.maxPoolSize(executor.getMaxSize())
 				.queueCapacity(executor.getQueueCapacity())
@@ -88,9 +91,12 @@ final class LionherdExecutorConfigurations {
 			SimpleAsyncTaskExecutorBuilder builder = new SimpleAsyncTaskExecutorBuilder().virtualThreads(true)
 				.threadNamePrefix(executor.getThreadNamePrefix())
 				.taskDecorator(taskDecorator(taskDecorators));
-			// No queue here: every task has its own thread. On close, either wait up to the
-			// period and then interrupt the threads still running, or interrupt them at once, so
-			// that no runSync future is left pending (without either, Spring leaves them running).
+			// No queue here: every task has its own thread. On close, either wait up to
+			// the
+			// period and then interrupt the threads still running, or interrupt them at
+			// once, so
+			// that no runSync future is left pending (without either, Spring leaves them
+			// running).
 			Duration period = executor.getAwaitTerminationPeriod();
 			builder = (executor.isAwaitTermination() && !period.isZero()) ? builder.taskTerminationTimeout(period)
 					: builder.cancelRemainingTasksOnClose(true);
@@ -100,9 +106,9 @@ final class LionherdExecutorConfigurations {
 	}
 
 	/**
-	 * Whether to create an executor of this kind: only when no {@code bean-name} is given, and
-	 * then on virtual threads if {@code virtual-threads} says so or, when it is unset, as Spring
-	 * Boot decides from {@code spring.threads.virtual.enabled}.
+	 * Whether to create an executor of this kind: only when no {@code bean-name} is
+	 * given, and then on virtual threads if {@code virtual-threads} says so or, when it
+	 * is unset, as Spring Boot decides from {@code spring.threads.virtual.enabled}.
 	 */
 	abstract static class OnOwnExecutorCondition extends SpringBootCondition {
 

@@ -22,14 +22,15 @@ import org.springframework.context.annotation.Configuration;
  * {@code lionherd.monitor} timers of the auto-configured {@link AsyncUtils} and the
  * {@code lionherd.ratelimiter.*} meters of the {@link RateLimiterRegistry}'s limiters.
  * <p>
- * The {@code executor.*} meters of {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME}
- * come from Spring Boot's own executor metrics (binding them here too would count them twice);
- * this configuration only renames their {@code name} tag to {@value #EXECUTOR_METRICS_NAME}.
+ * The {@code executor.*} meters of
+ * {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME} come from Spring
+ * Boot's own executor metrics (binding them here too would count them twice); this
+ * configuration only renames their {@code name} tag to {@value #EXECUTOR_METRICS_NAME}.
  */
-@AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class,
-		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
-				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
+@AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class, afterName = {
+		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean(MeterRegistry.class)
 public final class LionherdMetricsAutoConfiguration {
@@ -61,7 +62,8 @@ public final class LionherdMetricsAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBean(AsyncUtils.class)
-	@ConditionalOnBooleanProperty(name = LionherdConcurrencyProperties.PREFIX + ".monitor.enabled", matchIfMissing = true)
+	@ConditionalOnBooleanProperty(name = LionherdConcurrencyProperties.PREFIX + ".monitor.enabled",
+			matchIfMissing = true)
 	static class MonitorMetricsConfiguration {
 
 		@Bean

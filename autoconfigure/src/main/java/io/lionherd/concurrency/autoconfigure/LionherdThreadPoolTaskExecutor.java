@@ -17,18 +17,19 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * {@link ThreadPoolTaskExecutor} that keeps two promises of {@code runSync} whatever the
  * configuration.
  * <ul>
- * <li>A cancelled queued task leaves the queue at once, with or without a {@link TaskDecorator}.
- * Spring's pool queues the decorator's wrapper, not the task, so
- * {@code ThreadPoolExecutor.remove(task)} finds nothing and the cancelled task (with everything it
- * holds) stays queued until a worker dequeues it. Here each wrapper remembers its task and the
- * queue removes the wrapper of the task asked for. The decorator is still applied when the task is
- * submitted, on the caller's thread, where decorators capture the context they propagate.</li>
- * <li>No queued future is left pending by a shutdown. Without {@code await-termination}, Spring
- * already drains the queue and cancels what it drained. With it, Spring waits up to
- * {@code await-termination-period} and then leaves the rest queued: those tasks would run after
- * the context is gone, or never, and their futures (and any {@code gather} over them) would never
- * complete. Here the executor then gives up as it does without waiting: queued tasks are
- * cancelled and running ones interrupted.</li>
+ * <li>A cancelled queued task leaves the queue at once, with or without a
+ * {@link TaskDecorator}. Spring's pool queues the decorator's wrapper, not the task, so
+ * {@code ThreadPoolExecutor.remove(task)} finds nothing and the cancelled task (with
+ * everything it holds) stays queued until a worker dequeues it. Here each wrapper
+ * remembers its task and the queue removes the wrapper of the task asked for. The
+ * decorator is still applied when the task is submitted, on the caller's thread, where
+ * decorators capture the context they propagate.</li>
+ * <li>No queued future is left pending by a shutdown. Without {@code await-termination},
+ * Spring already drains the queue and cancels what it drained. With it, Spring waits up
+ * to {@code await-termination-period} and then leaves the rest queued: those tasks would
+ * run after the context is gone, or never, and their futures (and any {@code gather} over
+ * them) would never complete. Here the executor then gives up as it does without waiting:
+ * queued tasks are cancelled and running ones interrupted.</li>
  * </ul>
  */
 final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
@@ -66,7 +67,8 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 		super.shutdown();
 		ThreadPoolExecutor pool = this.pool;
 		if (this.waitForTasksToCompleteOnShutdown && pool != null && !pool.isTerminated()) {
-			// The wait is over (or was zero) and tasks are left: give up as without waiting.
+			// The wait is over (or was zero) and tasks are left: give up as without
+			// waiting.
 			for (Runnable remaining : pool.shutdownNow()) {
 				cancelRemainingTask(remaining);
 			}
@@ -79,8 +81,8 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 	}
 
 	/**
-	 * Applies the configured decorator and keeps the task it decorated next to the result, so
-	 * the queue can find the task again.
+	 * Applies the configured decorator and keeps the task it decorated next to the
+	 * result, so the queue can find the task again.
 	 */
 	private static final class RemovableTaskDecorator implements TaskDecorator {
 
@@ -99,8 +101,8 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 	}
 
 	/**
-	 * What the queue holds for a decorated task: the decorator's wrapper, which it runs, and the
-	 * task itself, which {@code remove} is asked for.
+	 * What the queue holds for a decorated task: the decorator's wrapper, which it runs,
+	 * and the task itself, which {@code remove} is asked for.
 	 */
 	private static final class DecoratedTask implements Runnable {
 
@@ -126,9 +128,10 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 	}
 
 	/**
-	 * The pool's queue: {@code remove(task)} also removes the {@link DecoratedTask} of that
-	 * task, which is what {@code ThreadPoolExecutor.remove} is asked for when a {@code runSync}
-	 * future is cancelled. Linear, as {@link LinkedBlockingQueue#remove} itself.
+	 * The pool's queue: {@code remove(task)} also removes the {@link DecoratedTask} of
+	 * that task, which is what {@code ThreadPoolExecutor.remove} is asked for when a
+	 * {@code runSync} future is cancelled. Linear, as {@link LinkedBlockingQueue#remove}
+	 * itself.
 	 */
 	private static final class DecoratedTaskQueue extends LinkedBlockingQueue<Runnable> {
 

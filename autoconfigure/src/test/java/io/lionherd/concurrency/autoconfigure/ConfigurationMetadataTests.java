@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that the generated configuration metadata gives IDEs a description and the default of
- * every property.
+ * Tests that the generated configuration metadata gives IDEs a description and the
+ * default of every property.
  */
 class ConfigurationMetadataTests {
 
@@ -23,8 +23,8 @@ class ConfigurationMetadataTests {
 			"lionherd.concurrency.executor.allow-core-thread-timeout, true",
 			"lionherd.concurrency.executor.thread-name-prefix, lionherd-",
 			"lionherd.concurrency.executor.await-termination, true",
-			"lionherd.concurrency.executor.await-termination-period, 30s",
-			"lionherd.concurrency.monitor.enabled, true", "lionherd.concurrency.monitor.max-names, 100" })
+			"lionherd.concurrency.executor.await-termination-period, 30s", "lionherd.concurrency.monitor.enabled, true",
+			"lionherd.concurrency.monitor.max-names, 100" })
 	void propertyHasDescriptionAndDefault(String name, String defaultValue) throws IOException {
 		Map<String, Object> property = property(name);
 		assertThat((String) property.get("description")).isNotBlank();
@@ -42,7 +42,8 @@ class ConfigurationMetadataTests {
 		try (InputStream metadata = ConfigurationMetadataTests.class
 			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
 			assertThat(metadata).as("generated configuration metadata").isNotNull();
-			List<Map<String, Object>> matches = JsonPath.parse(metadata).read("$.properties[?(@.name == '" + name + "')]");
+			List<Map<String, Object>> matches = JsonPath.parse(metadata)
+				.read("$.properties[?(@.name == '" + name + "')]");
 			assertThat(matches).as(name).hasSize(1);
 			return matches.get(0);
 		}

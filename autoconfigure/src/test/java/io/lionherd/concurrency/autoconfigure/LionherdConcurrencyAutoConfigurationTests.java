@@ -1,24 +1,19 @@
 package io.lionherd.concurrency.autoconfigure;
 
-import org.springframework.core.annotation.Order;
-
-import java.util.concurrent.TimeoutException;
-
-import java.util.concurrent.ExecutionException;
-
-import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
-
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
@@ -31,6 +26,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -89,7 +85,8 @@ class LionherdConcurrencyAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("lionherd.concurrency.executor.thread-name-prefix=herd-")
 			.run((context) -> {
 				AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
-				String threadName = asyncUtils.runSync(() -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS);
+				String threadName = asyncUtils.runSync(() -> Thread.currentThread().getName())
+					.get(10, TimeUnit.SECONDS);
 				assertThat(threadName).startsWith("herd-");
 			});
 	}
@@ -136,8 +133,8 @@ class LionherdConcurrencyAutoConfigurationTests {
 	void shutdownWaitsForRunningAndQueuedTasks() {
 		AtomicBoolean running = new AtomicBoolean();
 		AtomicBoolean queued = new AtomicBoolean();
-		this.contextRunner.withPropertyValues("lionherd.concurrency.executor.core-size=1",
-				"lionherd.concurrency.executor.max-size=1")
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.core-size=1", "lionherd.concurrency.executor.max-size=1")
 			.run((context) -> {
 				AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
 				asyncUtils.runSync(() -> {
@@ -212,19 +209,17 @@ class LionherdConcurrencyAutoConfigurationTests {
 
 	@Test
 	void executorWhenUserDefinesOneNamedLionherdTaskExecutorShouldBackOff() {
-		this.contextRunner
-			.withBean(EXECUTOR, ThreadPoolTaskExecutor.class, () -> {
-				ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-				executor.setThreadNamePrefix("custom-");
-				return executor;
-			})
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				String threadName = context.getBean(AsyncUtils.class)
-					.runSync(() -> Thread.currentThread().getName())
-					.get(10, TimeUnit.SECONDS);
-				assertThat(threadName).startsWith("custom-");
-			});
+		this.contextRunner.withBean(EXECUTOR, ThreadPoolTaskExecutor.class, () -> {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setThreadNamePrefix("custom-");
+			return executor;
+		}).run((context) -> {
+			assertThat(context).hasNotFailed();
+			String threadName = context.getBean(AsyncUtils.class)
+				.runSync(() -> Thread.currentThread().getName())
+				.get(10, TimeUnit.SECONDS);
+			assertThat(threadName).startsWith("custom-");
+		});
 	}
 
 	@Test
@@ -281,15 +276,12 @@ class LionherdConcurrencyAutoConfigurationTests {
 
 	@Test
 	void rateLimiterRegistryIsEmptyWithoutConfiguration() {
-		this.contextRunner
-			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).names()).isEmpty());
+		this.contextRunner.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).names()).isEmpty());
 	}
 
 	@Test
 	void rateLimiterRegistryWhenUserDefinesOneShouldBackOff() {
-		this.contextRunner
-			.withBean("userRegistry", RateLimiterRegistry.class,
-					RateLimiterRegistry::new)
+		this.contextRunner.withBean("userRegistry", RateLimiterRegistry.class, RateLimiterRegistry::new)
 			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class))
 				.isSameAs(context.getBean("userRegistry")));
 	}
@@ -322,7 +314,8 @@ class LionherdConcurrencyAutoConfigurationTests {
 					"lionherd.concurrency.rate-limiters.api.timeout=50ms")
 			.run((context) -> {
 				RateLimiter api = context.getBean(RateLimiterRegistry.class).get("api");
-				assertThat(api.config()).isEqualTo(new RateLimiterConfig(1, Duration.ofHours(1), Duration.ofMillis(50)));
+				assertThat(api.config())
+					.isEqualTo(new RateLimiterConfig(1, Duration.ofHours(1), Duration.ofMillis(50)));
 				assertThat(api.tryAcquire()).isTrue();
 				assertThat(api.acquire()).failsWithin(Duration.ofSeconds(10))
 					.withThrowableOfType(ExecutionException.class)
@@ -345,8 +338,8 @@ class LionherdConcurrencyAutoConfigurationTests {
 
 	@Test
 	void zeroRateLimiterPeriodFailsStartup() {
-		assertInvalid("lionherd.concurrency.rate-limiters.api.period=0s", "lionherd.concurrency.rate-limiters.api.period",
-				"PT0S", "period must be positive");
+		assertInvalid("lionherd.concurrency.rate-limiters.api.period=0s",
+				"lionherd.concurrency.rate-limiters.api.period", "PT0S", "period must be positive");
 	}
 
 	@Test
@@ -421,15 +414,16 @@ class LionherdConcurrencyAutoConfigurationTests {
 
 	@Test
 	void keepAliveBeyondIntegerSecondsFailsStartup() {
-		assertInvalid("lionherd.concurrency.executor.keep-alive=3000000000s", "lionherd.concurrency.executor.keep-alive",
-				"PT833333H20M", "keep-alive must be at most 2147483647s");
+		assertInvalid("lionherd.concurrency.executor.keep-alive=3000000000s",
+				"lionherd.concurrency.executor.keep-alive", "PT833333H20M", "keep-alive must be at most 2147483647s");
 	}
 
 	@Test
 	void keepAliveThatWrapsToAValidIntFailsStartup() {
 		// 2^32 + 1 seconds: a plain int cast would silently make it 1s.
-		assertInvalid("lionherd.concurrency.executor.keep-alive=4294967297s", "lionherd.concurrency.executor.keep-alive",
-				"PT1193046H28M17S", "keep-alive must be at most 2147483647s");
+		assertInvalid("lionherd.concurrency.executor.keep-alive=4294967297s",
+				"lionherd.concurrency.executor.keep-alive", "PT1193046H28M17S",
+				"keep-alive must be at most 2147483647s");
 	}
 
 	@Test
@@ -532,7 +526,8 @@ class LionherdConcurrencyAutoConfigurationTests {
 	@EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "virtual threads need Java 21+")
 	void virtualThreadsPropertyOverridesSpringThreadsVirtualEnabled() {
 		this.contextRunner
-			.withPropertyValues("spring.threads.virtual.enabled=true", "lionherd.concurrency.executor.virtual-threads=false")
+			.withPropertyValues("spring.threads.virtual.enabled=true",
+					"lionherd.concurrency.executor.virtual-threads=false")
 			.run((context) -> assertThat(runsOnVirtualThread(context.getBean(AsyncUtils.class))).isFalse());
 	}
 

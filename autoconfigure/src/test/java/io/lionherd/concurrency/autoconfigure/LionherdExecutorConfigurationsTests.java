@@ -28,8 +28,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for the executors of {@link LionherdExecutorConfigurations}: queued tasks with a
- * {@link TaskDecorator} bean, and what happens to queued {@code runSync} futures on every way
- * the context can shut the executor down.
+ * {@link TaskDecorator} bean, and what happens to queued {@code runSync} futures on every
+ * way the context can shut the executor down.
  */
 class LionherdExecutorConfigurationsTests {
 
@@ -40,8 +40,8 @@ class LionherdExecutorConfigurationsTests {
 	private static final Duration GENEROUS = Duration.ofSeconds(20);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
-				LifecycleAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class, LifecycleAutoConfiguration.class))
 		.withPropertyValues("lionherd.concurrency.executor.core-size=1", "lionherd.concurrency.executor.max-size=1",
 				"spring.lifecycle.timeout-per-shutdown-phase=200ms");
 
@@ -100,7 +100,8 @@ class LionherdExecutorConfigurationsTests {
 						.as("callables still reachable after cancel")
 						.isZero();
 				});
-				// The futures themselves stay reachable: only what they hold must be released.
+				// The futures themselves stay reachable: only what they hold must be
+				// released.
 				assertThat(queued).allSatisfy((future) -> assertThat(future).isCancelled());
 			}
 			finally {
@@ -111,34 +112,34 @@ class LionherdExecutorConfigurationsTests {
 
 	@Test
 	void closeWithAwaitTerminationFalseCancelsQueuedFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withPropertyValues("lionherd.concurrency.executor.await-termination=false"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withPropertyValues("lionherd.concurrency.executor.await-termination=false"));
 	}
 
 	@Test
 	void closeWithAwaitTerminationFalseCancelsQueuedFuturesWithATaskDecorator() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
-			.withPropertyValues("lionherd.concurrency.executor.await-termination=false"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
+					.withPropertyValues("lionherd.concurrency.executor.await-termination=false"));
 	}
 
 	@Test
 	void closeAfterAwaitTerminationPeriodElapsedCancelsQueuedFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withPropertyValues("lionherd.concurrency.executor.await-termination-period=200ms"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withPropertyValues("lionherd.concurrency.executor.await-termination-period=200ms"));
 	}
 
 	@Test
 	void closeAfterAwaitTerminationPeriodElapsedCancelsQueuedFuturesWithATaskDecorator() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
-			.withPropertyValues("lionherd.concurrency.executor.await-termination-period=200ms"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
+					.withPropertyValues("lionherd.concurrency.executor.await-termination-period=200ms"));
 	}
 
 	@Test
 	void closeWithZeroAwaitTerminationPeriodCancelsQueuedFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withPropertyValues("lionherd.concurrency.executor.await-termination-period=0s"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withPropertyValues("lionherd.concurrency.executor.await-termination-period=0s"));
 	}
 
 	@Test
@@ -159,30 +160,32 @@ class LionherdExecutorConfigurationsTests {
 	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "virtual threads need Java 21+")
 	void closeOfVirtualThreadsWithAwaitTerminationFalseEndsPendingFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner.withPropertyValues(
-				"lionherd.concurrency.executor.virtual-threads=true", "lionherd.concurrency.executor.await-termination=false"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withPropertyValues("lionherd.concurrency.executor.virtual-threads=true",
+						"lionherd.concurrency.executor.await-termination=false"));
 	}
 
 	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "virtual threads need Java 21+")
 	void closeOfVirtualThreadsAfterAwaitTerminationPeriodElapsedEndsPendingFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner
-			.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
-			.withPropertyValues("lionherd.concurrency.executor.virtual-threads=true",
-					"lionherd.concurrency.executor.await-termination-period=200ms"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withUserConfiguration(MarkingTaskDecoratorConfiguration.class)
+					.withPropertyValues("lionherd.concurrency.executor.virtual-threads=true",
+							"lionherd.concurrency.executor.await-termination-period=200ms"));
 	}
 
 	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21, disabledReason = "virtual threads need Java 21+")
 	void closeOfVirtualThreadsWithZeroAwaitTerminationPeriodEndsPendingFutures() {
-		assertQueuedFuturesDoneAfterClose(this.contextRunner.withPropertyValues(
-				"lionherd.concurrency.executor.virtual-threads=true",
-				"lionherd.concurrency.executor.await-termination-period=0s"));
+		assertQueuedFuturesDoneAfterClose(
+				this.contextRunner.withPropertyValues("lionherd.concurrency.executor.virtual-threads=true",
+						"lionherd.concurrency.executor.await-termination-period=0s"));
 	}
 
 	/**
-	 * Occupies the executor, queues more tasks behind the blocker (on virtual threads they all
-	 * start, and wait), closes the context, and expects every future to be done soon after.
+	 * Occupies the executor, queues more tasks behind the blocker (on virtual threads
+	 * they all start, and wait), closes the context, and expects every future to be done
+	 * soon after.
 	 */
 	private static void assertQueuedFuturesDoneAfterClose(ApplicationContextRunner runner) {
 		List<CompletableFuture<?>> futures = new ArrayList<>();
@@ -197,8 +200,10 @@ class LionherdExecutorConfigurationsTests {
 					futures.add(asyncUtils.runSync(() -> never.await(1, TimeUnit.MINUTES)));
 				}
 			});
-			// Spring's virtual-thread executor throws CancellationException, uncaught, on the
-			// thread of a task that starts after close (having cancelled its future first).
+			// Spring's virtual-thread executor throws CancellationException, uncaught, on
+			// the
+			// thread of a task that starts after close (having cancelled its future
+			// first).
 			await().atMost(GENEROUS)
 				.dontCatchUncaughtExceptions()
 				.untilAsserted(() -> assertThat(futures.stream().filter((future) -> !future.isDone()).count())

@@ -4,15 +4,13 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.lionherd.concurrency.AsyncUtils;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Bean;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
-import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -22,6 +20,8 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.micrometer.metrics.autoconfigure.task.TaskExecutorMetricsAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -31,11 +31,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class LionherdMetricsAutoConfigurationTests {
 
-	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
-				LionherdMetricsAutoConfiguration.class, TaskExecutionAutoConfiguration.class,
-				MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
-				TaskExecutorMetricsAutoConfiguration.class));
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner().withConfiguration(
+			AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class, LionherdMetricsAutoConfiguration.class,
+					TaskExecutionAutoConfiguration.class, MetricsAutoConfiguration.class,
+					SimpleMetricsExportAutoConfiguration.class, TaskExecutorMetricsAutoConfiguration.class));
 
 	@Test
 	void monitoredCallsAreRecordedAsLionherdMonitorTimers() {
@@ -92,8 +91,7 @@ class LionherdMetricsAutoConfigurationTests {
 	void executorMetricsAreBoundOnceAndNamedLionherd() {
 		this.contextRunner.run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			assertThat(registry.find("executor.pool.size").gauges())
-				.extracting((gauge) -> gauge.getId().getTag("name"))
+			assertThat(registry.find("executor.pool.size").gauges()).extracting((gauge) -> gauge.getId().getTag("name"))
 				.containsOnlyOnce("lionherd")
 				.doesNotContain(LionherdConcurrencyAutoConfiguration.EXECUTOR_BEAN_NAME);
 			assertThat(registry.find("executor.completed").tag("name", "lionherd").functionCounters()).hasSize(1);

@@ -13,8 +13,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Starts an application with every auto-configuration on the class path and uses the
- * auto-configured {@link AsyncUtils}; run by {@link WithoutMicrometerTests} in a class loader
- * that has no Micrometer at all.
+ * auto-configured {@link AsyncUtils}; run by {@link WithoutMicrometerTests} in a class
+ * loader that has no Micrometer at all.
  */
 public final class WithoutMicrometerProbe implements Callable<String> {
 

@@ -14,9 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The starter works in an application without Micrometer. A {@code FilteredClassLoader} cannot
- * show this: the library's own classes still link against Micrometer through the test class
- * path. Here the whole application runs in a class loader built without any Micrometer jar.
+ * The starter works in an application without Micrometer. A {@code FilteredClassLoader}
+ * cannot show this: the library's own classes still link against Micrometer through the
+ * test class path. Here the whole application runs in a class loader built without any
+ * Micrometer jar.
  */
 class WithoutMicrometerTests {
 
@@ -42,7 +43,8 @@ class WithoutMicrometerTests {
 	}
 
 	private static URL[] classPathWithoutMicrometer() throws MalformedURLException {
-		// Surefire may start the JVM with a manifest-only jar; it then puts the real path here.
+		// Surefire may start the JVM with a manifest-only jar; it then puts the real path
+		// here.
 		String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 		List<URL> urls = new ArrayList<>();
 		for (String entry : classPath.split(File.pathSeparator)) {

@@ -33,9 +33,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.util.Version;
 
 /**
- * Runs the benchmarks (all, or those matching the regular expressions given as arguments) with
- * JMH's Runner API, then the 100 000 concurrent sleeps comparison ({@link SleepScaleHarness}) in
- * fresh JVMs, and prints and writes the comparison table {@code benchmark | ours | alternative |
+ * Runs the benchmarks (all, or those matching the regular expressions given as arguments)
+ * with JMH's Runner API, then the 100 000 concurrent sleeps comparison
+ * ({@link SleepScaleHarness}) in fresh JVMs, and prints and writes the comparison table
+ * {@code benchmark | ours | alternative |
  * ratio | goal | met?}.
  * <p>
  * System properties (defaults suit a noisy 2-core machine):
@@ -46,14 +47,16 @@ import org.openjdk.jmh.util.Version;
  * 200 ms each, one JVM per side for the sleep comparison;</li>
  * <li>{@code -Dprof=gc}: JMH profilers, comma-separated ({@code gc} by default, giving
  * allocation per operation; {@code none} for no profiler);</li>
- * <li>{@code -Djvm.args="-Xmx2g ..."}: extra arguments for the forked benchmark JVMs;</li>
+ * <li>{@code -Djvm.args="-Xmx2g ..."}: extra arguments for the forked benchmark
+ * JVMs;</li>
  * <li>{@code -Dsleep.scale=false}: skip the 100 000 sleeps comparison;
  * {@code -Dsleep.scale.runs=5}, {@code -Dsleep.scale.count=100000},
  * {@code -Dsleep.scale.millis=50}: its size;</li>
- * <li>{@code -Dresults.file=PATH}: where to write the Markdown report. By default a full run
- * writes {@code benchmarks/RESULTS.md}, a quick run or a subset run
- * {@code benchmarks/target/RESULTS-quick.md} or {@code benchmarks/target/RESULTS-partial.md}, so
- * smoke and partial runs never overwrite the real results.</li>
+ * <li>{@code -Dresults.file=PATH}: where to write the Markdown report. By default a full
+ * run writes {@code benchmarks/RESULTS.md}, a quick run or a subset run
+ * {@code benchmarks/target/RESULTS-quick.md} or
+ * {@code benchmarks/target/RESULTS-partial.md}, so smoke and partial runs never overwrite
+ * the real results.</li>
  * </ul>
  */
 public final class BenchmarkRunner {
@@ -69,7 +72,9 @@ public final class BenchmarkRunner {
 
 		boolean met(double ours, double ratio);
 
-		/** The boundary the ratio is compared with, or NaN when the goal is on ours alone. */
+		/**
+		 * The boundary the ratio is compared with, or NaN when the goal is on ours alone.
+		 */
 		double ratioBound();
 
 		static Goal ratioAtMost(double bound) {
@@ -139,8 +144,9 @@ public final class BenchmarkRunner {
 					"SleepBenchmark.alternative", Goal.ratioAtMost(1.1)),
 			new Comparison("monitorAsync(completed) vs raw Timer.record", "MonitorBenchmark.ours",
 					"MonitorBenchmark.alternative", Goal.ratioAtMost(1.3)),
-			new Comparison("tryAcquire, 1 thread, vs Resilience4j AtomicRateLimiter", "RateLimiterBenchmark.ours1Thread",
-					"RateLimiterBenchmark.resilience4j1Thread", Goal.ratioBelow(1.0)),
+			new Comparison("tryAcquire, 1 thread, vs Resilience4j AtomicRateLimiter",
+					"RateLimiterBenchmark.ours1Thread", "RateLimiterBenchmark.resilience4j1Thread",
+					Goal.ratioBelow(1.0)),
 			new Comparison("tryAcquire, 1 thread, vs Guava RateLimiter", "RateLimiterBenchmark.ours1Thread",
 					"RateLimiterBenchmark.guava1Thread", Goal.ratioBelow(1.0)),
 			new Comparison("tryAcquire, 1 thread, vs Bucket4j", "RateLimiterBenchmark.ours1Thread",
@@ -153,7 +159,9 @@ public final class BenchmarkRunner {
 			new Comparison("tryAcquire, 2 threads, vs Bucket4j", "RateLimiterBenchmark.ours2Threads",
 					"RateLimiterBenchmark.bucket4j2Threads", Goal.ratioBelow(1.0)));
 
-	/** Supplementary measurements, shown against the paired alternative without a goal. */
+	/**
+	 * Supplementary measurements, shown against the paired alternative without a goal.
+	 */
 	static final List<Comparison> SUPPLEMENTARY = List.of(
 			new Comparison("isAsync without any cache (functional method looked up per call)",
 					"IsAsyncBenchmark.uncachedLookup", "IsAsyncBenchmark.alternative", null),
@@ -219,7 +227,8 @@ public final class BenchmarkRunner {
 		List<Map<String, String>> runs = new ArrayList<>();
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		for (int run = 0; run < settings.sleepScaleRuns; run++) {
-			// Alternate the order so neither side always runs on a machine just warmed by the other.
+			// Alternate the order so neither side always runs on a machine just warmed by
+			// the other.
 			List<String> sides = (run % 2 == 0) ? List.of("ours", "alternative") : List.of("alternative", "ours");
 			for (String side : sides) {
 				List<String> command = List.of(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
@@ -314,7 +323,8 @@ public final class BenchmarkRunner {
 		out.append("| benchmarks selected | ")
 			.append(settings.includes.equals(List.of(Settings.ALL)) ? "all" : "`" + settings.includes + "`")
 			.append(" |\n\n");
-		out.append("The machine has ").append(Runtime.getRuntime().availableProcessors())
+		out.append("The machine has ")
+			.append(Runtime.getRuntime().availableProcessors())
 			.append(" cores shared with other builds that may run at the same time, so scores are noisy: ")
 			.append("read the ± (99.9% confidence half-width) and treat borderline results as such. ")
 			.append("Ratio = ours / alternative, both average time per operation: below 1 means ours is faster. ")
@@ -449,7 +459,10 @@ public final class BenchmarkRunner {
 		return oLow / aHigh <= bound && bound <= oHigh / aLow;
 	}
 
-	/** The median of the measurement iterations: robust to an iteration hit by another process. */
+	/**
+	 * The median of the measurement iterations: robust to an iteration hit by another
+	 * process.
+	 */
 	private static double median(RunResult result) {
 		return result.getPrimaryResult().getStatistics().getPercentile(50.0);
 	}
@@ -517,10 +530,10 @@ public final class BenchmarkRunner {
 		sleepRow(out, "timer threads", ours, alternative, "timerThreads", 1, "ours = 1", (o, a) -> o == 1);
 		sleepRow(out, "heap for the pending sleeps (MiB)", ours, alternative, "heapPendingBytes", 1024 * 1024,
 				"≤ alternative × 1.10 (noise)", (o, a) -> o <= a * 1.10);
-		sleepRow(out, "  per pending sleep (bytes)", ours, alternative, "heapPendingBytes",
-				settings.sleepScaleCount, "", null);
-		sleepRow(out, "heap after cancelling them all (MiB)", ours, alternative, "heapAfterCancelBytes",
-				1024 * 1024, "", null);
+		sleepRow(out, "  per pending sleep (bytes)", ours, alternative, "heapPendingBytes", settings.sleepScaleCount,
+				"", null);
+		sleepRow(out, "heap after cancelling them all (MiB)", ours, alternative, "heapAfterCancelBytes", 1024 * 1024,
+				"", null);
 	}
 
 	interface Check {
@@ -568,7 +581,8 @@ public final class BenchmarkRunner {
 		}
 		double abs = Math.abs(value);
 		if (abs == 0 || abs >= 1000 || value == Math.rint(value) && abs < 1e6) {
-			return (abs >= 1e6) ? String.format(Locale.ROOT, "%.3g", value) : String.format(Locale.ROOT, "%,.0f", value);
+			return (abs >= 1e6) ? String.format(Locale.ROOT, "%.3g", value)
+					: String.format(Locale.ROOT, "%,.0f", value);
 		}
 		if (abs >= 100) {
 			return String.format(Locale.ROOT, "%.1f", value);
@@ -620,7 +634,8 @@ public final class BenchmarkRunner {
 			int sleepScaleRuns = Integer.getInteger("sleep.scale.runs", quick ? 1 : 5);
 			int sleepScaleCount = Integer.getInteger("sleep.scale.count", 100_000);
 			long sleepScaleMillis = Long.getLong("sleep.scale.millis", 50L);
-			Path baseDir = (Files.isRegularFile(Path.of("benchmarks", "pom.xml"))) ? Path.of("benchmarks") : Path.of(".");
+			Path baseDir = (Files.isRegularFile(Path.of("benchmarks", "pom.xml"))) ? Path.of("benchmarks")
+					: Path.of(".");
 			String defaultFile = quick ? "target/RESULTS-quick.md"
 					: (args.length > 0) ? "target/RESULTS-partial.md" : "RESULTS.md";
 			String resultsProperty = System.getProperty("results.file");
@@ -630,7 +645,10 @@ public final class BenchmarkRunner {
 					baseDir, resultsFile);
 		}
 
-		/** Whether the given benchmark (or the sleep scale harness) matches the selection, as JMH matches. */
+		/**
+		 * Whether the given benchmark (or the sleep scale harness) matches the selection,
+		 * as JMH matches.
+		 */
 		boolean selected(String name) {
 			return this.includes.stream().anyMatch((include) -> Pattern.compile(include).matcher(name).find());
 		}

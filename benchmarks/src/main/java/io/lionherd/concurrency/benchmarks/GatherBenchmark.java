@@ -15,10 +15,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * {@code gather} against {@code CompletableFuture.allOf(...)} followed by collecting every
- * {@code join()} into a list, both starting from the same {@code List} of futures and both giving
- * a future of the result list. Two shapes: 10 000 futures already completed, and 1 000 pending
- * futures completed right after the gather is set up. Goal: ratio at most 1.2.
+ * {@code gather} against {@code CompletableFuture.allOf(...)} followed by collecting
+ * every {@code join()} into a list, both starting from the same {@code List} of futures
+ * and both giving a future of the result list. Two shapes: 10 000 futures already
+ * completed, and 1 000 pending futures completed right after the gather is set up. Goal:
+ * ratio at most 1.2.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -17,10 +17,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * {@code isAsync} on an {@link AsyncCallable} instance (the per-class answer is cached after the
- * first call) against asking reflection each time: {@code Method.getReturnType()} of the
- * functional method, then {@code CompletionStage.class.isAssignableFrom}. Goal: under 10 ns/op
- * (lionherd-core's Python {@code is_coro_func} measured 76 ns).
+ * {@code isAsync} on an {@link AsyncCallable} instance (the per-class answer is cached
+ * after the first call) against asking reflection each time:
+ * {@code Method.getReturnType()} of the functional method, then
+ * {@code CompletionStage.class.isAssignableFrom}. Goal: under 10 ns/op (lionherd-core's
+ * Python {@code is_coro_func} measured 76 ns).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,8 +58,9 @@ public class IsAsyncBenchmark {
 	}
 
 	/**
-	 * Supplementary: no cache at all, finding the functional method from the object's class on
-	 * every call (what {@code isAsync} would cost without its {@code ClassValue}).
+	 * Supplementary: no cache at all, finding the functional method from the object's
+	 * class on every call (what {@code isAsync} would cost without its
+	 * {@code ClassValue}).
 	 */
 	@Benchmark
 	public boolean uncachedLookup() {

@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The performance monitor's overhead on an async call whose stage is already complete:
- * {@code monitorAsync(name, task)} recording into a {@link SimpleMeterRegistry}, against a raw
- * {@code Timer.record} around the same call. Goal: ratio at most 1.3.
+ * {@code monitorAsync(name, task)} recording into a {@link SimpleMeterRegistry}, against
+ * a raw {@code Timer.record} around the same call. Goal: ratio at most 1.3.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

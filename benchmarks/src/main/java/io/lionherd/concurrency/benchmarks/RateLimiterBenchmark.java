@@ -19,16 +19,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * The non-waiting permit check on a limiter that is never exhausted, from one thread and from two
- * threads sharing the limiter: {@code RateLimiter.tryAcquire()} against Resilience4j's
- * {@code AtomicRateLimiter.acquirePermission()} (timeout 0), Guava's
+ * The non-waiting permit check on a limiter that is never exhausted, from one thread and
+ * from two threads sharing the limiter: {@code RateLimiter.tryAcquire()} against
+ * Resilience4j's {@code AtomicRateLimiter.acquirePermission()} (timeout 0), Guava's
  * {@code RateLimiter.tryAcquire()} and Bucket4j's lock-free {@code bucket.tryConsume(1)}.
  * <p>
- * Every limiter allows {@value #PERMITS} permits per {@value #PERIOD_MILLIS} ms, i.e. 10^9 per
- * second: exhausting it would take one call per nanosecond, far beyond what two threads can do,
- * so all four always grant and the benchmark measures the bookkeeping only. Each limiter counts
- * its refusals, and a teardown fails the benchmark if there was any. Goal: ours faster than each
- * (ratio below 1.0).
+ * Every limiter allows {@value #PERMITS} permits per {@value #PERIOD_MILLIS} ms, i.e.
+ * 10^9 per second: exhausting it would take one call per nanosecond, far beyond what two
+ * threads can do, so all four always grant and the benchmark measures the bookkeeping
+ * only. Each limiter counts its refusals, and a teardown fails the benchmark if there was
+ * any. Goal: ours faster than each (ratio below 1.0).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -82,11 +82,12 @@ public class RateLimiterBenchmark {
 
 		@Setup
 		public void setUp() {
-			this.limiter = new AtomicRateLimiter("bench", RateLimiterConfig.custom()
-				.limitForPeriod(PERMITS)
-				.limitRefreshPeriod(PERIOD)
-				.timeoutDuration(Duration.ZERO)
-				.build());
+			this.limiter = new AtomicRateLimiter("bench",
+					RateLimiterConfig.custom()
+						.limitForPeriod(PERMITS)
+						.limitRefreshPeriod(PERIOD)
+						.timeoutDuration(Duration.ZERO)
+						.build());
 		}
 
 		@Override
@@ -103,8 +104,7 @@ public class RateLimiterBenchmark {
 
 		@Setup
 		public void setUp() {
-			this.limiter = com.google.common.util.concurrent.RateLimiter
-				.create(PERMITS * (1000.0 / PERIOD_MILLIS));
+			this.limiter = com.google.common.util.concurrent.RateLimiter.create(PERMITS * (1000.0 / PERIOD_MILLIS));
 		}
 
 		@Override

@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A round trip through the executor: {@code runSync(callable).join()} against
- * {@code CompletableFuture.supplyAsync(supplier, executor).join()} on the same fixed two-thread
- * {@link ThreadPoolExecutor}. Goal: ratio at most 1.15.
+ * {@code CompletableFuture.supplyAsync(supplier, executor).join()} on the same fixed
+ * two-thread {@link ThreadPoolExecutor}. Goal: ratio at most 1.15.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -15,14 +15,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The cost of scheduling a sleep and cancelling it: {@code sleep(d)} then {@code cancel}, against
- * the JDK's cancellable delayed future, {@code new CompletableFuture<>().completeOnTimeout(null, d)}
- * then {@code cancel} (both timers remove a cancelled entry from their queue at once, so the
- * queues stay small). {@code supplyAsync(..., delayedExecutor(d))} is not used here: cancelling
- * that future leaves its timer entry queued until the delay passes, so millions of entries would
- * pile up during a measurement. The 100 000 concurrent sleeps comparison, where it is the
- * alternative, is {@link SleepScaleHarness}, run by {@link BenchmarkRunner} in fresh JVMs.
- * Goal: no worse (ratio at most 1.10, a 10% noise margin).
+ * The cost of scheduling a sleep and cancelling it: {@code sleep(d)} then {@code cancel},
+ * against the JDK's cancellable delayed future,
+ * {@code new CompletableFuture<>().completeOnTimeout(null, d)} then {@code cancel} (both
+ * timers remove a cancelled entry from their queue at once, so the queues stay small).
+ * {@code supplyAsync(..., delayedExecutor(d))} is not used here: cancelling that future
+ * leaves its timer entry queued until the delay passes, so millions of entries would pile
+ * up during a measurement. The 100 000 concurrent sleeps comparison, where it is the
+ * alternative, is {@link SleepScaleHarness}, run by {@link BenchmarkRunner} in fresh
+ * JVMs. Goal: no worse (ratio at most 1.10, a 10% noise margin).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

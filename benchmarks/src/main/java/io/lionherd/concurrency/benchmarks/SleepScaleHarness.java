@@ -18,24 +18,27 @@ import java.util.function.Function;
 import io.lionherd.concurrency.AsyncUtils;
 
 /**
- * One-shot measurement of many concurrent sleeps, run by {@link BenchmarkRunner} in a fresh JVM
- * per side and repetition (so thread counts and heap are those of that side alone):
+ * One-shot measurement of many concurrent sleeps, run by {@link BenchmarkRunner} in a
+ * fresh JVM per side and repetition (so thread counts and heap are those of that side
+ * alone):
  * <ul>
- * <li>{@code ours}: {@code asyncUtils.sleep(d)} as configured by default: woken on its own
- * wake-up threads (a pool of one per core, at least two, before Java 21; virtual threads
- * after);</li>
+ * <li>{@code ours}: {@code asyncUtils.sleep(d)} as configured by default: woken on its
+ * own wake-up threads (a pool of one per core, at least two, before Java 21; virtual
+ * threads after);</li>
  * <li>{@code alternative}: {@code CompletableFuture.supplyAsync(() -> null,
  * CompletableFuture.delayedExecutor(d, unit, pool))} on a fixed two-thread pool.</li>
  * </ul>
- * Each JVM runs a cold round and a warm round of {@code count} sleeps of {@code millis} each,
- * started back to back, and reports the wall time until the last one completed, the peak number
- * of live threads during the warm round ({@code ThreadMXBean.resetPeakThreadCount} first), the
- * number of timer threads ({@code lionherd-timer} or the JDK's
- * {@code CompletableFutureDelayScheduler}), the heap used (after {@code System.gc()}) by
- * {@code count} still-pending 60 s sleeps, and the heap still used after all of them were
- * cancelled and dropped (what the timer keeps for cancelled sleeps).
+ * Each JVM runs a cold round and a warm round of {@code count} sleeps of {@code millis}
+ * each, started back to back, and reports the wall time until the last one completed, the
+ * peak number of live threads during the warm round
+ * ({@code ThreadMXBean.resetPeakThreadCount} first), the number of timer threads
+ * ({@code lionherd-timer} or the JDK's {@code CompletableFutureDelayScheduler}), the heap
+ * used (after {@code System.gc()}) by {@code count} still-pending 60 s sleeps, and the
+ * heap still used after all of them were cancelled and dropped (what the timer keeps for
+ * cancelled sleeps).
  * <p>
- * Prints one line: {@code RESULT key=value ...}. Usage: {@code SleepScaleHarness ours|alternative
+ * Prints one line: {@code RESULT key=value ...}. Usage:
+ * {@code SleepScaleHarness ours|alternative
  * [count] [millis]}.
  */
 public final class SleepScaleHarness {
@@ -59,7 +62,8 @@ public final class SleepScaleHarness {
 
 		ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
 		if (!ours) {
-			// Ours never hands sleeps to this pool (runSync's executor): its threads would only
+			// Ours never hands sleeps to this pool (runSync's executor): its threads
+			// would only
 			// inflate our thread count.
 			pool.prestartAllCoreThreads();
 		}
@@ -77,8 +81,10 @@ public final class SleepScaleHarness {
 		int peakThreads = threads.getPeakThreadCount();
 		int timerThreads = countThreads(threads, ours ? OURS_TIMER : JDK_TIMER);
 
-		// Heap: `count` sleeps long enough to be still pending when measured, then cancelled. The
-		// loops live in helper methods: a loop's iterator left in this frame would keep the list
+		// Heap: `count` sleeps long enough to be still pending when measured, then
+		// cancelled. The
+		// loops live in helper methods: a loop's iterator left in this frame would keep
+		// the list
 		// (and every future) reachable after `pending = null`.
 		long heapBase = settle(memory);
 		List<CompletableFuture<?>> pending = schedule(sleeper, count, Duration.ofSeconds(60));
@@ -121,7 +127,9 @@ public final class SleepScaleHarness {
 		}
 	}
 
-	/** @return {wall nanos until all completed, nanos to schedule them all} */
+	/**
+	 * @return {wall nanos until all completed, nanos to schedule them all}
+	 */
 	private static long[] round(Function<Duration, CompletableFuture<?>> sleeper, int count, Duration delay) {
 		CompletableFuture<?>[] futures = new CompletableFuture<?>[count];
 		long start = System.nanoTime();

@@ -40,7 +40,10 @@ public final class Checks {
 		return value;
 	}
 
-	/** Nanoseconds of {@code duration}, saturated at {@code Long.MAX_VALUE} instead of overflowing. */
+	/**
+	 * Nanoseconds of {@code duration}, saturated at {@code Long.MAX_VALUE} instead of
+	 * overflowing.
+	 */
 	public static long saturatedNanos(Duration duration) {
 		try {
 			return duration.toNanos();

@@ -4,9 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a callback the library does not own (a listener, a meter registry, a recorder) so that its
- * failure is logged and goes no further: a broken callback must never fail a caller or strand a
- * waiter.
+ * Runs a callback the library does not own (a listener, a meter registry, a recorder) so
+ * that its failure is logged and goes no further: a broken callback must never fail a
+ * caller or strand a waiter.
  */
 public final class Guard {
 

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import io.lionherd.concurrency.DelayScheduler;
 
 /**
- * A {@link DelayScheduler} over a {@link ScheduledExecutorService} the caller owns: its threads
- * only hand commands over, so a slow command delays no other timer.
+ * A {@link DelayScheduler} over a {@link ScheduledExecutorService} the caller owns: its
+ * threads only hand commands over, so a slow command delays no other timer.
  *
  * @param timer the timer
  */

@@ -1,6 +1,5 @@
 package io.lionherd.concurrency.internal;
 
-import io.lionherd.concurrency.DelayScheduler;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -11,12 +10,14 @@ import java.util.concurrent.RunnableScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.DelayScheduler;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One daemon timer thread for the whole JVM, as {@code CompletableFuture.delayedExecutor} has.
- * The timer thread only hands commands over; it never runs them, except the Java 17-20 wake-up
- * pool's stall check ({@link #HOUSEKEEPING}), which only looks at that pool.
+ * One daemon timer thread for the whole JVM, as {@code CompletableFuture.delayedExecutor}
+ * has. The timer thread only hands commands over; it never runs them, except the Java
+ * 17-20 wake-up pool's stall check ({@link #HOUSEKEEPING}), which only looks at that
+ * pool.
  */
 public final class SharedDelayScheduler implements DelayScheduler {
 
@@ -25,8 +26,8 @@ public final class SharedDelayScheduler implements DelayScheduler {
 	public static final String THREAD_NAME = "lionherd-timer";
 
 	/**
-	 * The shared timer for the library's own periodic checks: their entries are left out of
-	 * {@link #pendingCount()}, which counts what users scheduled.
+	 * The shared timer for the library's own periodic checks: their entries are left out
+	 * of {@link #pendingCount()}, which counts what users scheduled.
 	 */
 	static final DelayScheduler HOUSEKEEPING = (executor, command, delay, unit) -> Timer.INSTANCE
 		.schedule(new Housekeeping(() -> handOver(executor, command)), delay, unit);
@@ -43,8 +44,8 @@ public final class SharedDelayScheduler implements DelayScheduler {
 	}
 
 	/**
-	 * Entries waiting in the shared timer's queue, housekeeping left out; cancelled ones are
-	 * removed at once.
+	 * Entries waiting in the shared timer's queue, housekeeping left out; cancelled ones
+	 * are removed at once.
 	 */
 	public static int pendingCount() {
 		Set<RunnableScheduledFuture<?>> housekeeping = Timer.INSTANCE.housekeeping;
@@ -52,8 +53,8 @@ public final class SharedDelayScheduler implements DelayScheduler {
 	}
 
 	/**
-	 * A saturated or shut-down executor must not lose a wake-up, so the command then runs on
-	 * the common pool instead.
+	 * A saturated or shut-down executor must not lose a wake-up, so the command then runs
+	 * on the common pool instead.
 	 */
 	public static void handOver(Executor executor, Runnable command) {
 		try {
@@ -64,7 +65,9 @@ public final class SharedDelayScheduler implements DelayScheduler {
 		}
 	}
 
-	/** A housekeeping command: known to the timer from before it is queued until it runs. */
+	/**
+	 * A housekeeping command: known to the timer from before it is queued until it runs.
+	 */
 	private static final class Housekeeping implements Runnable {
 
 		private final Runnable command;
@@ -92,7 +95,8 @@ public final class SharedDelayScheduler implements DelayScheduler {
 		final Set<RunnableScheduledFuture<?>> housekeeping = ConcurrentHashMap.newKeySet();
 
 		private Timer() {
-			// The timer outlives any one application: it must not pin the class loader of the
+			// The timer outlives any one application: it must not pin the class loader of
+			// the
 			// one that first schedules something.
 			super(1, (runnable) -> WakeUpExecutor.newDaemonThread(runnable, THREAD_NAME));
 			setRemoveOnCancelPolicy(true);

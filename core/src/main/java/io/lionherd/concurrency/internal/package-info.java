@@ -1,6 +1,6 @@
 /**
- * Implementation classes shared by the other packages. Not an API: anything here may change in
- * any release.
+ * Implementation classes shared by the other packages. Not an API: anything here may
+ * change in any release.
  */
 @NullMarked
 package io.lionherd.concurrency.internal;

@@ -1,12 +1,12 @@
 package io.lionherd.concurrency.micrometer;
 
-import io.lionherd.concurrency.ExecutionType;
-import io.lionherd.concurrency.MonitorRecorder;
-import io.lionherd.concurrency.internal.Checks;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.ExecutionType;
+import io.lionherd.concurrency.MonitorRecorder;
+import io.lionherd.concurrency.internal.Checks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records monitored calls as the {@code lionherd.monitor} timer. Timers are looked up once per
- * name, type, outcome and exception class, then cached: the hot path is two map reads and
- * {@code Timer.record}. Beyond {@code maxNames} distinct names, further names are recorded as
- * {@code name=other} so tag cardinality stays bounded.
+ * Records monitored calls as the {@code lionherd.monitor} timer. Timers are looked up
+ * once per name, type, outcome and exception class, then cached: the hot path is two map
+ * reads and {@code Timer.record}. Beyond {@code maxNames} distinct names, further names
+ * are recorded as {@code name=other} so tag cardinality stays bounded.
  */
 public final class MicrometerMonitorRecorder implements MonitorRecorder {
 
@@ -51,8 +51,8 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 
 	/**
 	 * @param registry where to record
-	 * @param maxNames the most distinct names recorded with their own tag, at least 1; further
-	 * names are recorded as {@code name=other}
+	 * @param maxNames the most distinct names recorded with their own tag, at least 1;
+	 * further names are recorded as {@code name=other}
 	 */
 	public MicrometerMonitorRecorder(MeterRegistry registry, int maxNames) {
 		this.registry = Checks.notNull(registry, "registry");
@@ -69,7 +69,9 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 		timers.timer(type, error).record(nanos, TimeUnit.NANOSECONDS);
 	}
 
-	/** First use of a name: rare, so a lock keeps the name count exact under contention. */
+	/**
+	 * First use of a name: rare, so a lock keeps the name count exact under contention.
+	 */
 	private synchronized NameTimers timersFor(String name) {
 		NameTimers existing = this.timersByName.get(name);
 		if (existing != null) {
@@ -78,8 +80,9 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 		if (this.timersByName.size() >= this.maxNames) {
 			if (!this.overflowWarned) {
 				this.overflowWarned = true;
-				logger.warn("More than {} distinct monitor names; '{}' and further new names are recorded as "
-						+ "name={} (raise lionherd.concurrency.monitor.max-names if they are a fixed set)",
+				logger.warn(
+						"More than {} distinct monitor names; '{}' and further new names are recorded as "
+								+ "name={} (raise lionherd.concurrency.monitor.max-names if they are a fixed set)",
 						this.maxNames, name, OVERFLOW_NAME);
 			}
 			return this.overflow;
@@ -89,7 +92,9 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 		return timers;
 	}
 
-	/** The timers of one monitor name, per type and per exception class (none on success). */
+	/**
+	 * The timers of one monitor name, per type and per exception class (none on success).
+	 */
 	private final class NameTimers {
 
 		/** Stands for "no exception" in the per-class caches. */

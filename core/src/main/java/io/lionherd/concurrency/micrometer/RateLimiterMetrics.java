@@ -18,10 +18,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
  * Publishes every limiter of a {@link RateLimiterRegistry}, including those created after
- * binding, as the {@code lionherd.ratelimiter.*} meters tagged {@code name}: {@code wait} (Timer,
- * zero for an immediate grant), {@code rejected} (Counter), {@code waiting} and {@code available}
- * (Gauges of {@link RateLimiter#waitingCount()} and {@link RateLimiter#availablePermits()}, holding
- * the limiter weakly).
+ * binding, as the {@code lionherd.ratelimiter.*} meters tagged {@code name}: {@code wait}
+ * (Timer, zero for an immediate grant), {@code rejected} (Counter), {@code waiting} and
+ * {@code available} (Gauges of {@link RateLimiter#waitingCount()} and
+ * {@link RateLimiter#availablePermits()}, holding the limiter weakly).
  *
  * <pre>{@code
  * new RateLimiterMetrics(limiters, Tags.of("app", "billing")).bindTo(meterRegistry);

@@ -1,7 +1,8 @@
 /**
- * Micrometer bindings, read from public state: the {@code lionherd.ratelimiter.*} meters of a
- * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} and the {@code lionherd.monitor}
- * timers. The only package that loads Micrometer, an optional dependency.
+ * Micrometer bindings, read from public state: the {@code lionherd.ratelimiter.*} meters
+ * of a {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} and the
+ * {@code lionherd.monitor} timers. The only package that loads Micrometer, an optional
+ * dependency.
  */
 @NullMarked
 package io.lionherd.concurrency.micrometer;

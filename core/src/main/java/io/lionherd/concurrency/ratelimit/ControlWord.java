@@ -4,17 +4,17 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The control word of a {@link SlidingWindowRateLimiter}, as Caffeine's {@code DrainStatusRef}:
- * its bit layout, its {@link VarHandle} and the helpers that read and advance it, apart from the
- * limiter's logic. The word packs the ring position of the next grant with two flags:
- * <pre>
+ * The control word of a {@link SlidingWindowRateLimiter}, as Caffeine's
+ * {@code DrainStatusRef}: its bit layout, its {@link VarHandle} and the helpers that read
+ * and advance it, apart from the limiter's logic. The word packs the ring position of the
+ * next grant with two flags: <pre>
  * bits 33-63  lap: how many times the ring has been gone round
  * bits  2-32  index: the slot of the next grant (which holds the oldest grant)
  * bit      1  RESIZING: the ring is growing
  * bit      0  WAITERS: someone waits
- * </pre>
- * Every grant moves the word to the next position. Each slot of the ring carries, in bit 0, the
- * parity of the lap that wrote it, so a reader can tell a slot still waiting for its writer.
+ * </pre> Every grant moves the word to the next position. Each slot of the ring carries,
+ * in bit 0, the parity of the lap that wrote it, so a reader can tell a slot still
+ * waiting for its writer.
  */
 abstract class ControlWord extends PaddedControlWord {
 
@@ -53,7 +53,9 @@ abstract class ControlWord extends PaddedControlWord {
 		return CTL.compareAndSet(this, expected, next);
 	}
 
-	/** Sets the word; only for the lock holder while a flag keeps the lock-free path out. */
+	/**
+	 * Sets the word; only for the lock holder while a flag keeps the lock-free path out.
+	 */
 	final void setCtl(long value) {
 		this.ctl = value;
 	}
@@ -71,26 +73,33 @@ abstract class ControlWord extends PaddedControlWord {
 		return (lap << LAP_SHIFT) | flags;
 	}
 
-	/** The parity of the lap before {@code c}'s: what the next slot to overwrite must carry. */
+	/**
+	 * The parity of the lap before {@code c}'s: what the next slot to overwrite must
+	 * carry.
+	 */
 	static long previousParity(long c) {
 		return (lap(c) & 1) ^ 1;
 	}
 
 	/**
-	 * The parity a slot carries once written: slots before the index were written in this lap,
-	 * the others in the one before.
+	 * The parity a slot carries once written: slots before the index were written in this
+	 * lap, the others in the one before.
 	 */
 	static long parityOf(int slot, long c) {
 		return (slot < index(c)) ? (lap(c) & 1) : ((lap(c) - 1) & 1);
 	}
 
-	/** The position after {@code c}'s in a ring of {@code length} slots, flags cleared. */
+	/**
+	 * The position after {@code c}'s in a ring of {@code length} slots, flags cleared.
+	 */
 	static long next(long c, int length) {
 		int index = index(c);
 		return (index + 1 < length) ? (c & ~FLAGS) + INDEX_ONE : start(lap(c) + 1, 0);
 	}
 
-	/** A slot's value: a grant time shifted left by one, with its lap's parity in bit 0. */
+	/**
+	 * A slot's value: a grant time shifted left by one, with its lap's parity in bit 0.
+	 */
 	static long encode(long time, long parity) {
 		return (time << 1) | parity;
 	}

@@ -1,10 +1,10 @@
 package io.lionherd.concurrency.ratelimit;
 
 /**
- * A {@code volatile long} alone on its cache lines, for a word many threads CAS: without the
- * padding every CAS would also evict the neighbouring final fields each reader needs (false
- * sharing). HotSpot lays out superclass fields first, so the value sits between the two pads and
- * a subclass's own fields come after the right-hand pad.
+ * A {@code volatile long} alone on its cache lines, for a word many threads CAS: without
+ * the padding every CAS would also evict the neighbouring final fields each reader needs
+ * (false sharing). HotSpot lays out superclass fields first, so the value sits between
+ * the two pads and a subclass's own fields come after the right-hand pad.
  */
 abstract class PaddedControlWord extends ControlWordValue {
 

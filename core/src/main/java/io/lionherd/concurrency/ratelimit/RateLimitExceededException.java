@@ -1,8 +1,8 @@
 package io.lionherd.concurrency.ratelimit;
 
 /**
- * No permit came in time: thrown by a {@code @RateLimited} method that blocks, or the failure
- * of one that returns a {@code CompletionStage}.
+ * No permit came in time: thrown by a {@code @RateLimited} method that blocks, or the
+ * failure of one that returns a {@code CompletionStage}.
  */
 public class RateLimitExceededException extends RuntimeException {
 

@@ -4,15 +4,16 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A sliding-window rate limiter: in every half-open window of length {@code period} at most
- * {@code maxCalls} permits are granted. Waiters are served in arrival order, {@code tryAcquire}
- * never overtakes them, and waiting holds no thread. A cancelled or timed-out acquire gives up
- * its place and consumes no permit.
+ * A sliding-window rate limiter: in every half-open window of length {@code period} at
+ * most {@code maxCalls} permits are granted. Waiters are served in arrival order,
+ * {@code tryAcquire} never overtakes them, and waiting holds no thread. A cancelled or
+ * timed-out acquire gives up its place and consumes no permit.
  */
 public interface RateLimiter {
 
 	/**
-	 * The limiter's name: the key of its {@link RateLimiterRegistry} entry and its meters' tag.
+	 * The limiter's name: the key of its {@link RateLimiterRegistry} entry and its
+	 * meters' tag.
 	 * @return the name, {@code ""} for an unnamed limiter
 	 */
 	String name();
@@ -24,11 +25,11 @@ public interface RateLimiter {
 	RateLimiterConfig config();
 
 	/**
-	 * Asks for a permit, waiting up to {@code config().timeout()} (without limit when that is
-	 * {@code null}).
+	 * Asks for a permit, waiting up to {@code config().timeout()} (without limit when
+	 * that is {@code null}).
 	 * @return a future completing when the permit is granted, or failing with
-	 * {@link java.util.concurrent.TimeoutException} if it was not granted in time; cancelling it
-	 * gives up the place in the queue without consuming a permit
+	 * {@link java.util.concurrent.TimeoutException} if it was not granted in time;
+	 * cancelling it gives up the place in the queue without consuming a permit
 	 */
 	CompletableFuture<Void> acquire();
 
@@ -47,8 +48,8 @@ public interface RateLimiter {
 	boolean tryAcquire();
 
 	/**
-	 * {@link #tryAcquire()} without blocking the caller: a distributed backend answers when its
-	 * server has; the in-memory one at once.
+	 * {@link #tryAcquire()} without blocking the caller: a distributed backend answers
+	 * when its server has; the in-memory one at once.
 	 * @return a future of whether a permit was granted
 	 */
 	default CompletableFuture<Boolean> tryAcquireAsync() {
@@ -56,8 +57,8 @@ public interface RateLimiter {
 	}
 
 	/**
-	 * How many permits could be granted now (zero while anyone waits): a snapshot for gauges and
-	 * health checks.
+	 * How many permits could be granted now (zero while anyone waits): a snapshot for
+	 * gauges and health checks.
 	 * @return the number of permits free now
 	 */
 	int availablePermits();
@@ -69,9 +70,10 @@ public interface RateLimiter {
 	int waitingCount();
 
 	/**
-	 * An unnamed in-memory limiter on the system's monotonic clock and the shared timer thread;
-	 * granted waiters complete on the shared wake-up threads. {@code AsyncUtils.rateLimiter} gives
-	 * one on that instance's clock, timer and wake-up executor instead.
+	 * An unnamed in-memory limiter on the system's monotonic clock and the shared timer
+	 * thread; granted waiters complete on the shared wake-up threads.
+	 * {@code AsyncUtils.rateLimiter} gives one on that instance's clock, timer and
+	 * wake-up executor instead.
 	 * @param maxCalls the most permits granted in any window, at least 1
 	 * @param period the window length, positive
 	 * @return a new limiter
@@ -81,9 +83,10 @@ public interface RateLimiter {
 	}
 
 	/**
-	 * A named in-memory limiter on the system's monotonic clock and the shared timer thread. It is
-	 * in no registry: use {@link RateLimiterRegistry#rateLimiter(String, RateLimiterConfig)} for a
-	 * limiter that is published as meters and found by name.
+	 * A named in-memory limiter on the system's monotonic clock and the shared timer
+	 * thread. It is in no registry: use
+	 * {@link RateLimiterRegistry#rateLimiter(String, RateLimiterConfig)} for a limiter
+	 * that is published as meters and found by name.
 	 * @param name the limiter's name
 	 * @param config how it limits
 	 * @return a new limiter

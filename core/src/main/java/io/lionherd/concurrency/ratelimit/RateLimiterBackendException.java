@@ -1,8 +1,8 @@
 package io.lionherd.concurrency.ratelimit;
 
 /**
- * A distributed limiter's backend could not decide (for example, Redis is unreachable), so no
- * permit was granted.
+ * A distributed limiter's backend could not decide (for example, Redis is unreachable),
+ * so no permit was granted.
  */
 public class RateLimiterBackendException extends RuntimeException {
 

@@ -16,15 +16,16 @@ import org.jspecify.annotations.Nullable;
 public record RateLimiterConfig(int maxCalls, Duration period, @Nullable Duration timeout) {
 
 	/**
-	 * The largest {@code maxCalls}: the in-memory window keeps the time of every grant still
-	 * inside it, and its ring holds at most 2^26 of them (512 MiB).
+	 * The largest {@code maxCalls}: the in-memory window keeps the time of every grant
+	 * still inside it, and its ring holds at most 2^26 of them (512 MiB).
 	 */
 	public static final int MAX_CALLS = 1 << 26;
 
 	/**
 	 * Checks the values.
-	 * @throws IllegalArgumentException if {@code maxCalls} is outside 1 to {@value #MAX_CALLS},
-	 * {@code period} is not positive or {@code timeout} is negative; the message names the field
+	 * @throws IllegalArgumentException if {@code maxCalls} is outside 1 to
+	 * {@value #MAX_CALLS}, {@code period} is not positive or {@code timeout} is negative;
+	 * the message names the field
 	 * @throws NullPointerException if {@code period} is {@code null}
 	 */
 	public RateLimiterConfig {

@@ -7,8 +7,8 @@ import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
 
 /**
- * Makes the limiters of one backend for a {@link RateLimiterRegistry}: the in-memory sliding
- * window here, Redis in {@code lionherd-concurrency-redis}.
+ * Makes the limiters of one backend for a {@link RateLimiterRegistry}: the in-memory
+ * sliding window here, Redis in {@code lionherd-concurrency-redis}.
  */
 @FunctionalInterface
 public interface RateLimiterFactory {
@@ -23,8 +23,8 @@ public interface RateLimiterFactory {
 	RateLimiter create(String name, RateLimiterConfig config, RateLimiterListener listener);
 
 	/**
-	 * In-memory sliding windows on the system clock, the shared timer thread and the shared
-	 * wake-up threads.
+	 * In-memory sliding windows on the system clock, the shared timer thread and the
+	 * shared wake-up threads.
 	 * @return the factory
 	 */
 	static RateLimiterFactory inMemory() {
@@ -35,7 +35,8 @@ public interface RateLimiterFactory {
 	 * In-memory sliding windows on the given time sources: a test can drive them by hand.
 	 * @param ticker the clock
 	 * @param scheduler the timer for wake-ups and acquire timeouts
-	 * @param wakeUpExecutor where granted waiters complete (and so their continuations run)
+	 * @param wakeUpExecutor where granted waiters complete (and so their continuations
+	 * run)
 	 * @return the factory
 	 */
 	static RateLimiterFactory inMemory(Ticker ticker, DelayScheduler scheduler, Executor wakeUpExecutor) {

@@ -3,14 +3,14 @@ package io.lionherd.concurrency.ratelimit;
 /**
  * What the limiters of a {@link RateLimiterRegistry} report: the events behind the
  * {@code lionherd.ratelimiter.*} meters, a health check or a dashboard. Register one with
- * {@link RateLimiterRegistry#addListener(RateLimiterListener)}. Calls are guarded: a listener
- * that throws is logged and never fails a caller or strands a waiter.
+ * {@link RateLimiterRegistry#addListener(RateLimiterListener)}. Calls are guarded: a
+ * listener that throws is logged and never fails a caller or strands a waiter.
  */
 public interface RateLimiterListener {
 
 	/**
-	 * A limiter joined the registry; also called, on registration, for every limiter already in
-	 * it.
+	 * A limiter joined the registry; also called, on registration, for every limiter
+	 * already in it.
 	 * @param limiter the limiter
 	 */
 	default void added(RateLimiter limiter) {

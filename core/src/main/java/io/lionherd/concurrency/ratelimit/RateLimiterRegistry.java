@@ -13,10 +13,10 @@ import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 
 /**
- * The one owner of named rate limiters: each name maps to one limiter, created on first request
- * by the factory of its backend and never replaced. Listeners see the grants and rejections of
- * every limiter, including those created after they registered; the {@code lionherd.ratelimiter.*}
- * meters come from such a listener.
+ * The one owner of named rate limiters: each name maps to one limiter, created on first
+ * request by the factory of its backend and never replaced. Listeners see the grants and
+ * rejections of every limiter, including those created after they registered; the
+ * {@code lionherd.ratelimiter.*} meters come from such a listener.
  *
  * <pre>{@code
  * RateLimiterRegistry limiters = new RateLimiterRegistry();
@@ -57,7 +57,8 @@ public final class RateLimiterRegistry {
 	 * The limiter named {@code name}.
 	 * @param name its name
 	 * @return the limiter
-	 * @throws IllegalArgumentException if there is none; the message lists the known names
+	 * @throws IllegalArgumentException if there is none; the message lists the known
+	 * names
 	 */
 	public RateLimiter get(String name) {
 		Checks.notNull(name, "name");
@@ -72,26 +73,27 @@ public final class RateLimiterRegistry {
 	}
 
 	/**
-	 * The in-memory limiter named {@code name}, created with {@code config} if there is none yet.
+	 * The in-memory limiter named {@code name}, created with {@code config} if there is
+	 * none yet.
 	 * @param name its name, not blank
 	 * @param config how it limits
 	 * @return the limiter
-	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that name exists
-	 * with another configuration or backend
+	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that
+	 * name exists with another configuration or backend
 	 */
 	public RateLimiter rateLimiter(String name, RateLimiterConfig config) {
 		return rateLimiter(name, config, this.inMemory);
 	}
 
 	/**
-	 * The limiter named {@code name}, created by {@code factory} (its backend) if there is none
-	 * yet.
+	 * The limiter named {@code name}, created by {@code factory} (its backend) if there
+	 * is none yet.
 	 * @param name its name, not blank
 	 * @param config how it limits
 	 * @param factory the backend that creates it
 	 * @return the limiter
-	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that name exists
-	 * with another configuration
+	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that
+	 * name exists with another configuration
 	 */
 	public RateLimiter rateLimiter(String name, RateLimiterConfig config, RateLimiterFactory factory) {
 		Checks.notNull(name, "name");

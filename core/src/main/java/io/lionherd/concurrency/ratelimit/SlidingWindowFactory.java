@@ -7,8 +7,8 @@ import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
 
 /** The in-memory backend of {@link RateLimiterFactory#inMemory}. */
-record SlidingWindowFactory(Ticker ticker, DelayScheduler scheduler, Executor wakeUpExecutor)
-		implements RateLimiterFactory {
+record SlidingWindowFactory(Ticker ticker, DelayScheduler scheduler,
+		Executor wakeUpExecutor) implements RateLimiterFactory {
 
 	SlidingWindowFactory {
 		Checks.notNull(ticker, "ticker");

@@ -1,9 +1,5 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.DelayScheduler;
-import io.lionherd.concurrency.Ticker;
-import io.lionherd.concurrency.internal.Checks;
-import io.lionherd.concurrency.internal.Guard;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -16,6 +12,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.Ticker;
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Guard;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -73,8 +73,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory sliding-window limiter behind {@link RateLimiter#slidingWindow} and
- * {@link RateLimiterFactory#inMemory}: exact (never more than {@code maxCalls} grants in any
- * half-open window of {@code period}), FIFO for waiters, and holding no thread while they wait.
+ * {@link RateLimiterFactory#inMemory}: exact (never more than {@code maxCalls} grants in
+ * any half-open window of {@code period}), FIFO for waiters, and holding no thread while
+ * they wait.
  */
 final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter {
 
@@ -84,7 +85,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	private static final int INITIAL_RING = 16;
 
 	/**
-	 * Longest period honoured exactly (about 73 years): keeps every time sum free of overflow.
+	 * Longest period honoured exactly (about 73 years): keeps every time sum free of
+	 * overflow.
 	 */
 	private static final long MAX_PERIOD_NANOS = 1L << 61;
 
@@ -111,7 +113,10 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 
 	private final Ticker ticker;
 
-	/** Ticker value at construction: times are kept relative to it, so wrap-around is harmless. */
+	/**
+	 * Ticker value at construction: times are kept relative to it, so wrap-around is
+	 * harmless.
+	 */
 	private final long origin;
 
 	private final Executor executor;
@@ -119,8 +124,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	private final RateLimiterListener listener;
 
 	/**
-	 * Grant times relative to {@link #origin}, encoded by {@link ControlWord#encode}. Slot
-	 * {@code index(ctl)} holds the oldest grant.
+	 * Grant times relative to {@link #origin}, encoded by {@link ControlWord#encode}.
+	 * Slot {@code index(ctl)} holds the oldest grant.
 	 */
 	private volatile long[] slots;
 
@@ -148,7 +153,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		this.maxCalls = config.maxCalls();
 		this.periodNanos = Math.min(Checks.saturatedNanos(config.period()), MAX_PERIOD_NANOS);
 		long[] initial = new long[Math.min(this.maxCalls, INITIAL_RING)];
-		// Lap 0 expects the previous lap's parity (1); -period is expired at every time from now on.
+		// Lap 0 expects the previous lap's parity (1); -period is expired at every time
+		// from now on.
 		Arrays.fill(initial, encode(-this.periodNanos, 1));
 		this.slots = initial;
 		this.origin = ticker.read();
@@ -172,17 +178,18 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Grants racing with it may or may not be counted, but a grant that completed before it
-	 * always is. A grant's slot is written after its CAS of the control word, so the newest slots
-	 * may still hold an older lap's time; read as such they would look expired and, times no
-	 * longer rising with the position, send the binary search past grants that are live. A slot
-	 * whose parity is not the one its lap writes is therefore a grant in flight and counts as
-	 * live, just as {@link #grow} waits for it.
+	 * Grants racing with it may or may not be counted, but a grant that completed before
+	 * it always is. A grant's slot is written after its CAS of the control word, so the
+	 * newest slots may still hold an older lap's time; read as such they would look
+	 * expired and, times no longer rising with the position, send the binary search past
+	 * grants that are live. A slot whose parity is not the one its lap writes is
+	 * therefore a grant in flight and counts as live, just as {@link #grow} waits for it.
 	 */
 	@Override
 	public int availablePermits() {
 		for (int spins = 0;; spins++) {
-			// Ring before ctl: grow() publishes the ring before ctl, and sets RESIZING before both.
+			// Ring before ctl: grow() publishes the ring before ctl, and sets RESIZING
+			// before both.
 			long[] ring = this.slots;
 			long c = this.ctl;
 			if ((c & WAITERS) != 0) {
@@ -277,10 +284,10 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Backs off after a lost CAS: a randomised, exponentially growing spin. Retrying at once
-	 * makes two threads lose to each other most of the time (a ticker read sits between their
-	 * read of the control word and the CAS); parking instead would stall the loser far longer
-	 * than the race lasts.
+	 * Backs off after a lost CAS: a randomised, exponentially growing spin. Retrying at
+	 * once makes two threads lose to each other most of the time (a ticker read sits
+	 * between their read of the control word and the CAS); parking instead would stall
+	 * the loser far longer than the race lasts.
 	 * @return the number of failures so far
 	 */
 	private static int contended(int failures) {
@@ -292,8 +299,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Reads a slot once it holds the previous lap's time; a writer that won its CAS but has not
-	 * stored its time yet is waited for.
+	 * Reads a slot once it holds the previous lap's time; a writer that won its CAS but
+	 * has not stored its time yet is waited for.
 	 * @return the raw slot, or {@code STALE} if the control word moved on meanwhile
 	 */
 	private long awaitSlot(long[] ring, int index, long parity, long c) {
@@ -405,9 +412,10 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Under the lock: reads the state of the next grant, growing the ring when it is full of
-	 * live grants and may still grow. Sets {@link #snapshotNow} and {@link #snapshotDue} (when
-	 * the next permit frees; at or before {@code snapshotNow} if one is free).
+	 * Under the lock: reads the state of the next grant, growing the ring when it is full
+	 * of live grants and may still grow. Sets {@link #snapshotNow} and
+	 * {@link #snapshotDue} (when the next permit frees; at or before {@code snapshotNow}
+	 * if one is free).
 	 * @return the control word the snapshot belongs to
 	 */
 	private long snapshot() {
@@ -436,9 +444,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Under the lock, with the control word held exclusively (a flag set): doubles the ring.
-	 * Slots of grants overwritten earlier get an always-expired time; that is exact because a
-	 * slot is only overwritten once its grant has expired.
+	 * Under the lock, with the control word held exclusively (a flag set): doubles the
+	 * ring. Slots of grants overwritten earlier get an always-expired time; that is exact
+	 * because a slot is only overwritten once its grant has expired.
 	 */
 	private void grow(long c, long[] ring) {
 		int length = ring.length;
@@ -451,7 +459,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		}
 		int grown = (int) Math.min(2L * length, this.maxCalls);
 		long[] larger = new long[grown];
-		// The new lap is lap + 1, slot 0 is the oldest: every slot carries the parity of lap.
+		// The new lap is lap + 1, slot 0 is the oldest: every slot carries the parity of
+		// lap.
 		long lap = lap(c);
 		long parity = lap & 1;
 		int fresh = grown - length;
@@ -463,7 +472,10 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		setCtl(start(lap + 1, c & WAITERS));
 	}
 
-	/** Under the lock with the control word advanced from {@code c}: stores the grant time. */
+	/**
+	 * Under the lock with the control word advanced from {@code c}: stores the grant
+	 * time.
+	 */
 	private void record(long c, long now) {
 		SLOTS.setRelease(this.slots, index(c), encode(now, previousParity(c) ^ 1));
 	}
@@ -474,7 +486,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		return waiter;
 	}
 
-	/** A waiter gave up (cancel, timeout, completion by the caller): it leaves at once. */
+	/**
+	 * A waiter gave up (cancel, timeout, completion by the caller): it leaves at once.
+	 */
 	void leave(Waiter waiter) {
 		this.lock.lock();
 		try {
@@ -520,8 +534,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Under the lock, the control word ours alone: grants head waiters while permits are free,
-	 * then schedules the next wake-up if anyone still waits.
+	 * Under the lock, the control word ours alone: grants head waiters while permits are
+	 * free, then schedules the next wake-up if anyone still waits.
 	 * @param granted where the granted waiters go, to be completed outside the lock
 	 */
 	private void grantWaiters(List<Waiter> granted) {
@@ -550,9 +564,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * Completes waiters granted together, each on its own: every one but the last by a task of
-	 * its own on the executor, the last here. Completed one after another on this thread, a
-	 * continuation that blocks would hold back its siblings' grants.
+	 * Completes waiters granted together, each on its own: every one but the last by a
+	 * task of its own on the executor, the last here. Completed one after another on this
+	 * thread, a continuation that blocks would hold back its siblings' grants.
 	 */
 	private void complete(List<Waiter> granted) {
 		int last = granted.size() - 1;
@@ -568,7 +582,10 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		}
 	}
 
-	/** An executor that refuses (one shutting down) must not strand the grant: it completes here then. */
+	/**
+	 * An executor that refuses (one shutting down) must not strand the grant: it
+	 * completes here then.
+	 */
 	private void handOver(Waiter waiter) {
 		try {
 			this.executor.execute(waiter::grant);

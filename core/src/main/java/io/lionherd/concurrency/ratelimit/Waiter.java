@@ -8,11 +8,11 @@ import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A queued acquire of a {@link SlidingWindowRateLimiter}, and the future its caller holds.
- * Decided exactly once, by a CAS on {@link #state}: granted by the limiter or abandoned by its
- * caller (cancel, completion) or its timeout. A cancel that loses to a grant completes the future
- * normally itself and returns {@code false}, as {@link Future#cancel} promises: {@code false} only
- * once the future is done.
+ * A queued acquire of a {@link SlidingWindowRateLimiter}, and the future its caller
+ * holds. Decided exactly once, by a CAS on {@link #state}: granted by the limiter or
+ * abandoned by its caller (cancel, completion) or its timeout. A cancel that loses to a
+ * grant completes the future normally itself and returns {@code false}, as
+ * {@link Future#cancel} promises: {@code false} only once the future is done.
  */
 final class Waiter extends CompletableFuture<Void> {
 
@@ -39,8 +39,8 @@ final class Waiter extends CompletableFuture<Void> {
 	final long arrival;
 
 	/**
-	 * Relative ticker time of the grant: written under the limiter's lock before the CAS that
-	 * grants, so whoever sees the grant sees it.
+	 * Relative ticker time of the grant: written under the limiter's lock before the CAS
+	 * that grants, so whoever sees the grant sees it.
 	 */
 	long grantedAt;
 
@@ -80,7 +80,9 @@ final class Waiter extends CompletableFuture<Void> {
 		return STATE.compareAndSet(this, WAITING, ABANDONED);
 	}
 
-	/** Keeps the timeout entry, to cancel it once decided (at once if already decided). */
+	/**
+	 * Keeps the timeout entry, to cancel it once decided (at once if already decided).
+	 */
 	void startTimeout(Future<?> timer) {
 		this.timeout = timer;
 		if (this.state != WAITING) {
@@ -110,8 +112,10 @@ final class Waiter extends CompletableFuture<Void> {
 			return true;
 		}
 		if (this.state == GRANTED) {
-			// The grant won the race: its permit is spent, so the future completes normally,
-			// here if its wake-up has not got to it yet. Refusing the cancel while leaving it
+			// The grant won the race: its permit is spent, so the future completes
+			// normally,
+			// here if its wake-up has not got to it yet. Refusing the cancel while
+			// leaving it
 			// incomplete would break Future.cancel (false only once done).
 			grant();
 			return false;

@@ -3,9 +3,10 @@ package io.lionherd.concurrency.ratelimit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The waiters of a {@link SlidingWindowRateLimiter} in arrival order: an intrusive doubly linked
- * list through {@link Waiter#prev} and {@link Waiter#next}, so joining and leaving (a cancel from
- * the middle) are O(1). Guarded by the limiter's lock, except {@link #size()}.
+ * The waiters of a {@link SlidingWindowRateLimiter} in arrival order: an intrusive doubly
+ * linked list through {@link Waiter#prev} and {@link Waiter#next}, so joining and leaving
+ * (a cancel from the middle) are O(1). Guarded by the limiter's lock, except
+ * {@link #size()}.
  */
 final class WaiterQueue {
 

@@ -1,28 +1,29 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.DelayScheduler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.lionherd.concurrency.DelayScheduler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The timer of one {@link SlidingWindowRateLimiter}: keeps at most one wake-up entry pending (due
- * when the head waiter's permit frees, however many wait) and schedules every entry, wake-ups and
- * acquire timeouts, through a guarded scheduler.
+ * The timer of one {@link SlidingWindowRateLimiter}: keeps at most one wake-up entry
+ * pending (due when the head waiter's permit frees, however many wait) and schedules
+ * every entry, wake-ups and acquire timeouts, through a guarded scheduler.
  * <p>
- * The limiter changes its state under its lock (a waiter queued, waiters granted) before the
- * entry that serves that state is scheduled. A {@link DelayScheduler} that throws (one shutting
- * down) would leave waiters nobody wakes, and the limiter refusing forever; so a refused entry
- * goes to the JVM-wide {@link DelayScheduler#shared()} timer instead, as Caffeine guards its
- * scheduler. The limiter re-reads its own clock when an entry runs, so a timer that counts other
- * time only delays it, it never grants early.
+ * The limiter changes its state under its lock (a waiter queued, waiters granted) before
+ * the entry that serves that state is scheduled. A {@link DelayScheduler} that throws
+ * (one shutting down) would leave waiters nobody wakes, and the limiter refusing forever;
+ * so a refused entry goes to the JVM-wide {@link DelayScheduler#shared()} timer instead,
+ * as Caffeine guards its scheduler. The limiter re-reads its own clock when an entry
+ * runs, so a timer that counts other time only delays it, it never grants early.
  * <p>
- * {@link #wakeUpAfter}, {@link #cancel} and {@link #claim} are called under the limiter's lock.
+ * {@link #wakeUpAfter}, {@link #cancel} and {@link #claim} are called under the limiter's
+ * lock.
  */
 final class WakeUpPacer {
 
@@ -39,7 +40,9 @@ final class WakeUpPacer {
 	/** Guarded by the limiter's lock: the one pending wake-up. */
 	private @Nullable Entry pending;
 
-	/** Whether {@link #scheduler} has refused an entry yet: only the first refusal warns. */
+	/**
+	 * Whether {@link #scheduler} has refused an entry yet: only the first refusal warns.
+	 */
 	private volatile boolean schedulerRefused;
 
 	/**
@@ -56,8 +59,8 @@ final class WakeUpPacer {
 	}
 
 	/**
-	 * Makes the wake-up due after {@code delayNanos}, replacing none: the caller knows none is
-	 * pending (the first waiter arrived, or the last wake-up claimed its entry).
+	 * Makes the wake-up due after {@code delayNanos}, replacing none: the caller knows
+	 * none is pending (the first waiter arrived, or the last wake-up claimed its entry).
 	 */
 	void wakeUpAfter(long delayNanos) {
 		Entry entry = new Entry();
@@ -93,8 +96,8 @@ final class WakeUpPacer {
 	}
 
 	/**
-	 * Runs {@code command} on the executor after {@code delayNanos}, through the scheduler or,
-	 * if that refuses, the shared one.
+	 * Runs {@code command} on the executor after {@code delayNanos}, through the
+	 * scheduler or, if that refuses, the shared one.
 	 * @return the handle that cancels the entry
 	 */
 	Future<?> schedule(Runnable command, long delayNanos) {
@@ -118,7 +121,9 @@ final class WakeUpPacer {
 		}
 	}
 
-	/** A wake-up entry; a superseded one finds itself stale when it runs and does nothing. */
+	/**
+	 * A wake-up entry; a superseded one finds itself stale when it runs and does nothing.
+	 */
 	final class Entry implements Runnable {
 
 		private volatile @Nullable Future<?> handle;

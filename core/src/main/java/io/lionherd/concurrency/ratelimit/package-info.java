@@ -1,8 +1,8 @@
 /**
- * Sliding-window rate limiters: the {@link io.lionherd.concurrency.ratelimit.RateLimiter} API, its
- * {@link io.lionherd.concurrency.ratelimit.RateLimiterConfig}, the
- * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} that owns named limiters, and the
- * in-memory sliding window. Other backends plug in through
+ * Sliding-window rate limiters: the {@link io.lionherd.concurrency.ratelimit.RateLimiter}
+ * API, its {@link io.lionherd.concurrency.ratelimit.RateLimiterConfig}, the
+ * {@link io.lionherd.concurrency.ratelimit.RateLimiterRegistry} that owns named limiters,
+ * and the in-memory sliding window. Other backends plug in through
  * {@link io.lionherd.concurrency.ratelimit.RateLimiterFactory}.
  */
 @NullMarked

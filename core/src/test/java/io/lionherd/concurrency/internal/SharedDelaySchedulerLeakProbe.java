@@ -4,15 +4,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sleeps once through the shared timer, so that a fresh copy of the library (loaded by the
- * parent of this probe's throwaway loader) starts its timer thread, and its wake-up threads,
- * with this class on the stack. Loaded again in throwaway class loaders by tests.
+ * Sleeps once through the shared timer, so that a fresh copy of the library (loaded by
+ * the parent of this probe's throwaway loader) starts its timer thread, and its wake-up
+ * threads, with this class on the stack. Loaded again in throwaway class loaders by
+ * tests.
  */
 public class SharedDelaySchedulerLeakProbe implements Runnable {
 
 	@Override
 	public void run() {
-		// The timer and wake-up executor of this package's (fresh) copy, as a sleep uses them.
+		// The timer and wake-up executor of this package's (fresh) copy, as a sleep uses
+		// them.
 		CompletableFuture<Void> woken = new CompletableFuture<>();
 		SharedDelayScheduler.INSTANCE.schedule(WakeUpExecutor.shared(), () -> woken.complete(null), 1,
 				TimeUnit.MILLISECONDS);

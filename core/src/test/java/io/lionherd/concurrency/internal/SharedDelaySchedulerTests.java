@@ -1,6 +1,5 @@
 package io.lionherd.concurrency.internal;
 
-import io.lionherd.concurrency.IsolatingClassLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
+import io.lionherd.concurrency.IsolatingClassLoader;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,12 +25,12 @@ class SharedDelaySchedulerTests {
 	private static final String PACKAGE = SharedDelayScheduler.class.getPackageName() + ".";
 
 	/**
-	 * The timer is a JVM-wide singleton, long since started in this JVM: so a fresh copy of the
-	 * library is loaded (standing for the library in a container's shared loader), and the probe
-	 * that first uses it is loaded by a child of that (standing for a web application). Only the
-	 * probe's loader must go away; the library's may stay, its threads run its code. On JDK 24+
-	 * a thread captures no access control context, so this passes there with or without the fix;
-	 * it is JDK 17-23 that it guards.
+	 * The timer is a JVM-wide singleton, long since started in this JVM: so a fresh copy
+	 * of the library is loaded (standing for the library in a container's shared loader),
+	 * and the probe that first uses it is loaded by a child of that (standing for a web
+	 * application). Only the probe's loader must go away; the library's may stay, its
+	 * threads run its code. On JDK 24+ a thread captures no access control context, so
+	 * this passes there with or without the fix; it is JDK 17-23 that it guards.
 	 */
 	@Test
 	void timerAndWakeUpThreadsDoNotPinTheClassLoaderOfTheirFirstCaller() throws Exception {
@@ -39,11 +39,11 @@ class SharedDelaySchedulerTests {
 		try {
 			WeakReference<ClassLoader> application = sleepFromThrowawayLoader(library);
 			await("the probe's throwaway class loader to be collected").atMost(Duration.ofSeconds(20))
-			.pollInterval(Duration.ofMillis(200))
-			.until(() -> {
-				System.gc();
-				return application.get() == null;
-			});
+				.pollInterval(Duration.ofMillis(200))
+				.until(() -> {
+					System.gc();
+					return application.get() == null;
+				});
 			assertThat(timer(library).getPoolSize()).as("the fresh timer thread is still running").isOne();
 		}
 		finally {
@@ -54,10 +54,11 @@ class SharedDelaySchedulerTests {
 		}
 	}
 
-	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
+	/**
+	 * Everything strong stays in this frame, so the caller holds only the weak reference.
+	 */
 	private WeakReference<ClassLoader> sleepFromThrowawayLoader(ClassLoader library) throws Exception {
-		ClassLoader application = new IsolatingClassLoader(library,
-				SharedDelaySchedulerLeakProbe.class.getName());
+		ClassLoader application = new IsolatingClassLoader(library, SharedDelaySchedulerLeakProbe.class.getName());
 		Runnable probe = (Runnable) WakeUpExecutorTests.newInstance(application,
 				SharedDelaySchedulerLeakProbe.class.getName());
 		assertThat(probe.getClass().getClassLoader()).isSameAs(application);
@@ -68,14 +69,16 @@ class SharedDelaySchedulerTests {
 	}
 
 	private static ScheduledThreadPoolExecutor timer(ClassLoader library) throws Exception {
-		Field instance = library.loadClass(SharedDelayScheduler.class.getName() + "$Timer").getDeclaredField("INSTANCE");
+		Field instance = library.loadClass(SharedDelayScheduler.class.getName() + "$Timer")
+			.getDeclaredField("INSTANCE");
 		instance.setAccessible(true);
 		return (ScheduledThreadPoolExecutor) instance.get(null);
 	}
 
 	/**
-	 * Defines its own copy of every class of this package (but not of its subpackages, nor of the
-	 * excluded ones) from the bytes of their class files, without asking its parent first.
+	 * Defines its own copy of every class of this package (but not of its subpackages,
+	 * nor of the excluded ones) from the bytes of their class files, without asking its
+	 * parent first.
 	 */
 	static final class PackageIsolatingClassLoader extends ClassLoader {
 

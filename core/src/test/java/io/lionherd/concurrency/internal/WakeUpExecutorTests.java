@@ -1,8 +1,5 @@
 package io.lionherd.concurrency.internal;
 
-import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.IsolatingClassLoader;
-import io.lionherd.concurrency.ManualTime;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
@@ -17,6 +14,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.IsolatingClassLoader;
+import io.lionherd.concurrency.ManualTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for the Java 17-20 wake-up pool ({@link WakeUpExecutor#daemonPool()}), built directly so
- * they run on any JDK (on 21+ the shared wake-up executor is virtual threads).
+ * Tests for the Java 17-20 wake-up pool ({@link WakeUpExecutor#daemonPool()}), built
+ * directly so they run on any JDK (on 21+ the shared wake-up executor is virtual
+ * threads).
  */
 class WakeUpExecutorTests {
 
@@ -52,7 +53,8 @@ class WakeUpExecutorTests {
 
 	@Test
 	void continuationsBlockingMoreThreadsThanThePoolHasDoNotStallLaterSleeps() throws InterruptedException {
-		// Manual time wakes the sleeps only once their continuations are attached; the pool itself
+		// Manual time wakes the sleeps only once their continuations are attached; the
+		// pool itself
 		// is built as the shared one is, its stall check on the real shared timer.
 		ManualTime time = new ManualTime();
 		AsyncUtils asyncUtils = AsyncUtils.builder()
@@ -144,7 +146,8 @@ class WakeUpExecutorTests {
 	@Test
 	void wakeUpThreadDoesNotPinTheClassLoaderOfTheCallerThatStartedIt() throws InterruptedException {
 		WeakReference<ClassLoader> loader = startThreadFromThrowawayLoader();
-		// Keep every pool thread alive (and so its captured state reachable) while checking.
+		// Keep every pool thread alive (and so its captured state reachable) while
+		// checking.
 		CountDownLatch running = new CountDownLatch(this.pool.getCorePoolSize());
 		for (int i = 0; i < this.pool.getCorePoolSize(); i++) {
 			this.pool.execute(() -> blockUntilReleased(running));
@@ -158,7 +161,9 @@ class WakeUpExecutorTests {
 			});
 	}
 
-	/** Everything strong stays in this frame, so the caller holds only the weak reference. */
+	/**
+	 * Everything strong stays in this frame, so the caller holds only the weak reference.
+	 */
 	@SuppressWarnings("unchecked")
 	private WeakReference<ClassLoader> startThreadFromThrowawayLoader() {
 		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),

@@ -65,8 +65,7 @@ class RateLimiterMetricsTests {
 		later.tryAcquire();
 		later.tryAcquire();
 		assertThat(this.registry.get("lionherd.ratelimiter.wait").tag("name", "later").timer().count()).isOne();
-		assertThat(this.registry.get("lionherd.ratelimiter.rejected").tag("name", "later").counter().count())
-			.isOne();
+		assertThat(this.registry.get("lionherd.ratelimiter.rejected").tag("name", "later").counter().count()).isOne();
 	}
 
 	@Test

@@ -112,7 +112,8 @@ class RateLimiterRegistryTests {
 
 	@Test
 	void nullArgumentsAreRejectedByName() {
-		assertThatNullPointerException().isThrownBy(() -> this.registry.rateLimiter(null, RateLimiterConfig.of(1, PERIOD)))
+		assertThatNullPointerException()
+			.isThrownBy(() -> this.registry.rateLimiter(null, RateLimiterConfig.of(1, PERIOD)))
 			.withMessage("name must not be null");
 		assertThatNullPointerException().isThrownBy(() -> this.registry.rateLimiter("github", null))
 			.withMessage("config must not be null");

@@ -1,8 +1,5 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.DelayScheduler;
-import io.lionherd.concurrency.ManualTime;
-import io.lionherd.concurrency.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +19,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,14 +30,14 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Many threads mixing every operation on one limiter: the grants the limiter decides (at the
- * times it decided them) must never put more than {@code maxCalls} in any half-open window, no
- * permit may go to a cancelled or timed-out acquire, and none may leak.
+ * Many threads mixing every operation on one limiter: the grants the limiter decides (at
+ * the times it decided them) must never put more than {@code maxCalls} in any half-open
+ * window, no permit may go to a cancelled or timed-out acquire, and none may leak.
  * <p>
- * The decided time of a grant is the last clock reading of the thread that made it: the limiter
- * reads its ticker last for the grant it commits. So an immediate grant's time is the last value
- * the calling thread read ({@link LastReadTicker}), and a waiter's is {@link Waiter#grantedAt},
- * written by the wake-up that granted it.
+ * The decided time of a grant is the last clock reading of the thread that made it: the
+ * limiter reads its ticker last for the grant it commits. So an immediate grant's time is
+ * the last value the calling thread read ({@link LastReadTicker}), and a waiter's is
+ * {@link Waiter#grantedAt}, written by the wake-up that granted it.
  */
 class SlidingWindowRateLimiterContentionTests {
 
@@ -122,10 +122,12 @@ class SlidingWindowRateLimiterContentionTests {
 	}
 
 	/**
-	 * Runs the mixed load: mostly {@code tryAcquire}, some timed acquires (limiter time), some
-	 * acquires given up by cancel after a short real wait, some cancelled at once.
-	 * @param maxTimeout the longest timeout passed to {@code acquire(Duration)}, in limiter nanos
-	 * @param maxPatience the longest real wait before cancelling a plain acquire, in nanos
+	 * Runs the mixed load: mostly {@code tryAcquire}, some timed acquires (limiter time),
+	 * some acquires given up by cancel after a short real wait, some cancelled at once.
+	 * @param maxTimeout the longest timeout passed to {@code acquire(Duration)}, in
+	 * limiter nanos
+	 * @param maxPatience the longest real wait before cancelling a plain acquire, in
+	 * nanos
 	 */
 	private Outcomes hammer(SlidingWindowRateLimiter limiter, GrantRecorder grants, long maxTimeout, long maxPatience)
 			throws Exception {
@@ -209,9 +211,9 @@ class SlidingWindowRateLimiterContentionTests {
 	}
 
 	/**
-	 * A ticker that sometimes lets other threads run while it is read: the limiter reads it
-	 * between looking at its state and committing a grant, so this widens exactly the windows in
-	 * which a check-then-act limiter (the Python recipe) over-grants.
+	 * A ticker that sometimes lets other threads run while it is read: the limiter reads
+	 * it between looking at its state and committing a grant, so this widens exactly the
+	 * windows in which a check-then-act limiter (the Python recipe) over-grants.
 	 */
 	private static Ticker jittery(Ticker ticker) {
 		return () -> {
@@ -313,8 +315,8 @@ class SlidingWindowRateLimiterContentionTests {
 		private final long origin;
 
 		/**
-		 * Call right after the limiter's construction, on the thread that constructed it: the
-		 * limiter's construction read the ticker last, for its origin.
+		 * Call right after the limiter's construction, on the thread that constructed it:
+		 * the limiter's construction read the ticker last, for its origin.
 		 */
 		GrantRecorder(int capacity, LastReadTicker ticker) {
 			this.times = new AtomicLongArray(capacity);
@@ -334,8 +336,8 @@ class SlidingWindowRateLimiterContentionTests {
 
 		/**
 		 * An acquire completed normally.
-		 * @param calledAt the last clock reading of the thread that called it, right after the
-		 * call: its grant time if it was granted at once
+		 * @param calledAt the last clock reading of the thread that called it, right
+		 * after the call: its grant time if it was granted at once
 		 */
 		void granted(CompletableFuture<Void> acquired, long calledAt) {
 			add((acquired instanceof Waiter waiter) ? waiter.grantedAt + this.origin : calledAt);

@@ -13,18 +13,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Model checking (Lincheck) of {@link SlidingWindowRateLimiter}'s lock-free paths: every
- * interleaving of {@code tryAcquire} and {@code availablePermits} on a limiter of two permits whose
- * clock stands still must be linearizable against the obvious sequential limiter (grants never
- * expire, so {@code availablePermits} is two minus the grants so far). Lincheck reruns the scenarios
- * under its own scheduler, switching threads at every shared-memory access, which is how a grant
- * whose slot write is still in flight becomes visible to a concurrent {@code availablePermits}.
+ * interleaving of {@code tryAcquire} and {@code availablePermits} on a limiter of two
+ * permits whose clock stands still must be linearizable against the obvious sequential
+ * limiter (grants never expire, so {@code availablePermits} is two minus the grants so
+ * far). Lincheck reruns the scenarios under its own scheduler, switching threads at every
+ * shared-memory access, which is how a grant whose slot write is still in flight becomes
+ * visible to a concurrent {@code availablePermits}.
  */
 class SlidingWindowRateLimiterLincheckTests {
 
 	@Test
 	void availableCountsAGrantThatCompletedBeforeItWhileAnotherIsInFlight() throws Exception {
-		// The interleaving that found the defect: one grant done, a second one between its CAS of
-		// ctl and its slot write, then availablePermits() searching from a slot with a stale time.
+		// The interleaving that found the defect: one grant done, a second one between
+		// its CAS of
+		// ctl and its slot write, then availablePermits() searching from a slot with a
+		// stale time.
 		Method tryAcquire = Model.class.getMethod("tryAcquire");
 		Method available = Model.class.getMethod("available");
 		ExecutionScenario scenario = new ExecutionScenario(List.of(new Actor(tryAcquire, List.of())),
@@ -48,8 +51,8 @@ class SlidingWindowRateLimiterLincheckTests {
 	}
 
 	/**
-	 * The state Lincheck drives: a fresh limiter per scenario, two permits, a clock that never
-	 * moves and a scheduler that is never needed (nothing waits).
+	 * The state Lincheck drives: a fresh limiter per scenario, two permits, a clock that
+	 * never moves and a scheduler that is never needed (nothing waits).
 	 */
 	public static final class Model {
 

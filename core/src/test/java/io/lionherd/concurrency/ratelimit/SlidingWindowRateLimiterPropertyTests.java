@@ -1,6 +1,5 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.ManualTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,20 +8,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import io.lionherd.concurrency.ManualTime;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random operation sequences on {@link ManualTime} with a direct executor, so every step is
- * deterministic and can be checked against the specification after it: the window rule, exact
- * {@code tryAcquire} answers, FIFO grants, no grant for a cancelled acquire, timeouts at exactly
- * their deadline, and no waiter left waiting while a permit is free.
+ * Random operation sequences on {@link ManualTime} with a direct executor, so every step
+ * is deterministic and can be checked against the specification after it: the window
+ * rule, exact {@code tryAcquire} answers, FIFO grants, no grant for a cancelled acquire,
+ * timeouts at exactly their deadline, and no waiter left waiting while a permit is free.
  * <p>
- * A property test without a property-testing library (jqwik's engine targets JUnit Platform 1,
- * this build runs JUnit 6): sequences come from fixed seeds, so a failure reproduces, and a
- * failing sequence is shrunk by dropping operations while it still fails. Set
- * {@code -Dlionherd.ratelimiter.seed=N} to explore other seeds.
+ * A property test without a property-testing library (jqwik's engine targets JUnit
+ * Platform 1, this build runs JUnit 6): sequences come from fixed seeds, so a failure
+ * reproduces, and a failing sequence is shrunk by dropping operations while it still
+ * fails. Set {@code -Dlionherd.ratelimiter.seed=N} to explore other seeds.
  */
 class SlidingWindowRateLimiterPropertyTests {
 
@@ -44,17 +44,18 @@ class SlidingWindowRateLimiterPropertyTests {
 			if (failure != null) {
 				List<Operation> shrunk = shrink(maxCalls, periodMillis, queueing, operations);
 				AssertionError minimal = failure(maxCalls, periodMillis, queueing, shrunk);
-				throw new AssertionError("seed " + seed + ": maxCalls=" + maxCalls + ", period=" + periodMillis
-						+ "ms, " + (queueing ? "queueing" : "direct") + " executor, shrunk operations " + shrunk
-						+ " (from " + operations.size() + "): "
-						+ ((minimal != null) ? minimal.getMessage() : failure.getMessage()), failure);
+				throw new AssertionError("seed " + seed + ": maxCalls=" + maxCalls + ", period=" + periodMillis + "ms, "
+						+ (queueing ? "queueing" : "direct") + " executor, shrunk operations " + shrunk + " (from "
+						+ operations.size() + "): " + ((minimal != null) ? minimal.getMessage() : failure.getMessage()),
+						failure);
 			}
 		}
 	}
 
 	@Test
 	void checkerRejectsALimiterThatIgnoresTheWindow() {
-		// The checker itself must be able to fail: a run whose log claims an extra grant breaks it.
+		// The checker itself must be able to fail: a run whose log claims an extra grant
+		// breaks it.
 		Run run = new Run(1, Duration.ofMillis(10), false);
 		run.apply(new TryAcquire());
 		run.log.granted(run.limiter, 0);
@@ -135,7 +136,8 @@ class SlidingWindowRateLimiterPropertyTests {
 			run.apply(operation);
 			run.check();
 		}
-		// Every acquire still waiting ends: granted one period after another, or timed out.
+		// Every acquire still waiting ends: granted one period after another, or timed
+		// out.
 		for (int i = 0; i <= run.calls.size(); i++) {
 			run.advance(Duration.ofMillis(periodMillis));
 			run.runTasks();
@@ -206,8 +208,8 @@ class SlidingWindowRateLimiterPropertyTests {
 		final SlidingWindowRateLimiter limiter;
 
 		/**
-		 * Where the timer's commands go when not run inline: holding them makes a waiter and a
-		 * free permit coexist until they run, which is when overtaking would show.
+		 * Where the timer's commands go when not run inline: holding them makes a waiter
+		 * and a free permit coexist until they run, which is when overtaking would show.
 		 */
 		final SlidingWindowRateLimiterTests.QueueingExecutor executor;
 
@@ -293,7 +295,10 @@ class SlidingWindowRateLimiterPropertyTests {
 			this.calls.add(call);
 		}
 
-		/** Whether the specification grants a permit now: nobody waits and the window has room. */
+		/**
+		 * Whether the specification grants a permit now: nobody waits and the window has
+		 * room.
+		 */
 		private boolean freePermit() {
 			return this.calls.stream().noneMatch((call) -> !call.future.isDone()) && grantsInWindow() < this.maxCalls;
 		}
@@ -322,7 +327,8 @@ class SlidingWindowRateLimiterPropertyTests {
 					continue;
 				}
 				if (call.future.isCompletedExceptionally()) {
-					// Timed out: at its deadline (later if the executor held the timeout back).
+					// Timed out: at its deadline (later if the executor held the timeout
+					// back).
 					assertThat(call.timeoutNanos).isPositive();
 					assertThat(call.future).failsWithin(Duration.ZERO)
 						.withThrowableOfType(ExecutionException.class)
@@ -342,9 +348,11 @@ class SlidingWindowRateLimiterPropertyTests {
 				}
 				waitedGrants++;
 			}
-			// Every grant the limiter made went to a live caller: none to a cancelled future.
+			// Every grant the limiter made went to a live caller: none to a cancelled
+			// future.
 			assertThat(times).hasSize(this.triedGrants + this.immediateGrants + waitedGrants);
-			// No waiter waits while a permit is free, unless its wake-up is already on its way.
+			// No waiter waits while a permit is free, unless its wake-up is already on
+			// its way.
 			if (someoneWaits) {
 				if (!queuedTasks()) {
 					assertThat(grantsInWindow()).as("grants in the window while someone waits")

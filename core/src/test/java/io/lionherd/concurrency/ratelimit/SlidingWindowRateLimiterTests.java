@@ -1,8 +1,5 @@
 package io.lionherd.concurrency.ratelimit;
 
-import com.sun.management.ThreadMXBean;
-import io.lionherd.concurrency.ManualTime;
-import io.lionherd.concurrency.Ticker;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -22,6 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
+import com.sun.management.ThreadMXBean;
+import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -209,7 +209,8 @@ class SlidingWindowRateLimiterTests {
 		AtomicReference<CompletableFuture<Void>> waiting = new AtomicReference<>();
 		AtomicReference<Boolean> cancelled = new AtomicReference<>();
 		AtomicReference<Boolean> failed = new AtomicReference<>();
-		// The listener hears of the grant after the decision, before the completion: a cancel
+		// The listener hears of the grant after the decision, before the completion: a
+		// cancel
 		// or a failure arriving then must lose.
 		SlidingWindowRateLimiter limiter = limiter(1, PERIOD, ManualTime.DIRECT, new RateLimiterListener() {
 
@@ -672,9 +673,10 @@ class SlidingWindowRateLimiterTests {
 	}
 
 	/**
-	 * Records what a limiter reports, with the time of each grant read from the clock when it is
-	 * reported: on a {@link ManualTime} whose commands run on the thread that advances it (or are
-	 * run by the test), that is the time the limiter decided the grant.
+	 * Records what a limiter reports, with the time of each grant read from the clock
+	 * when it is reported: on a {@link ManualTime} whose commands run on the thread that
+	 * advances it (or are run by the test), that is the time the limiter decided the
+	 * grant.
 	 */
 	static class GrantLog implements RateLimiterListener {
 

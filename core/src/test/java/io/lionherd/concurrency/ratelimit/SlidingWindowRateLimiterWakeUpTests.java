@@ -1,7 +1,5 @@
 package io.lionherd.concurrency.ratelimit;
 
-import io.lionherd.concurrency.DelayScheduler;
-import io.lionherd.concurrency.ManualTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,15 +16,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
+import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.ManualTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * How {@link SlidingWindowRateLimiter}'s wake-ups complete the waiters they grant, and what
- * happens when its {@link DelayScheduler} fails: every granted waiter completes on its own, and
- * no scheduler failure leaves a waiter pending forever or the limiter refusing for good.
+ * How {@link SlidingWindowRateLimiter}'s wake-ups complete the waiters they grant, and
+ * what happens when its {@link DelayScheduler} fails: every granted waiter completes on
+ * its own, and no scheduler failure leaves a waiter pending forever or the limiter
+ * refusing for good.
  */
 class SlidingWindowRateLimiterWakeUpTests {
 
@@ -59,8 +60,8 @@ class SlidingWindowRateLimiterWakeUpTests {
 		this.time.advance(PERIOD);
 		assertThat(awaitQuietly(together, Duration.ofSeconds(10))).as("all five continuations running at once")
 			.isTrue();
-		assertThat(continuations).allSatisfy((continuation) -> assertThat(continuation)
-			.succeedsWithin(Duration.ofSeconds(10)));
+		assertThat(continuations)
+			.allSatisfy((continuation) -> assertThat(continuation).succeedsWithin(Duration.ofSeconds(10)));
 	}
 
 	@Test
@@ -79,8 +80,10 @@ class SlidingWindowRateLimiterWakeUpTests {
 
 	@Test
 	void cancelThatReturnsFalseFindsTheGrantedWaiterCompleted() throws Exception {
-		// One wake-up thread, held by the first continuation to run: the other waiter was granted
-		// in the same wake-up and must not be left half-decided (granted, never completed).
+		// One wake-up thread, held by the first continuation to run: the other waiter was
+		// granted
+		// in the same wake-up and must not be left half-decided (granted, never
+		// completed).
 		this.pool = Executors.newSingleThreadExecutor();
 		SlidingWindowRateLimiter limiter = limiter(2, this.time, this.pool);
 		fillWindow(limiter, 2);
@@ -117,7 +120,8 @@ class SlidingWindowRateLimiterWakeUpTests {
 	@Test
 	void grantedWaitersCompleteEvenIfTheExecutorRejectsTheirCompletion() {
 		AtomicInteger accepted = new AtomicInteger();
-		// Accepts the wake-up and runs it inline, then refuses everything (shutting down).
+		// Accepts the wake-up and runs it inline, then refuses everything (shutting
+		// down).
 		Executor rejectingAfterTheWakeUp = (command) -> {
 			if (accepted.getAndIncrement() > 0) {
 				throw new RejectedExecutionException("shutting down");
@@ -166,7 +170,8 @@ class SlidingWindowRateLimiterWakeUpTests {
 		CompletableFuture<Void> first = limiter.acquire();
 		CompletableFuture<Void> second = limiter.acquire();
 		scheduler.throwing = true;
-		// The wake-up grants the first and must schedule the next one for the second: that fails.
+		// The wake-up grants the first and must schedule the next one for the second:
+		// that fails.
 		this.time.advance(PERIOD);
 		assertThat(first).isCompleted();
 		this.time.advance(PERIOD);
@@ -226,7 +231,9 @@ class SlidingWindowRateLimiterWakeUpTests {
 		}
 	}
 
-	/** A scheduler shutting down: refuses every command while {@link #throwing} is set. */
+	/**
+	 * A scheduler shutting down: refuses every command while {@link #throwing} is set.
+	 */
 	private static final class ThrowingScheduler implements DelayScheduler {
 
 		private final DelayScheduler delegate;
