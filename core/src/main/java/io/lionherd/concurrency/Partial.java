@@ -104,10 +104,6 @@ public final class Partial implements Callable<@Nullable Object>, Delegating {
 		return this.method;
 	}
 
-	public Method method() {
-		return this.method;
-	}
-
 	@Override
 	public String toString() {
 		return "Partial[" + this.method.getName() + Arrays.toString(this.arguments) + "]";
