@@ -117,7 +117,8 @@ final class BoundedFanOut<T, R> {
 	}
 
 	/**
-	 * @return whether a call was started and another may fit */
+	 * @return whether a call was started and another may fit
+	 */
 	private boolean startOne() {
 		int index;
 		synchronized (this.lock) {
