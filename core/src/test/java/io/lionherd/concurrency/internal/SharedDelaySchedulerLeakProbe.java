@@ -1,7 +1,7 @@
 package io.lionherd.concurrency.internal;
 
-import io.lionherd.concurrency.AsyncUtils;
-import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sleeps once through the shared timer, so that a fresh copy of the library (loaded by the
@@ -12,7 +12,11 @@ public class SharedDelaySchedulerLeakProbe implements Runnable {
 
 	@Override
 	public void run() {
-		AsyncUtils.create(Runnable::run).sleep(Duration.ofMillis(1)).join();
+		// The timer and wake-up executor of this package's (fresh) copy, as a sleep uses them.
+		CompletableFuture<Void> woken = new CompletableFuture<>();
+		SharedDelayScheduler.INSTANCE.schedule(WakeUpExecutor.shared(), () -> woken.complete(null), 1,
+				TimeUnit.MILLISECONDS);
+		woken.join();
 	}
 
 }

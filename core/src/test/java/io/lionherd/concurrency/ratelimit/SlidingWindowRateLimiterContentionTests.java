@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit;
 
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,9 +30,14 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Many threads mixing every operation on one limiter: the grants the limiter decides (their
- * times as it recorded them) must never put more than {@code maxCalls} in any half-open window,
- * no permit may go to a cancelled or timed-out acquire, and none may leak.
+ * Many threads mixing every operation on one limiter: the grants the limiter decides (at the
+ * times it decided them) must never put more than {@code maxCalls} in any half-open window, no
+ * permit may go to a cancelled or timed-out acquire, and none may leak.
+ * <p>
+ * The decided time of a grant is the last clock reading of the thread that made it: the limiter
+ * reads its ticker last for the grant it commits. So an immediate grant's time is the last value
+ * the calling thread read ({@link LastReadTicker}), and a waiter's is {@link Waiter#grantedAt},
+ * written by the wake-up that granted it.
  */
 class SlidingWindowRateLimiterContentionTests {
 
@@ -55,13 +60,15 @@ class SlidingWindowRateLimiterContentionTests {
 	@Test
 	void realClockNeverGrantsMoreThanMaxCallsInAnyWindowNorLosesAPermit() throws Exception {
 		Duration period = Duration.ofMillis(2);
-		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(null, MAX_CALLS, period,
-				jittery(System::nanoTime), DelayScheduler.shared(), this.executor);
-		GrantRecorder grants = new GrantRecorder(THREADS * OPERATIONS_PER_THREAD + 100);
-		limiter.addListener(grants);
-		Outcomes outcomes = hammer(limiter, period.toNanos(), period.toNanos());
+		LastReadTicker ticker = new LastReadTicker(jittery(System::nanoTime));
+		GrantCounter reported = new GrantCounter();
+		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter("", RateLimiterConfig.of(MAX_CALLS, period),
+				ticker, DelayScheduler.shared(), this.executor, reported);
+		GrantRecorder grants = new GrantRecorder(THREADS * OPERATIONS_PER_THREAD + 100, ticker);
+		Outcomes outcomes = hammer(limiter, grants, period.toNanos(), period.toNanos());
 		assertThat(outcomes.operations.sum()).isGreaterThanOrEqualTo(100_000);
-		await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waiting() == 0);
+		await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waitingCount() == 0);
+		assertThat(reported.count()).isEqualTo(outcomes.granted());
 		assertThat(grants.count()).isEqualTo(outcomes.granted());
 		assertWindowsHoldAtMost(grants.sorted(), MAX_CALLS, period.toNanos());
 		assertThat(outcomes.cancelled.sum()).isPositive();
@@ -78,10 +85,11 @@ class SlidingWindowRateLimiterContentionTests {
 	void manualClockDrivenByAnotherThreadNeverGrantsMoreThanMaxCallsInAnyWindowNorLosesAPermit() throws Exception {
 		ManualTime time = new ManualTime(-Duration.ofDays(1).toNanos());
 		long period = 1000;
-		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(null, MAX_CALLS, Duration.ofNanos(period),
-				jittery(time), time, this.executor);
-		GrantRecorder grants = new GrantRecorder(THREADS * OPERATIONS_PER_THREAD + 100);
-		limiter.addListener(grants);
+		LastReadTicker ticker = new LastReadTicker(jittery(time));
+		GrantCounter reported = new GrantCounter();
+		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter("",
+				RateLimiterConfig.of(MAX_CALLS, Duration.ofNanos(period)), ticker, time, this.executor, reported);
+		GrantRecorder grants = new GrantRecorder(THREADS * OPERATIONS_PER_THREAD + 100, ticker);
 		AtomicBoolean driving = new AtomicBoolean(true);
 		Thread driver = new Thread(() -> {
 			while (driving.get()) {
@@ -92,15 +100,16 @@ class SlidingWindowRateLimiterContentionTests {
 		driver.start();
 		Outcomes outcomes;
 		try {
-			outcomes = hammer(limiter, 2 * period, Duration.ofMillis(2).toNanos());
-			await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waiting() == 0);
+			outcomes = hammer(limiter, grants, 2 * period, Duration.ofMillis(2).toNanos());
+			await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waitingCount() == 0);
 		}
 		finally {
 			driving.set(false);
 			driver.join();
 		}
 		assertThat(outcomes.operations.sum()).isGreaterThanOrEqualTo(100_000);
-		await().atMost(Duration.ofSeconds(30)).until(() -> grants.count() == outcomes.granted());
+		await().atMost(Duration.ofSeconds(30)).until(() -> reported.count() == outcomes.granted());
+		assertThat(grants.count()).isEqualTo(outcomes.granted());
 		assertWindowsHoldAtMost(grants.sorted(), MAX_CALLS, period);
 		assertThat(outcomes.cancelled.sum()).isPositive();
 		assertThat(outcomes.timedOut.sum()).isPositive();
@@ -118,7 +127,8 @@ class SlidingWindowRateLimiterContentionTests {
 	 * @param maxTimeout the longest timeout passed to {@code acquire(Duration)}, in limiter nanos
 	 * @param maxPatience the longest real wait before cancelling a plain acquire, in nanos
 	 */
-	private Outcomes hammer(SlidingWindowRateLimiter limiter, long maxTimeout, long maxPatience) throws Exception {
+	private Outcomes hammer(SlidingWindowRateLimiter limiter, GrantRecorder grants, long maxTimeout, long maxPatience)
+			throws Exception {
 		Outcomes outcomes = new Outcomes();
 		CountDownLatch start = new CountDownLatch(1);
 		List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -130,13 +140,16 @@ class SlidingWindowRateLimiterContentionTests {
 					int choice = random.nextInt(100);
 					if (choice < 94) {
 						if (limiter.tryAcquire()) {
+							grants.immediate();
 							outcomes.tried.increment();
 						}
 					}
 					else if (choice < 96) {
 						CompletableFuture<Void> timed = limiter.acquire(Duration.ofNanos(random.nextLong(maxTimeout)));
+						long calledAt = grants.lastRead();
 						try {
 							timed.get(30, TimeUnit.SECONDS);
+							grants.granted(timed, calledAt);
 							outcomes.waitedAndGranted.increment();
 						}
 						catch (ExecutionException ex) {
@@ -148,10 +161,10 @@ class SlidingWindowRateLimiterContentionTests {
 						}
 					}
 					else if (choice < 98) {
-						giveUpAfter(limiter.acquire(), random.nextLong(maxPatience), outcomes);
+						giveUpAfter(limiter.acquire(), grants, random.nextLong(maxPatience), outcomes);
 					}
 					else {
-						giveUpAfter(limiter.acquire(), 0, outcomes);
+						giveUpAfter(limiter.acquire(), grants, 0, outcomes);
 					}
 					outcomes.operations.increment();
 				}
@@ -162,10 +175,13 @@ class SlidingWindowRateLimiterContentionTests {
 		return outcomes;
 	}
 
-	private static void giveUpAfter(CompletableFuture<Void> acquired, long patienceNanos, Outcomes outcomes) {
+	private static void giveUpAfter(CompletableFuture<Void> acquired, GrantRecorder grants, long patienceNanos,
+			Outcomes outcomes) {
+		long calledAt = grants.lastRead();
 		try {
 			if (patienceNanos > 0) {
 				acquired.get(patienceNanos, TimeUnit.NANOSECONDS);
+				grants.granted(acquired, calledAt);
 				outcomes.waitedAndGranted.increment();
 				return;
 			}
@@ -188,6 +204,7 @@ class SlidingWindowRateLimiterContentionTests {
 		catch (CancellationException | ExecutionException | InterruptedException | TimeoutException ex) {
 			fail("a cancel that lost to a grant must leave the future granted", ex);
 		}
+		grants.granted(acquired, calledAt);
 		outcomes.waitedAndGranted.increment();
 	}
 
@@ -196,12 +213,12 @@ class SlidingWindowRateLimiterContentionTests {
 	 * between looking at its state and committing a grant, so this widens exactly the windows in
 	 * which a check-then-act limiter (the Python recipe) over-grants.
 	 */
-	private static LongSupplier jittery(LongSupplier ticker) {
+	private static Ticker jittery(Ticker ticker) {
 		return () -> {
 			if (ThreadLocalRandom.current().nextInt(4) == 0) {
 				Thread.yield();
 			}
-			return ticker.getAsLong();
+			return ticker.read();
 		};
 	}
 
@@ -243,24 +260,89 @@ class SlidingWindowRateLimiterContentionTests {
 
 	}
 
-	/** Keeps the time the limiter recorded for every grant. */
-	private static final class GrantRecorder implements SlidingWindowRateLimiter.Listener {
+	/** Counts the grants the limiter reports. */
+	private static final class GrantCounter implements RateLimiterListener {
+
+		private final LongAdder count = new LongAdder();
+
+		@Override
+		public void granted(RateLimiter limiter, long waitNanos) {
+			this.count.increment();
+		}
+
+		long count() {
+			return this.count.sum();
+		}
+
+	}
+
+	/** A ticker that remembers, per thread, the last value it returned. */
+	private static final class LastReadTicker implements Ticker {
+
+		private final Ticker ticker;
+
+		private final ThreadLocal<long[]> last = ThreadLocal.withInitial(() -> new long[1]);
+
+		LastReadTicker(Ticker ticker) {
+			this.ticker = ticker;
+		}
+
+		@Override
+		public long read() {
+			long now = this.ticker.read();
+			this.last.get()[0] = now;
+			return now;
+		}
+
+		long last() {
+			return this.last.get()[0];
+		}
+
+	}
+
+	/** Keeps the time the limiter decided for every grant the callers received. */
+	private static final class GrantRecorder {
 
 		private final AtomicLongArray times;
 
 		private final AtomicInteger count = new AtomicInteger();
 
-		GrantRecorder(int capacity) {
+		private final LastReadTicker ticker;
+
+		/** The limiter's origin, to which {@link Waiter#grantedAt} is relative. */
+		private final long origin;
+
+		/**
+		 * Call right after the limiter's construction, on the thread that constructed it: the
+		 * limiter's construction read the ticker last, for its origin.
+		 */
+		GrantRecorder(int capacity, LastReadTicker ticker) {
 			this.times = new AtomicLongArray(capacity);
+			this.ticker = ticker;
+			this.origin = ticker.last();
 		}
 
-		@Override
-		public void granted(long time, long waitNanos) {
+		/** The last clock reading of the calling thread. */
+		long lastRead() {
+			return this.ticker.last();
+		}
+
+		/** The calling thread's {@code tryAcquire} has just granted. */
+		void immediate() {
+			add(lastRead());
+		}
+
+		/**
+		 * An acquire completed normally.
+		 * @param calledAt the last clock reading of the thread that called it, right after the
+		 * call: its grant time if it was granted at once
+		 */
+		void granted(CompletableFuture<Void> acquired, long calledAt) {
+			add((acquired instanceof Waiter waiter) ? waiter.grantedAt + this.origin : calledAt);
+		}
+
+		private void add(long time) {
 			this.times.set(this.count.getAndIncrement(), time);
-		}
-
-		@Override
-		public void rejected() {
 		}
 
 		int count() {

@@ -13,18 +13,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Model checking (Lincheck) of {@link SlidingWindowRateLimiter}'s lock-free paths: every
- * interleaving of {@code tryAcquire} and {@code available} on a limiter of two permits whose
+ * interleaving of {@code tryAcquire} and {@code availablePermits} on a limiter of two permits whose
  * clock stands still must be linearizable against the obvious sequential limiter (grants never
- * expire, so {@code available} is two minus the grants so far). Lincheck reruns the scenarios
+ * expire, so {@code availablePermits} is two minus the grants so far). Lincheck reruns the scenarios
  * under its own scheduler, switching threads at every shared-memory access, which is how a grant
- * whose slot write is still in flight becomes visible to a concurrent {@code available}.
+ * whose slot write is still in flight becomes visible to a concurrent {@code availablePermits}.
  */
 class SlidingWindowRateLimiterLincheckTests {
 
 	@Test
 	void availableCountsAGrantThatCompletedBeforeItWhileAnotherIsInFlight() throws Exception {
 		// The interleaving that found the defect: one grant done, a second one between its CAS of
-		// ctl and its slot write, then available() searching from a slot with a stale time.
+		// ctl and its slot write, then availablePermits() searching from a slot with a stale time.
 		Method tryAcquire = Model.class.getMethod("tryAcquire");
 		Method available = Model.class.getMethod("available");
 		ExecutionScenario scenario = new ExecutionScenario(List.of(new Actor(tryAcquire, List.of())),
@@ -53,8 +53,10 @@ class SlidingWindowRateLimiterLincheckTests {
 	 */
 	public static final class Model {
 
-		private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(null, 2, Duration.ofSeconds(1),
-				() -> 42L, (executor, command, delay, unit) -> CompletableFuture.completedFuture(null), Runnable::run);
+		private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter("",
+				RateLimiterConfig.of(2, Duration.ofSeconds(1)), () -> 42L,
+				(executor, command, delay, unit) -> CompletableFuture.completedFuture(null), Runnable::run,
+				RateLimiterListener.none());
 
 		@Operation
 		public boolean tryAcquire() {
@@ -63,7 +65,7 @@ class SlidingWindowRateLimiterLincheckTests {
 
 		@Operation
 		public int available() {
-			return this.limiter.available();
+			return this.limiter.availablePermits();
 		}
 
 	}

@@ -57,7 +57,7 @@ class SlidingWindowRateLimiterPropertyTests {
 		// The checker itself must be able to fail: a run whose log claims an extra grant breaks it.
 		Run run = new Run(1, Duration.ofMillis(10), false);
 		run.apply(new TryAcquire());
-		run.log.granted(START, 0);
+		run.log.granted(run.limiter, 0);
 		assertThat(catchFailure(run)).isNotNull();
 	}
 
@@ -142,7 +142,7 @@ class SlidingWindowRateLimiterPropertyTests {
 			run.check();
 		}
 		assertThat(run.calls).allMatch((call) -> call.future.isDone());
-		assertThat(run.limiter.waiting()).isZero();
+		assertThat(run.limiter.waitingCount()).isZero();
 		assertThat(run.time.pendingCount()).isZero();
 	}
 
@@ -211,7 +211,7 @@ class SlidingWindowRateLimiterPropertyTests {
 		 */
 		final SlidingWindowRateLimiterTests.QueueingExecutor executor;
 
-		final SlidingWindowRateLimiterTests.GrantLog log = new SlidingWindowRateLimiterTests.GrantLog();
+		final SlidingWindowRateLimiterTests.GrantLog log = new SlidingWindowRateLimiterTests.GrantLog(this.time);
 
 		/** Acquires that did not complete at once, in arrival order. */
 		final List<Call> calls = new ArrayList<>();
@@ -224,9 +224,8 @@ class SlidingWindowRateLimiterPropertyTests {
 			this.maxCalls = maxCalls;
 			this.period = period.toNanos();
 			this.executor = queueing ? new SlidingWindowRateLimiterTests.QueueingExecutor() : null;
-			this.limiter = new SlidingWindowRateLimiter(null, maxCalls, period, this.time, this.time,
-					queueing ? this.executor : ManualTime.DIRECT);
-			this.limiter.addListener(this.log);
+			this.limiter = new SlidingWindowRateLimiter("", RateLimiterConfig.of(maxCalls, period), this.time,
+					this.time, queueing ? this.executor : ManualTime.DIRECT, this.log);
 		}
 
 		void apply(Operation operation) {
@@ -354,9 +353,9 @@ class SlidingWindowRateLimiterPropertyTests {
 				assertThat(this.time.pendingCount() > 0 || queuedTasks()).as("a wake-up is pending").isTrue();
 			}
 			else {
-				assertThat(this.limiter.waiting()).isZero();
+				assertThat(this.limiter.waitingCount()).isZero();
 			}
-			assertThat(this.limiter.available()).isEqualTo(someoneWaits ? 0 : this.maxCalls - grantsInWindow());
+			assertThat(this.limiter.availablePermits()).isEqualTo(someoneWaits ? 0 : this.maxCalls - grantsInWindow());
 		}
 
 	}

@@ -1,6 +1,9 @@
 package io.lionherd.concurrency.ratelimit;
 
+import com.sun.management.ThreadMXBean;
 import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.Ticker;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -36,7 +39,7 @@ class SlidingWindowRateLimiterTests {
 
 	private final ManualTime time = new ManualTime(1_000_000_000L);
 
-	private final GrantLog log = new GrantLog();
+	private final GrantLog log = new GrantLog(this.time);
 
 	private ExecutorService pool;
 
@@ -116,7 +119,7 @@ class SlidingWindowRateLimiterTests {
 		this.time.advance(PERIOD);
 		assertThat(calls.stream().filter(CompletableFuture::isDone)).hasSize(6);
 		assertThat(calls.get(6)).isNotDone();
-		assertThat(limiter.waiting()).isOne();
+		assertThat(limiter.waitingCount()).isOne();
 		assertThat(this.time.pendingCount()).isOne();
 	}
 
@@ -163,7 +166,7 @@ class SlidingWindowRateLimiterTests {
 		CompletableFuture<Void> cancelled = limiter.acquire();
 		CompletableFuture<Void> next = limiter.acquire();
 		assertThat(cancelled.cancel(false)).isTrue();
-		assertThat(limiter.waiting()).isOne();
+		assertThat(limiter.waitingCount()).isOne();
 		this.time.advance(PERIOD);
 		assertThat(cancelled).isCancelled();
 		assertThat(next).isCompleted();
@@ -181,7 +184,7 @@ class SlidingWindowRateLimiterTests {
 		assertThat(this.time.pendingCount()).isOne();
 		waiter.cancel(true);
 		assertThat(this.time.pendingCount()).isZero();
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 		this.time.advance(PERIOD);
 		assertThat(limiter.tryAcquire()).isTrue();
 	}
@@ -195,7 +198,7 @@ class SlidingWindowRateLimiterTests {
 		CompletableFuture<Void> next = limiter.acquire();
 		assertThat(failed.completeExceptionally(new IllegalStateException("gave up"))).isTrue();
 		assertThat(completed.complete(null)).isTrue();
-		assertThat(limiter.waiting()).isOne();
+		assertThat(limiter.waitingCount()).isOne();
 		this.time.advance(PERIOD);
 		assertThat(next).isCompleted();
 		assertThat(this.log.times()).hasSize(2);
@@ -203,22 +206,26 @@ class SlidingWindowRateLimiterTests {
 
 	@Test
 	void cancelThatLosesToTheGrantReturnsFalseAndTheFutureCompletesNormally() {
-		SlidingWindowRateLimiter limiter = limiter(1, PERIOD);
-		assertThat(limiter.tryAcquire()).isTrue();
-		CompletableFuture<Void> waiter = limiter.acquire(Duration.ofHours(1));
+		AtomicReference<CompletableFuture<Void>> waiting = new AtomicReference<>();
 		AtomicReference<Boolean> cancelled = new AtomicReference<>();
 		AtomicReference<Boolean> failed = new AtomicReference<>();
 		// The listener hears of the grant after the decision, before the completion: a cancel
 		// or a failure arriving then must lose.
-		limiter.addListener(new GrantLog() {
+		SlidingWindowRateLimiter limiter = limiter(1, PERIOD, ManualTime.DIRECT, new RateLimiterListener() {
 
 			@Override
-			public void granted(long time, long waitNanos) {
-				cancelled.set(waiter.cancel(true));
-				failed.set(waiter.completeExceptionally(new TimeoutException()));
+			public void granted(RateLimiter limiter, long waitNanos) {
+				CompletableFuture<Void> waiter = waiting.get();
+				if (waiter != null) {
+					cancelled.set(waiter.cancel(true));
+					failed.set(waiter.completeExceptionally(new TimeoutException()));
+				}
 			}
 
 		});
+		assertThat(limiter.tryAcquire()).isTrue();
+		CompletableFuture<Void> waiter = limiter.acquire(Duration.ofHours(1));
+		waiting.set(waiter);
 		this.time.advance(PERIOD);
 		assertThat(cancelled.get()).isFalse();
 		assertThat(failed.get()).isFalse();
@@ -228,16 +235,17 @@ class SlidingWindowRateLimiterTests {
 
 	@Test
 	void failingListenerNeitherStrandsWaitersNorFailsCallers() {
-		SlidingWindowRateLimiter limiter = limiter(1, PERIOD);
-		limiter.addListener(new GrantLog() {
+		SlidingWindowRateLimiter limiter = limiter(1, PERIOD, ManualTime.DIRECT, new GrantLog(this.time) {
 
 			@Override
-			public void granted(long time, long waitNanos) {
+			public void granted(RateLimiter limiter, long waitNanos) {
+				SlidingWindowRateLimiterTests.this.log.granted(limiter, waitNanos);
 				throw new IllegalStateException("broken registry");
 			}
 
 			@Override
-			public void rejected() {
+			public void rejected(RateLimiter limiter) {
+				SlidingWindowRateLimiterTests.this.log.rejected(limiter);
 				throw new IllegalStateException("broken registry");
 			}
 
@@ -249,7 +257,9 @@ class SlidingWindowRateLimiterTests {
 		this.time.advance(PERIOD.multipliedBy(2));
 		assertThat(first).isCompleted();
 		assertThat(second).isCompleted();
+		assertThat(limiter.waitingCount()).isZero();
 		assertThat(this.log.times()).hasSize(3);
+		assertThat(this.log.rejections()).isOne();
 	}
 
 	@Test
@@ -265,7 +275,7 @@ class SlidingWindowRateLimiterTests {
 			.havingCause()
 			.isInstanceOf(TimeoutException.class)
 			.withMessageContaining("PT0.2S");
-		assertThat(limiter.waiting()).isOne();
+		assertThat(limiter.waitingCount()).isOne();
 		assertThat(this.log.rejections()).isOne();
 		this.time.advance(Duration.ofMillis(300));
 		assertThat(next).isCompleted();
@@ -298,7 +308,7 @@ class SlidingWindowRateLimiterTests {
 		assertThat(timed).isCompletedExceptionally();
 		assertThatExceptionOfType(CompletionException.class).isThrownBy(timed::join)
 			.withCauseInstanceOf(TimeoutException.class);
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 		assertThat(this.time.pendingCount()).isZero();
 		this.time.advance(PERIOD);
 		assertThat(limiter.tryAcquire()).isTrue();
@@ -308,7 +318,7 @@ class SlidingWindowRateLimiterTests {
 	void onlyOneWakeUpIsPendingWhateverTheNumberOfWaiters() {
 		SlidingWindowRateLimiter limiter = limiter(10, PERIOD);
 		List<CompletableFuture<Void>> calls = IntStream.range(0, 1010).mapToObj((i) -> limiter.acquire()).toList();
-		assertThat(limiter.waiting()).isEqualTo(1000);
+		assertThat(limiter.waitingCount()).isEqualTo(1000);
 		assertThat(this.time.pendingCount()).isOne();
 		this.time.advance(PERIOD);
 		assertThat(calls.stream().filter(CompletableFuture::isDone)).hasSize(20);
@@ -328,7 +338,7 @@ class SlidingWindowRateLimiterTests {
 		assertThat(this.time.pendingCount()).isEqualTo(1001);
 		calls.forEach((call) -> call.cancel(false));
 		assertThat(this.time.pendingCount()).isZero();
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 	}
 
 	@Test
@@ -361,7 +371,7 @@ class SlidingWindowRateLimiterTests {
 			CompletableFuture<Boolean> tried = CompletableFuture.supplyAsync(limiter::tryAcquire);
 			assertThat(tried.get(10, TimeUnit.SECONDS)).isFalse();
 			assertThat(CompletableFuture.supplyAsync(() -> second.cancel(false)).get(10, TimeUnit.SECONDS)).isTrue();
-			assertThat(limiter.waiting()).isZero();
+			assertThat(limiter.waitingCount()).isZero();
 		}
 		finally {
 			release.countDown();
@@ -386,13 +396,13 @@ class SlidingWindowRateLimiterTests {
 			this.time.advanceNanos(1);
 		}
 		assertThat(limiter.tryAcquire()).isFalse();
-		assertThat(limiter.available()).isZero();
+		assertThat(limiter.availablePermits()).isZero();
 		this.time.advanceNanos(PERIOD.toNanos() - 1000);
-		assertThat(limiter.available()).isOne();
+		assertThat(limiter.availablePermits()).isOne();
 		assertThat(limiter.tryAcquire()).isTrue();
 		assertThat(limiter.tryAcquire()).isFalse();
 		this.time.advance(PERIOD);
-		assertThat(limiter.available()).isEqualTo(1000);
+		assertThat(limiter.availablePermits()).isEqualTo(1000);
 		assertThat(IntStream.range(0, 1001).filter((i) -> limiter.tryAcquire())).hasSize(1000);
 	}
 
@@ -419,30 +429,22 @@ class SlidingWindowRateLimiterTests {
 				throw new AssertionError("refused call " + i);
 			}
 		}
-		assertThat(limiter.available()).isEqualTo(SlidingWindowRateLimiter.MAX_RING - 10_000);
-	}
-
-	@Test
-	void maxCallsAboveTheLargestRingIsRejectedWithAMessageNamingTheMaximum() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(67_109_864, PERIOD))
-			.withMessage("maxCalls must be at most 67108864 (2^26), but was 67109864");
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(Integer.MAX_VALUE, PERIOD))
-			.withMessage("maxCalls must be at most 67108864 (2^26), but was 2147483647");
+		assertThat(limiter.availablePermits()).isEqualTo(SlidingWindowRateLimiter.MAX_RING - 10_000);
 	}
 
 	@Test
 	void maxCallsOfExactlyTheLargestRingGrantsThemAll() {
 		SlidingWindowRateLimiter limiter = limiter(SlidingWindowRateLimiter.MAX_RING, PERIOD);
-		assertThat(limiter.available()).isEqualTo(67_108_864);
+		assertThat(limiter.availablePermits()).isEqualTo(67_108_864);
 		assertThat(limiter.tryAcquire()).isTrue();
-		assertThat(limiter.available()).isEqualTo(67_108_863);
+		assertThat(limiter.availablePermits()).isEqualTo(67_108_863);
 	}
 
 	@Test
 	void clockWrappingAroundDoesNotMatter() {
 		ManualTime wrapping = new ManualTime(Long.MAX_VALUE - Duration.ofMillis(250).toNanos());
-		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(null, 2, PERIOD, wrapping, wrapping,
-				ManualTime.DIRECT);
+		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter("", RateLimiterConfig.of(2, PERIOD), wrapping,
+				wrapping, ManualTime.DIRECT, RateLimiterListener.none());
 		assertThat(limiter.tryAcquire()).isTrue();
 		wrapping.advance(Duration.ofMillis(300));
 		assertThat(limiter.tryAcquire()).isTrue();
@@ -465,17 +467,17 @@ class SlidingWindowRateLimiterTests {
 	@Test
 	void waitingAndAvailableTellTheCurrentState() {
 		SlidingWindowRateLimiter limiter = limiter(3, PERIOD);
-		assertThat(limiter.available()).isEqualTo(3);
+		assertThat(limiter.availablePermits()).isEqualTo(3);
 		limiter.tryAcquire();
-		assertThat(limiter.available()).isEqualTo(2);
+		assertThat(limiter.availablePermits()).isEqualTo(2);
 		limiter.acquire();
 		limiter.acquire();
 		limiter.acquire();
-		assertThat(limiter.available()).isZero();
-		assertThat(limiter.waiting()).isOne();
+		assertThat(limiter.availablePermits()).isZero();
+		assertThat(limiter.waitingCount()).isOne();
 		this.time.advance(PERIOD);
-		assertThat(limiter.waiting()).isZero();
-		assertThat(limiter.available()).isEqualTo(2);
+		assertThat(limiter.waitingCount()).isZero();
+		assertThat(limiter.availablePermits()).isEqualTo(2);
 	}
 
 	@Test
@@ -494,43 +496,140 @@ class SlidingWindowRateLimiterTests {
 	}
 
 	@Test
-	void zeroMaxCallsIsRejectedWithAMessageNamingIt() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(0, PERIOD))
-			.withMessage("maxCalls must be at least 1, but was 0");
-	}
-
-	@Test
-	void negativeMaxCallsIsRejectedWithAMessageNamingIt() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(-3, PERIOD))
-			.withMessage("maxCalls must be at least 1, but was -3");
-	}
-
-	@Test
-	void zeroPeriodIsRejectedWithAMessageNamingIt() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ZERO))
-			.withMessage("period must be positive, but was PT0S");
-	}
-
-	@Test
-	void negativePeriodIsRejectedWithAMessageNamingIt() {
-		assertThatIllegalArgumentException().isThrownBy(() -> limiter(1, Duration.ofSeconds(-1)))
-			.withMessage("period must be positive, but was PT-1S");
-	}
-
-	@Test
 	void nullArgumentsAreRejectedWithMessagesNamingThem() {
+		RateLimiterConfig config = RateLimiterConfig.of(1, PERIOD);
+		RateLimiterListener none = RateLimiterListener.none();
+		Executor direct = ManualTime.DIRECT;
 		assertThatNullPointerException()
-			.isThrownBy(() -> new SlidingWindowRateLimiter(null, 1, null, this.time, this.time, ManualTime.DIRECT))
-			.withMessage("period must not be null");
+			.isThrownBy(() -> new SlidingWindowRateLimiter(null, config, this.time, this.time, direct, none))
+			.withMessage("name must not be null");
 		assertThatNullPointerException()
-			.isThrownBy(() -> new SlidingWindowRateLimiter(null, 1, PERIOD, null, this.time, ManualTime.DIRECT))
+			.isThrownBy(() -> new SlidingWindowRateLimiter("", null, this.time, this.time, direct, none))
+			.withMessage("config must not be null");
+		assertThatNullPointerException()
+			.isThrownBy(() -> new SlidingWindowRateLimiter("", config, null, this.time, direct, none))
 			.withMessage("ticker must not be null");
 		assertThatNullPointerException()
-			.isThrownBy(() -> new SlidingWindowRateLimiter(null, 1, PERIOD, this.time, null, ManualTime.DIRECT))
+			.isThrownBy(() -> new SlidingWindowRateLimiter("", config, this.time, null, direct, none))
 			.withMessage("scheduler must not be null");
 		assertThatNullPointerException()
-			.isThrownBy(() -> new SlidingWindowRateLimiter(null, 1, PERIOD, this.time, this.time, null))
+			.isThrownBy(() -> new SlidingWindowRateLimiter("", config, this.time, this.time, null, none))
 			.withMessage("executor must not be null");
+		assertThatNullPointerException()
+			.isThrownBy(() -> new SlidingWindowRateLimiter("", config, this.time, this.time, direct, null))
+			.withMessage("listener must not be null");
+	}
+
+	@Test
+	void acquireWithoutConfiguredTimeoutWaitsAsLongAsItTakes() {
+		SlidingWindowRateLimiter limiter = limiter(1, PERIOD);
+		assertThat(limiter.acquire()).isCompleted();
+		CompletableFuture<Void> waiter = limiter.acquire();
+		assertThat(this.time.pendingCount()).as("only the wake-up, no timeout entry").isOne();
+		this.time.advance(PERIOD.minusNanos(1));
+		assertThat(waiter).isNotDone();
+		this.time.advanceNanos(1);
+		assertThat(waiter).isCompleted();
+	}
+
+	@Test
+	void acquireWithZeroConfiguredTimeoutFailsAtOnceWithoutQueueing() {
+		SlidingWindowRateLimiter limiter = limiter(RateLimiterConfig.of(1, PERIOD).withTimeout(Duration.ZERO),
+				ManualTime.DIRECT, this.log);
+		assertThat(limiter.acquire()).isCompleted();
+		CompletableFuture<Void> refused = limiter.acquire();
+		assertThatExceptionOfType(CompletionException.class).isThrownBy(refused::join)
+			.havingCause()
+			.isInstanceOf(TimeoutException.class)
+			.withMessageContaining("PT0S");
+		assertThat(limiter.waitingCount()).isZero();
+		assertThat(this.time.pendingCount()).isZero();
+		assertThat(this.log.rejections()).isOne();
+		this.time.advance(PERIOD);
+		assertThat(limiter.tryAcquire()).isTrue();
+	}
+
+	@Test
+	void acquireWithPositiveConfiguredTimeoutTimesOutAndConsumesNoPermit() {
+		SlidingWindowRateLimiter limiter = limiter(RateLimiterConfig.of(1, PERIOD).withTimeout(Duration.ofMillis(200)),
+				ManualTime.DIRECT, this.log);
+		assertThat(limiter.acquire()).isCompleted();
+		CompletableFuture<Void> timed = limiter.acquire();
+		this.time.advance(Duration.ofMillis(199));
+		assertThat(timed).isNotDone();
+		this.time.advance(Duration.ofMillis(1));
+		assertThatExceptionOfType(CompletionException.class).isThrownBy(timed::join)
+			.havingCause()
+			.isInstanceOf(TimeoutException.class)
+			.withMessageContaining("PT0.2S");
+		assertThat(limiter.waitingCount()).isZero();
+		assertThat(this.time.pendingCount()).isZero();
+		this.time.advance(Duration.ofMillis(300));
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(this.log.times()).hasSize(2);
+	}
+
+	@Test
+	void acquireWithConfiguredTimeoutIsGrantedWithinIt() {
+		SlidingWindowRateLimiter limiter = limiter(RateLimiterConfig.of(1, PERIOD).withTimeout(Duration.ofSeconds(1)),
+				ManualTime.DIRECT, this.log);
+		assertThat(limiter.acquire()).isCompleted();
+		CompletableFuture<Void> timed = limiter.acquire();
+		this.time.advance(PERIOD);
+		assertThat(timed).isCompleted();
+		assertThat(this.time.pendingCount()).isZero();
+	}
+
+	@Test
+	void nameAndConfigAreTheOnesGiven() {
+		RateLimiterConfig config = new RateLimiterConfig(3, PERIOD, Duration.ofSeconds(2));
+		RateLimiter limiter = RateLimiterFactory.inMemory(this.time, this.time, ManualTime.DIRECT)
+			.create("payments", config, RateLimiterListener.none());
+		assertThat(limiter.name()).isEqualTo("payments");
+		assertThat(limiter.config()).isSameAs(config);
+		assertThat(limiter).hasToString("SlidingWindowRateLimiter[name=payments, maxCalls=3, period=PT0.5S]");
+	}
+
+	@Test
+	void unnamedLimiterHasTheEmptyName() {
+		RateLimiter limiter = RateLimiter.slidingWindow(2, PERIOD);
+		assertThat(limiter.name()).isEmpty();
+		assertThat(limiter.config()).isEqualTo(RateLimiterConfig.of(2, PERIOD));
+	}
+
+	@Test
+	void listenerHearsGrantsAndRejectionsFromTheLimiterItself() {
+		SlidingWindowRateLimiter limiter = limiter(1, PERIOD);
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(limiter.acquire(Duration.ZERO)).isCompletedExceptionally();
+		CompletableFuture<Void> timed = limiter.acquire(Duration.ofMillis(100));
+		this.time.advance(Duration.ofMillis(100));
+		assertThat(timed).isCompletedExceptionally();
+		CompletableFuture<Void> waiter = limiter.acquire();
+		this.time.advance(PERIOD);
+		assertThat(waiter).isCompleted();
+		assertThat(this.log.rejections()).as("tryAcquire false, zero timeout, timeout").isEqualTo(3);
+		assertThat(this.log.waits()).containsExactly(0L, Duration.ofMillis(400).toNanos());
+		assertThat(this.log.reporters()).hasSize(5).allSatisfy((reporter) -> assertThat(reporter).isSameAs(limiter));
+	}
+
+	@Test
+	void tryAcquireWithoutListenerAllocatesNothing() {
+		ThreadMXBean allocations = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+		SlidingWindowRateLimiter limiter = limiter(1, Duration.ofNanos(2), ManualTime.DIRECT,
+				RateLimiterListener.none());
+		long thread = Thread.currentThread().getId();
+		long before = allocations.getThreadAllocatedBytes(thread);
+		int granted = 0;
+		for (int i = 0; i < 20_000; i++) {
+			granted += limiter.tryAcquire() ? 1 : 0;
+			granted += limiter.tryAcquire() ? 1 : 0;
+			this.time.advanceNanos(2);
+		}
+		long allocated = allocations.getThreadAllocatedBytes(thread) - before;
+		assertThat(granted).isEqualTo(20_000);
+		assertThat(allocated).as("bytes allocated by 40 000 calls, granted and refused").isLessThan(20_000);
 	}
 
 	@Test
@@ -550,10 +649,17 @@ class SlidingWindowRateLimiterTests {
 	}
 
 	private SlidingWindowRateLimiter limiter(int maxCalls, Duration period, Executor executor) {
-		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter(null, maxCalls, period, this.time, this.time,
-				executor);
-		limiter.addListener(this.log);
-		return limiter;
+		return limiter(maxCalls, period, executor, this.log);
+	}
+
+	private SlidingWindowRateLimiter limiter(int maxCalls, Duration period, Executor executor,
+			RateLimiterListener listener) {
+		return limiter(RateLimiterConfig.of(maxCalls, period), executor, listener);
+	}
+
+	private SlidingWindowRateLimiter limiter(RateLimiterConfig config, Executor executor,
+			RateLimiterListener listener) {
+		return new SlidingWindowRateLimiter("", config, this.time, this.time, executor, listener);
 	}
 
 	private static void await(CountDownLatch latch) {
@@ -565,24 +671,38 @@ class SlidingWindowRateLimiterTests {
 		}
 	}
 
-	/** Records what a limiter reports. */
-	static class GrantLog implements SlidingWindowRateLimiter.Listener {
+	/**
+	 * Records what a limiter reports, with the time of each grant read from the clock when it is
+	 * reported: on a {@link ManualTime} whose commands run on the thread that advances it (or are
+	 * run by the test), that is the time the limiter decided the grant.
+	 */
+	static class GrantLog implements RateLimiterListener {
+
+		private final Ticker clock;
 
 		private final List<Long> times = new ArrayList<>();
 
 		private final List<Long> waits = new ArrayList<>();
 
+		private final List<RateLimiter> reporters = new ArrayList<>();
+
 		private int rejected;
 
-		@Override
-		public synchronized void granted(long time, long waitNanos) {
-			this.times.add(time);
-			this.waits.add(waitNanos);
+		GrantLog(Ticker clock) {
+			this.clock = clock;
 		}
 
 		@Override
-		public synchronized void rejected() {
+		public synchronized void granted(RateLimiter limiter, long waitNanos) {
+			this.times.add(this.clock.read());
+			this.waits.add(waitNanos);
+			this.reporters.add(limiter);
+		}
+
+		@Override
+		public synchronized void rejected(RateLimiter limiter) {
 			this.rejected++;
+			this.reporters.add(limiter);
 		}
 
 		synchronized List<Long> times() {
@@ -591,6 +711,10 @@ class SlidingWindowRateLimiterTests {
 
 		synchronized List<Long> waits() {
 			return new ArrayList<>(this.waits);
+		}
+
+		synchronized List<RateLimiter> reporters() {
+			return new ArrayList<>(this.reporters);
 		}
 
 		synchronized int rejections() {

@@ -141,7 +141,7 @@ class SlidingWindowRateLimiterWakeUpTests {
 		assertThat(waiter).succeedsWithin(Duration.ofSeconds(20));
 		this.time.advance(PERIOD);
 		assertThat(limiter.tryAcquire()).isTrue();
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 	}
 
 	@Test
@@ -152,7 +152,7 @@ class SlidingWindowRateLimiterWakeUpTests {
 		assertThat(waiter).failsWithin(Duration.ofSeconds(20))
 			.withThrowableOfType(ExecutionException.class)
 			.withCauseInstanceOf(TimeoutException.class);
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 		this.time.advance(PERIOD);
 		assertThat(limiter.tryAcquire()).isTrue();
 	}
@@ -181,13 +181,14 @@ class SlidingWindowRateLimiterWakeUpTests {
 		assertThat(limiter.tryAcquire()).isTrue();
 		CompletableFuture<Void> waiter = limiter.acquire();
 		assertThat(waiter.cancel(false)).isTrue();
-		assertThat(limiter.waiting()).isZero();
+		assertThat(limiter.waitingCount()).isZero();
 		this.time.advance(PERIOD);
 		assertThat(limiter.tryAcquire()).isTrue();
 	}
 
 	private SlidingWindowRateLimiter limiter(int maxCalls, DelayScheduler scheduler, Executor executor) {
-		return new SlidingWindowRateLimiter(null, maxCalls, PERIOD, this.time, scheduler, executor);
+		return new SlidingWindowRateLimiter("", RateLimiterConfig.of(maxCalls, PERIOD), this.time, scheduler, executor,
+				RateLimiterListener.none());
 	}
 
 	private static void fillWindow(SlidingWindowRateLimiter limiter, int maxCalls) {
