@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,9 +32,21 @@ class AsyncUtilsSleepTests {
 
 	private final AsyncUtils asyncUtils = AsyncUtils.create(this.executor);
 
+	/**
+	 * A timer of the test's own, whose queue it can inspect: as the shared one, cancelled
+	 * entries leave at once.
+	 */
+	private final ScheduledThreadPoolExecutor timer = removingOnCancel(new ScheduledThreadPoolExecutor(1));
+
+	private static ScheduledThreadPoolExecutor removingOnCancel(ScheduledThreadPoolExecutor timer) {
+		timer.setRemoveOnCancelPolicy(true);
+		return timer;
+	}
+
 	@AfterEach
 	void shutdown() throws InterruptedException {
 		this.executor.shutdownNow();
+		this.timer.shutdownNow();
 		assertThat(this.executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 	}
 
@@ -77,23 +90,41 @@ class AsyncUtilsSleepTests {
 
 	@Test
 	void cancelledSleepLeavesTheTimerQueueAtOnce() {
-		int before = SharedDelayScheduler.pendingCount();
+		AsyncUtils timed = AsyncUtils.builder()
+			.executor(this.executor)
+			.scheduler(DelayScheduler.of(this.timer))
+			.build();
 		List<CompletableFuture<Void>> sleeps = new ArrayList<>();
 		for (int i = 0; i < 10_000; i++) {
-			sleeps.add(this.asyncUtils.sleep(Duration.ofHours(1)));
+			sleeps.add(timed.sleep(Duration.ofHours(1)));
 		}
-		assertThat(SharedDelayScheduler.pendingCount()).isGreaterThanOrEqualTo(before + 10_000);
+		assertThat(this.timer.getQueue()).hasSize(10_000);
 		sleeps.forEach((sleep) -> sleep.cancel(true));
-		assertThat(SharedDelayScheduler.pendingCount()).isLessThanOrEqualTo(before);
+		assertThat(this.timer.getQueue()).isEmpty();
 		assertThat(sleeps).allSatisfy((sleep) -> assertThat(sleep).isCancelled());
 	}
 
 	@Test
 	void sleepEndedByTimeoutLeavesTheTimerQueue() {
-		int before = SharedDelayScheduler.pendingCount();
-		CompletableFuture<Void> sleep = this.asyncUtils.sleep(Duration.ofHours(1));
+		AsyncUtils timed = AsyncUtils.builder()
+			.executor(this.executor)
+			.scheduler(DelayScheduler.of(this.timer))
+			.build();
+		CompletableFuture<Void> sleep = timed.sleep(Duration.ofHours(1));
+		assertThat(this.timer.getQueue()).hasSize(1);
 		sleep.completeExceptionally(new TimeoutException());
-		assertThat(SharedDelayScheduler.pendingCount()).isLessThanOrEqualTo(before);
+		assertThat(this.timer.getQueue()).isEmpty();
+	}
+
+	@Test
+	void sleepCompletedByTheCallerLeavesTheTimerQueue() {
+		AsyncUtils timed = AsyncUtils.builder()
+			.executor(this.executor)
+			.scheduler(DelayScheduler.of(this.timer))
+			.build();
+		CompletableFuture<Void> sleep = timed.sleep(Duration.ofHours(1));
+		sleep.complete(null);
+		assertThat(this.timer.getQueue()).isEmpty();
 	}
 
 	@Test

@@ -73,7 +73,7 @@ public final class WakeUpExecutor {
 	 */
 	static DaemonPool daemonPool() {
 		return new DaemonPool(Math.max(2, Runtime.getRuntime().availableProcessors()), MAX_THREADS, KEEP_ALIVE,
-				STALL_CHECK, SharedDelayScheduler.HOUSEKEEPING);
+				STALL_CHECK, SharedDelayScheduler.INSTANCE);
 	}
 
 	/**

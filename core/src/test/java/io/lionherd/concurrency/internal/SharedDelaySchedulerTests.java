@@ -7,9 +7,13 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import io.lionherd.concurrency.IsolatingClassLoader;
 import org.junit.jupiter.api.Test;
@@ -52,6 +56,23 @@ class SharedDelaySchedulerTests {
 			shared.setAccessible(true);
 			((ExecutorService) shared.invoke(null)).shutdownNow();
 		}
+	}
+
+	@Test
+	void cancelledEntriesLeaveTheSharedTimerAtOnce() throws Exception {
+		ScheduledThreadPoolExecutor shared = timer(getClass().getClassLoader());
+		int before = shared.getQueue().size();
+		List<Future<?>> entries = new ArrayList<>();
+		for (int i = 0; i < 1_000; i++) {
+			entries.add(SharedDelayScheduler.INSTANCE.schedule(Runnable::run, () -> {
+			}, 1, TimeUnit.HOURS));
+		}
+		assertThat(shared.getQueue().size()).isGreaterThanOrEqualTo(before + 1_000);
+		entries.forEach((entry) -> entry.cancel(false));
+		// Other tests of this JVM may add or drain their own entries meanwhile, never 1
+		// 000.
+		assertThat(shared.getQueue().size()).isLessThan(before + 1_000);
+		assertThat(shared.getRemoveOnCancelPolicy()).isTrue();
 	}
 
 	/**
