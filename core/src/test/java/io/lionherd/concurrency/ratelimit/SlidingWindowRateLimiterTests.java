@@ -539,6 +539,7 @@ class SlidingWindowRateLimiterTests {
 				ManualTime.DIRECT, this.log);
 		assertThat(limiter.acquire()).isCompleted();
 		CompletableFuture<Void> refused = limiter.acquire();
+		assertThat(refused).isCompletedExceptionally();
 		assertThatExceptionOfType(CompletionException.class).isThrownBy(refused::join)
 			.havingCause()
 			.isInstanceOf(TimeoutException.class)
@@ -559,6 +560,7 @@ class SlidingWindowRateLimiterTests {
 		this.time.advance(Duration.ofMillis(199));
 		assertThat(timed).isNotDone();
 		this.time.advance(Duration.ofMillis(1));
+		assertThat(timed).isCompletedExceptionally();
 		assertThatExceptionOfType(CompletionException.class).isThrownBy(timed::join)
 			.havingCause()
 			.isInstanceOf(TimeoutException.class)
