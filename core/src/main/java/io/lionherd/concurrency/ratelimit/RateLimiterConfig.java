@@ -17,7 +17,7 @@ public record RateLimiterConfig(int maxCalls, Duration period, @Nullable Duratio
 
 	/**
 	 * The largest {@code maxCalls}: the in-memory window keeps the time of every grant
-	 * still inside it, and its ring holds at most 2^26 of them (512 MiB).
+	 * still inside it, and its ring holds at most 2^26 of them.
 	 */
 	public static final int MAX_CALLS = 1 << 26;
 
