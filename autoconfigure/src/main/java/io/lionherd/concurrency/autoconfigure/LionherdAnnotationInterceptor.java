@@ -193,6 +193,10 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			if (limiter == null) {
 				return invocation.proceed();
 			}
+			if (limiter.tryAcquire()) {
+				// a permit now (never ahead of a waiter): no future to allocate
+				return invocation.proceed();
+			}
 			CompletableFuture<Void> permit = (this.timeout != null) ? limiter.acquire(this.timeout) : limiter.acquire();
 			return this.waitForPermit ? afterPermit(limiter, permit, invocation)
 					: whenPermitted(limiter, permit, invocation);
