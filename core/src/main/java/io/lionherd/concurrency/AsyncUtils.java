@@ -454,4 +454,31 @@ public final class AsyncUtils {
 
 	}
 
+	/**
+	 * The performance monitor for a blocking call made on the caller's own thread (what
+	 * {@code @Monitored} does for a method that does not return a
+	 * {@link CompletionStage}): calls {@code task} here, measures its duration and
+	 * records it like {@link #monitor(String, Callable)}, type
+	 * {@link ExecutionType#SYNC}.
+	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
+	 * @param task the blocking work, called on this thread
+	 * @param <T> the result type
+	 * @return the result, elapsed time and {@link ExecutionType#SYNC}
+	 * @throws Exception the task's own exception, unchanged, after it was recorded
+	 */
+	public <T> MonitorResult<T> monitorBlocking(String name, Callable<T> task) throws Exception {
+		Checks.notNull(name, "name");
+		Checks.notNull(task, "task");
+		long start = this.ticker.read();
+		T value;
+		try {
+			value = task.call();
+		}
+		catch (Throwable ex) {
+			record(name, ExecutionType.SYNC, ex, this.ticker.read() - start);
+			throw ex;
+		}
+		return finish(name, ExecutionType.SYNC, start, value);
+	}
+
 }

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
+import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Constraint;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -41,6 +44,12 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  */
 @RestControllerAdvice
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+	private final RateLimiterRegistry rateLimiterRegistry;
+
+	public ApiExceptionHandler(RateLimiterRegistry rateLimiterRegistry) {
+		this.rateLimiterRegistry = rateLimiterRegistry;
+	}
 
 	@Override
 	protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
@@ -87,6 +96,29 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 				"The executor is saturated; try again later");
 		body.setTitle("Too busy");
 		return handleExceptionInternal(ex, body, new HttpHeaders(), HttpStatus.SERVICE_UNAVAILABLE, request);
+	}
+
+	/**
+	 * No permit of a {@code @RateLimited} method's limiter within its timeout: 429 with
+	 * {@code Retry-After} set to the limiter's period (in whole seconds, at least 1),
+	 * after which a permit is free again.
+	 * @param ex the refusal, naming the limiter
+	 * @param request the current request
+	 * @return a 429 problem naming the limiter
+	 */
+	@ExceptionHandler(RateLimitExceededException.class)
+	ResponseEntity<Object> handleRateLimitExceeded(RateLimitExceededException ex, WebRequest request) {
+		RateLimiterConfig config = this.rateLimiterRegistry.get(ex.limiterName()).config();
+		String within = (config.timeout() != null) ? " within " + config.timeout().toMillis() + " ms" : " in time";
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
+				"No permit of rate limiter '" + ex.limiterName() + "'" + within + ": at most " + config.maxCalls()
+						+ " calls per " + config.period().toMillis() + " ms are allowed");
+		body.setTitle("Rate limit exceeded");
+		body.setProperty("limiter", ex.limiterName());
+		HttpHeaders headers = new HttpHeaders();
+		long retryAfter = Math.max(1, (long) Math.ceil(config.period().toMillis() / 1000d));
+		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+		return handleExceptionInternal(ex, body, headers, HttpStatus.TOO_MANY_REQUESTS, request);
 	}
 
 	/**

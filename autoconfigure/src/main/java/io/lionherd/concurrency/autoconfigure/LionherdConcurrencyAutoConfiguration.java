@@ -53,7 +53,7 @@ public final class LionherdConcurrencyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RateLimiterRegistry rateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties) {
+	RateLimiterRegistry lionherdRateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties) {
 		RateLimiterRegistry registry = new RateLimiterRegistry(asyncUtils.rateLimiterFactory());
 		properties.getRateLimiters().forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig()));
 		return registry;

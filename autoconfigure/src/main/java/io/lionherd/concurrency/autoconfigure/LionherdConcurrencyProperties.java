@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -10,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.ClassUtils;
 
 /**
  * Configuration properties for lionherd-concurrency.
@@ -31,6 +34,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	 */
 	private final Map<String, RateLimiterProperties> rateLimiters = new LinkedHashMap<>();
 
+	/**
+	 * Named retry policies (lionherd's deadline-aware retry with exponential backoff and
+	 * jitter), used by name, e.g. by @Retry.
+	 */
+	private final Map<String, RetryProperties> retries = new LinkedHashMap<>();
+
 	public ExecutorProperties getExecutor() {
 		return this.executor;
 	}
@@ -43,6 +52,10 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		return this.rateLimiters;
 	}
 
+	public Map<String, RetryProperties> getRetries() {
+		return this.retries;
+	}
+
 	/**
 	 * Rejects values no executor, monitor or limiter could work with, naming the
 	 * property, the value and what is allowed.
@@ -52,6 +65,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		this.executor.validate(PREFIX + ".executor");
 		this.monitor.validate(PREFIX + ".monitor");
 		this.rateLimiters.forEach((name, limiter) -> limiter.validate(PREFIX + ".rate-limiters." + name));
+		this.retries.forEach((name, retry) -> retry.validate(PREFIX + ".retries." + name));
 	}
 
 	private static boolean fitsInMillis(Duration duration) {
@@ -345,6 +359,133 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setTimeout(@Nullable Duration timeout) {
 			this.timeout = timeout;
+		}
+
+	}
+
+	public static class RetryProperties {
+
+		/**
+		 * Maximum number of attempts in all, the first included; at least 1.
+		 */
+		private int maxAttempts = 3;
+
+		/**
+		 * Wait before the second attempt; each further wait doubles, up to "max-delay",
+		 * and is lengthened by up to "jitter" times itself at random.
+		 */
+		private Duration baseDelay = Duration.ofMillis(100);
+
+		/**
+		 * Longest wait between two attempts (before jitter); at least "base-delay".
+		 */
+		private Duration maxDelay = Duration.ofSeconds(2);
+
+		/**
+		 * Random fraction, from 0 to 1, by which each wait is lengthened at most, so that
+		 * callers failing together do not retry together.
+		 */
+		private double jitter = 0.1;
+
+		/**
+		 * Fully qualified names of the exception classes (subclasses included) that are
+		 * retried; any other failure fails at once. Empty: every Exception except
+		 * CancellationException and InterruptedException.
+		 */
+		private List<String> retryOn = new ArrayList<>();
+
+		void validate(String prefix) {
+			check(this.maxAttempts >= 1, prefix + ".max-attempts", this.maxAttempts, "max-attempts must be at least 1");
+			check(!this.baseDelay.isNegative(), prefix + ".base-delay", this.baseDelay,
+					"base-delay must be zero or positive");
+			check(this.maxDelay.compareTo(this.baseDelay) >= 0, prefix + ".max-delay", this.maxDelay,
+					"max-delay must be at least base-delay (" + this.baseDelay + ")");
+			check(fitsInNanos(this.maxDelay), prefix + ".max-delay", this.maxDelay,
+					"max-delay must be at most " + Duration.ofNanos(Long.MAX_VALUE));
+			check(this.jitter >= 0 && this.jitter <= 1, prefix + ".jitter", this.jitter, "jitter must be from 0 to 1");
+			for (int i = 0; i < this.retryOn.size(); i++) {
+				String name = this.retryOn.get(i);
+				check(exceptionClass(name) != null, prefix + ".retry-on[" + i + "]", name,
+						"retry-on must list fully qualified names of Throwable classes on the class path");
+			}
+		}
+
+		/**
+		 * The policy's settings, once {@link #validate(String) validated}.
+		 * @return the settings
+		 */
+		RetrySettings toSettings() {
+			List<Class<? extends Throwable>> classes = new ArrayList<>();
+			for (String name : this.retryOn) {
+				Class<? extends Throwable> type = exceptionClass(name);
+				if (type != null) {
+					classes.add(type);
+				}
+			}
+			return new RetrySettings(this.maxAttempts, this.baseDelay, this.maxDelay, this.jitter, classes);
+		}
+
+		private static @Nullable Class<? extends Throwable> exceptionClass(@Nullable String name) {
+			if (name == null || name.isBlank()) {
+				return null;
+			}
+			try {
+				Class<?> type = ClassUtils.forName(name.trim(), ClassUtils.getDefaultClassLoader());
+				return Throwable.class.isAssignableFrom(type) ? type.asSubclass(Throwable.class) : null;
+			}
+			catch (ClassNotFoundException | LinkageError ex) {
+				return null;
+			}
+		}
+
+		private static boolean fitsInNanos(Duration duration) {
+			try {
+				duration.toNanos();
+				return true;
+			}
+			catch (ArithmeticException ex) {
+				return false;
+			}
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getBaseDelay() {
+			return this.baseDelay;
+		}
+
+		public void setBaseDelay(Duration baseDelay) {
+			this.baseDelay = baseDelay;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		public double getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(double jitter) {
+			this.jitter = jitter;
+		}
+
+		public List<String> getRetryOn() {
+			return this.retryOn;
+		}
+
+		public void setRetryOn(List<String> retryOn) {
+			this.retryOn = retryOn;
 		}
 
 	}

@@ -33,7 +33,7 @@ class ConfigurationMetadataTests {
 
 	@ParameterizedTest
 	@CsvSource({ "lionherd.concurrency.executor.virtual-threads", "lionherd.concurrency.executor.bean-name",
-			"lionherd.concurrency.rate-limiters" })
+			"lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries" })
 	void propertyWithoutDefaultHasDescription(String name) throws IOException {
 		assertThat((String) property(name).get("description")).isNotBlank();
 	}

@@ -531,6 +531,13 @@ class LionherdConcurrencyAutoConfigurationTests {
 			.run((context) -> assertThat(runsOnVirtualThread(context.getBean(AsyncUtils.class))).isFalse());
 	}
 
+	@Test
+	void registryBeanNameLeavesRoomForResilience4jsRateLimiterRegistry() {
+		// Resilience4j's starter names its own registry bean "rateLimiterRegistry"
+		this.contextRunner.withBean("rateLimiterRegistry", String.class, () -> "Resilience4j's")
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(RateLimiterRegistry.class));
+	}
+
 	private static boolean runsOnVirtualThread(AsyncUtils asyncUtils) throws Exception {
 		Method isVirtual = Thread.class.getMethod("isVirtual");
 		return asyncUtils.runSync(() -> (Boolean) isVirtual.invoke(Thread.currentThread())).get(10, TimeUnit.SECONDS);

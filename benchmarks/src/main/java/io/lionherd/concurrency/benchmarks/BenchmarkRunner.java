@@ -157,7 +157,10 @@ public final class BenchmarkRunner {
 			new Comparison("tryAcquire, 2 threads, vs Guava RateLimiter", "RateLimiterBenchmark.ours2Threads",
 					"RateLimiterBenchmark.guava2Threads", Goal.ratioBelow(1.0)),
 			new Comparison("tryAcquire, 2 threads, vs Bucket4j", "RateLimiterBenchmark.ours2Threads",
-					"RateLimiterBenchmark.bucket4j2Threads", Goal.ratioBelow(1.0)));
+					"RateLimiterBenchmark.bucket4j2Threads", Goal.ratioBelow(1.0)),
+			new Comparison("@RateLimited proxy vs Resilience4j @RateLimiter aspect",
+					"AnnotationsBenchmark.oursRateLimited", "AnnotationsBenchmark.resilience4jRateLimiter",
+					Goal.ratioAtMost(1.0)));
 
 	/**
 	 * Supplementary measurements, shown against the paired alternative without a goal.
@@ -166,7 +169,12 @@ public final class BenchmarkRunner {
 			new Comparison("isAsync without any cache (functional method looked up per call)",
 					"IsAsyncBenchmark.uncachedLookup", "IsAsyncBenchmark.alternative", null),
 			new Comparison("runSync with context propagation off", "RunSyncBenchmark.oursNoContext",
-					"RunSyncBenchmark.alternative", null));
+					"RunSyncBenchmark.alternative", null),
+			new Comparison("@RateLimited + @Monitored proxy vs Resilience4j @RateLimiter aspect",
+					"AnnotationsBenchmark.oursRateLimitedMonitored", "AnnotationsBenchmark.resilience4jRateLimiter",
+					null),
+			new Comparison("programmatic tryAcquire + call, ours vs Resilience4j acquirePermission + call",
+					"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null));
 
 	private BenchmarkRunner() {
 	}

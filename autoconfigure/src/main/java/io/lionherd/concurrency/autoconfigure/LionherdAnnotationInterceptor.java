@@ -1,0 +1,385 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import io.lionherd.concurrency.AsyncCallable;
+import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.annotation.Monitored;
+import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanInitializationException;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * The interceptor behind {@link LionherdAnnotationBeanPostProcessor}: one per
+ * post-processor, with one resolved {@link Plan} per method and target class, so a call
+ * costs a map look-up and the steps its annotations ask for, nested as {@code @Monitored}
+ * ( {@code @RateLimited} ( method ) ).
+ */
+final class LionherdAnnotationInterceptor implements MethodInterceptor {
+
+	private final Supplier<RateLimiterRegistry> rateLimiterRegistry;
+
+	private final Supplier<AsyncUtils> asyncUtils;
+
+	private final Map<MethodClassKey, Plan> plans = new ConcurrentHashMap<>();
+
+	private @Nullable StringValueResolver embeddedValueResolver;
+
+	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry, Supplier<AsyncUtils> asyncUtils) {
+		this.rateLimiterRegistry = rateLimiterRegistry;
+		this.asyncUtils = asyncUtils;
+	}
+
+	void setEmbeddedValueResolver(StringValueResolver embeddedValueResolver) {
+		this.embeddedValueResolver = embeddedValueResolver;
+	}
+
+	@Override
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		Object target = invocation.getThis();
+		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
+				: invocation.getMethod().getDeclaringClass();
+		MethodClassKey key = new MethodClassKey(invocation.getMethod(), targetClass);
+		Plan plan = this.plans.get(key);
+		if (plan == null) {
+			// not computeIfAbsent: resolving may create beans, whose checks use this map
+			plan = plan(invocation.getMethod(), targetClass, null);
+			Plan existing = this.plans.putIfAbsent(key, plan);
+			plan = (existing != null) ? existing : plan;
+		}
+		return plan.invoke(invocation);
+	}
+
+	/**
+	 * Resolves the plan of an annotated method while its bean is created, so that a bad
+	 * annotation stops the startup.
+	 * @param method the method
+	 * @param targetClass the bean's class
+	 * @param beanName the bean's name, for the error message
+	 */
+	void check(Method method, Class<?> targetClass, String beanName) {
+		MethodClassKey key = new MethodClassKey(method, targetClass);
+		if (!this.plans.containsKey(key)) {
+			this.plans.putIfAbsent(key, plan(method, targetClass, beanName));
+		}
+	}
+
+	private Plan plan(Method method, Class<?> targetClass, @Nullable String beanName) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		Class<?> returnType = specific.getReturnType();
+		boolean async = CompletionStage.class.isAssignableFrom(returnType);
+		Monitored monitored = AnnotatedMethodPointcut.find(specific, targetClass, Monitored.class);
+		RateLimited rateLimited = AnnotatedMethodPointcut.find(specific, targetClass, RateLimited.class);
+		RateLimiter limiter = null;
+		Duration timeout = null;
+		if (rateLimited != null) {
+			String name = resolve(rateLimited.value());
+			RateLimiterRegistry registry = this.rateLimiterRegistry.get();
+			if (!registry.names().contains(name)) {
+				throw invalid(beanName, specific,
+						"@RateLimited names the unknown rate limiter '" + name + "'; known rate limiters: "
+								+ registry.names() + " (configure it under lionherd.concurrency.rate-limiters." + name
+								+ ")");
+			}
+			limiter = registry.get(name);
+			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
+			if (async && !returnType.isAssignableFrom(CompletableFuture.class)) {
+				throw invalid(beanName, specific,
+						"@RateLimited on a method returning a CompletionStage needs it declared as CompletionStage "
+								+ "or CompletableFuture, not " + returnType.getName());
+			}
+		}
+		String monitorName = (monitored != null) ? resolve(monitored.value()) : null;
+		if (monitorName != null && monitorName.isBlank()) {
+			throw invalid(beanName, specific, "@Monitored needs a monitor name, not '" + monitorName + "'");
+		}
+		// An @Async method runs on the async executor, whose thread waits for its result
+		// anyway: it waits there for its permit, so that the method still runs there.
+		boolean springAsync = AnnotatedElementUtils.hasAnnotation(specific, Async.class)
+				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
+		return new Plan(async, !async || springAsync, (monitorName != null) ? this.asyncUtils.get() : null, monitorName,
+				limiter, timeout);
+	}
+
+	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
+		if (value.isEmpty()) {
+			return null;
+		}
+		Duration timeout;
+		try {
+			timeout = DurationStyle.detectAndParse(value);
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(beanName, method, "@RateLimited has the malformed timeout '" + value
+					+ "'; a duration such as '500ms', '2s' or 'PT2S' is allowed, or empty for the limiter's own");
+		}
+		if (timeout.isNegative()) {
+			throw invalid(beanName, method,
+					"@RateLimited has the negative timeout '" + value + "'; zero (do not wait) or more is allowed");
+		}
+		return timeout;
+	}
+
+	private String resolve(String value) {
+		StringValueResolver resolver = this.embeddedValueResolver;
+		String resolved = (resolver != null) ? resolver.resolveStringValue(value) : value;
+		return (resolved != null) ? resolved.trim() : "";
+	}
+
+	private static BeanInitializationException invalid(@Nullable String beanName, Method method, String problem) {
+		String where = ClassUtils.getQualifiedMethodName(method) + "()"
+				+ ((beanName != null) ? " of bean '" + beanName + "'" : "");
+		return new BeanInitializationException("Invalid lionherd annotation on " + where + ": " + problem);
+	}
+
+	/**
+	 * What to do around one method: monitor (when {@code monitorName} is set) around
+	 * taking a permit (when {@code limiter} is set) around the call itself.
+	 *
+	 * @param async whether the method returns a {@link CompletionStage}
+	 * @param waitForPermit whether the caller's thread waits for the permit: for a
+	 * blocking method, and for an {@code @Async} one (on the async executor's thread)
+	 * @param asyncUtils the monitor, when monitored
+	 * @param monitorName the monitor name, or {@code null}
+	 * @param limiter the rate limiter, or {@code null}
+	 * @param timeout the annotation's timeout, or {@code null} for the limiter's
+	 */
+	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
+			@Nullable RateLimiter limiter, @Nullable Duration timeout) {
+
+		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+			AsyncUtils monitor = this.asyncUtils;
+			if (monitor == null || this.monitorName == null) {
+				return rateLimited(invocation);
+			}
+			if (this.async) {
+				MonitoredStage call = new MonitoredStage(this, invocation);
+				monitor.monitorAsync(this.monitorName, call);
+				return call.result();
+			}
+			try {
+				return monitor.monitorBlocking(this.monitorName, new MonitoredCall(this, invocation)).result();
+			}
+			catch (UndeclaredThrowable ex) {
+				throw ex.getCause();
+			}
+		}
+
+		@Nullable Object rateLimited(MethodInvocation invocation) throws Throwable {
+			RateLimiter limiter = this.limiter;
+			if (limiter == null) {
+				return invocation.proceed();
+			}
+			if (limiter.tryAcquire()) {
+				// a permit now (never ahead of a waiter): no future to allocate
+				return invocation.proceed();
+			}
+			CompletableFuture<Void> permit = (this.timeout != null) ? limiter.acquire(this.timeout) : limiter.acquire();
+			return this.waitForPermit ? afterPermit(limiter, permit, invocation)
+					: whenPermitted(limiter, permit, invocation);
+		}
+
+		/** Blocks the caller until the permit comes, then calls the method. */
+		private @Nullable Object afterPermit(RateLimiter limiter, CompletableFuture<Void> permit,
+				MethodInvocation invocation) throws Throwable {
+			try {
+				permit.get();
+			}
+			catch (InterruptedException ex) {
+				permit.cancel(false);
+				Thread.currentThread().interrupt();
+				throw new RateLimitExceededException(limiter.name(),
+						"Interrupted while waiting for a permit of rate limiter '" + limiter.name() + "'", ex);
+			}
+			catch (ExecutionException ex) {
+				throw exceeded(limiter, ex.getCause());
+			}
+			return invocation.proceed();
+		}
+
+		/**
+		 * Returns at once: the method's own stage when the permit is granted now, else a
+		 * future that calls the method when it is (or fails when it is not).
+		 */
+		private @Nullable Object whenPermitted(RateLimiter limiter, CompletableFuture<Void> permit,
+				MethodInvocation invocation) throws Throwable {
+			if (permit.isDone() && !permit.isCompletedExceptionally()) {
+				return invocation.proceed();
+			}
+			CompletableFuture<Object> result = new CompletableFuture<>();
+			permit.whenComplete((granted, error) -> {
+				if (error != null) {
+					result.completeExceptionally(exceeded(limiter, error));
+				}
+				else if (!result.isDone()) {
+					relay(invocation, result);
+				}
+			});
+			result.whenComplete((value, error) -> {
+				if (result.isCancelled()) {
+					permit.cancel(false);
+				}
+			});
+			return result;
+		}
+
+		private static void relay(MethodInvocation invocation, CompletableFuture<Object> result) {
+			Object returned;
+			try {
+				returned = invocation.proceed();
+			}
+			catch (Throwable ex) {
+				result.completeExceptionally(ex);
+				return;
+			}
+			if (!(returned instanceof CompletionStage<?> stage)) {
+				result.completeExceptionally(new NullPointerException(
+						"The @RateLimited method " + ClassUtils.getQualifiedMethodName(invocation.getMethod())
+								+ "() returned null instead of a CompletionStage"));
+				return;
+			}
+			stage.whenComplete((value, error) -> {
+				if (error != null) {
+					result.completeExceptionally(unwrap(error));
+				}
+				else {
+					result.complete(value);
+				}
+			});
+			result.whenComplete((value, error) -> {
+				if (result.isCancelled()) {
+					stage.toCompletableFuture().cancel(true);
+				}
+			});
+		}
+
+		private static Throwable exceeded(RateLimiter limiter, @Nullable Throwable error) {
+			Throwable cause = unwrap(error);
+			if (cause instanceof TimeoutException) {
+				return new RateLimitExceededException(limiter.name(),
+						"No permit of rate limiter '" + limiter.name() + "' in time: " + cause.getMessage(), cause);
+			}
+			return cause;
+		}
+
+		private static Throwable unwrap(@Nullable Throwable error) {
+			Throwable current = error;
+			while ((current instanceof CompletionException || current instanceof ExecutionException)
+					&& current.getCause() != null) {
+				current = current.getCause();
+			}
+			return (current != null) ? current : new IllegalStateException("Failed without a cause");
+		}
+
+	}
+
+	/**
+	 * The monitored step of a method returning a {@link CompletionStage}: passes the
+	 * method's own stage (or exception) through unchanged.
+	 */
+	private static final class MonitoredStage implements AsyncCallable<Object> {
+
+		private final Plan plan;
+
+		private final MethodInvocation invocation;
+
+		private @Nullable Object returned;
+
+		private @Nullable Throwable thrown;
+
+		MonitoredStage(Plan plan, MethodInvocation invocation) {
+			this.plan = plan;
+			this.invocation = invocation;
+		}
+
+		@Override
+		@SuppressWarnings("unchecked")
+		public CompletionStage<Object> call() throws Exception {
+			try {
+				this.returned = this.plan.rateLimited(this.invocation);
+			}
+			catch (Throwable ex) {
+				this.thrown = ex;
+				if (ex instanceof Exception exception) {
+					throw exception;
+				}
+				if (ex instanceof Error error) {
+					throw error;
+				}
+				throw new UndeclaredThrowable(ex);
+			}
+			return (CompletionStage<Object>) this.returned;
+		}
+
+		@Nullable Object result() throws Throwable {
+			if (this.thrown != null) {
+				throw this.thrown;
+			}
+			return this.returned;
+		}
+
+	}
+
+	/**
+	 * The monitored step of a blocking method; a {@link Throwable} that is neither an
+	 * {@link Exception} nor an {@link Error} travels wrapped and comes out unwrapped.
+	 */
+	private static final class MonitoredCall implements Callable<@Nullable Object> {
+
+		private final Plan plan;
+
+		private final MethodInvocation invocation;
+
+		MonitoredCall(Plan plan, MethodInvocation invocation) {
+			this.plan = plan;
+			this.invocation = invocation;
+		}
+
+		@Override
+		public @Nullable Object call() throws Exception {
+			try {
+				return this.plan.rateLimited(this.invocation);
+			}
+			catch (Exception | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new UndeclaredThrowable(ex);
+			}
+		}
+
+	}
+
+	@SuppressWarnings("serial")
+	private static final class UndeclaredThrowable extends Exception {
+
+		UndeclaredThrowable(Throwable cause) {
+			super(cause);
+		}
+
+	}
+
+}

@@ -1,0 +1,648 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.lionherd.concurrency.annotation.Monitored;
+import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link LionherdAnnotationsAutoConfiguration}: {@link RateLimited
+ *
+ * @RateLimited} and {@link Monitored @Monitored} on Spring beans. Time is manual: a
+ * limiter's window moves only when a test advances it, so each permit is accounted for.
+ * Limiters: {@code limited} (1 per second, waits without limit), {@code strict} (1 per
+ * second, does not wait).
+ */
+class LionherdAnnotationsAutoConfigurationTests {
+
+	private static final Duration WAIT = Duration.ofSeconds(30);
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
+				LionherdMetricsAutoConfiguration.class, LionherdAnnotationsAutoConfiguration.class,
+				TaskExecutionAutoConfiguration.class))
+		.withUserConfiguration(ManualClockConfiguration.class)
+		.withPropertyValues("lionherd.concurrency.rate-limiters.limited.max-calls=1",
+				"lionherd.concurrency.rate-limiters.limited.period=1s",
+				"lionherd.concurrency.rate-limiters.strict.max-calls=1",
+				"lionherd.concurrency.rate-limiters.strict.period=1s",
+				"lionherd.concurrency.rate-limiters.strict.timeout=0s");
+
+	// --- @RateLimited on a blocking method
+
+	@Test
+	void blockingMethodTakesOnePermitPerCallAndWaitsForTheNext() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			assertThat(AopUtils.isAopProxy(service)).isTrue();
+			assertThat(service.limited()).isEqualTo("done");
+			assertThat(limiter(context, "limited").availablePermits()).isZero();
+			CompletableFuture<String> second = CompletableFuture.supplyAsync(service::limited);
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			assertThat(second).isNotDone();
+			assertThat(service.calls()).isEqualTo(1);
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(second).succeedsWithin(WAIT).isEqualTo("done");
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void blockingMethodWithoutPermitInTimeThrowsRateLimitExceededNamingTheLimiter() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			service.strict();
+			assertThatExceptionOfType(RateLimitExceededException.class).isThrownBy(service::strict)
+				.withCauseInstanceOf(TimeoutException.class)
+				.satisfies((ex) -> assertThat(ex.limiterName()).isEqualTo("strict"));
+			assertThat(service.calls()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void timeoutAttributeReplacesTheLimitersTimeout() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			assertThat(limiter(context, "limited").config().timeout()).as("limiter waits without limit").isNull();
+			service.limitedWithTimeout();
+			CompletableFuture<String> second = CompletableFuture.supplyAsync(service::limitedWithTimeout);
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			time(context).advance(Duration.ofMillis(249));
+			assertThat(second).isNotDone();
+			time(context).advance(Duration.ofMillis(1));
+			assertThat(second).failsWithin(WAIT)
+				.withThrowableThat()
+				.havingCause()
+				.isInstanceOfSatisfying(RateLimitExceededException.class,
+						(ex) -> assertThat(ex.limiterName()).isEqualTo("limited"));
+			assertThat(service.calls()).isEqualTo(1);
+			assertThat(limiter(context, "limited").waitingCount()).isZero();
+		});
+	}
+
+	@Test
+	void interruptedBlockingWaitGivesUpItsPlaceAndKeepsTheInterrupt() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			service.limited();
+			AtomicReference<Throwable> failure = new AtomicReference<>();
+			AtomicReference<Boolean> interrupted = new AtomicReference<>();
+			Thread caller = new Thread(() -> {
+				failure.set(catchThrowable(service::limited));
+				interrupted.set(Thread.currentThread().isInterrupted());
+			});
+			caller.start();
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			caller.interrupt();
+			caller.join(WAIT.toMillis());
+			assertThat(failure.get()).isInstanceOf(RateLimitExceededException.class)
+				.hasCauseInstanceOf(InterruptedException.class);
+			assertThat(interrupted.get()).isTrue();
+			assertThat(limiter(context, "limited").waitingCount()).isZero();
+			assertThat(service.calls()).isEqualTo(1);
+		});
+	}
+
+	// --- @RateLimited on a method returning a CompletionStage
+
+	@Test
+	void asyncMethodReturnsAtOnceAndIsInvokedWhenThePermitIsGranted() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			assertThat(service.limited()).isCompletedWithValue("done");
+			CompletableFuture<String> second = service.limited();
+			assertThat(second).isNotDone();
+			assertThat(service.calls()).isEqualTo(1);
+			assertThat(limiter(context, "limited").waitingCount()).isOne();
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(second).isCompletedWithValue("done");
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void asyncMethodWithoutPermitInTimeFailsWithRateLimitExceededNamingTheLimiter() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			service.strict();
+			CompletableFuture<String> second = service.strict().toCompletableFuture();
+			assertThat(second).isCompletedExceptionally();
+			assertThat(catchThrowable(second::join)).cause()
+				.isInstanceOfSatisfying(RateLimitExceededException.class,
+						(ex) -> assertThat(ex.limiterName()).isEqualTo("strict"));
+			assertThat(service.calls()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void asyncMethodTimeoutAttributeFailsTheFutureWhenItElapses() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			service.limitedWithTimeout();
+			CompletableFuture<String> second = service.limitedWithTimeout();
+			time(context).advance(Duration.ofMillis(250));
+			assertThat(second).isCompletedExceptionally();
+			assertThat(catchThrowable(second::join)).cause().isInstanceOf(RateLimitExceededException.class);
+			assertThat(service.calls()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void cancellingAPendingAsyncCallGivesUpItsPlaceAndNeverInvokesTheMethod() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			service.limited();
+			CompletableFuture<String> cancelled = service.limited();
+			CompletableFuture<String> next = service.limited();
+			assertThat(limiter(context, "limited").waitingCount()).isEqualTo(2);
+			cancelled.cancel(true);
+			assertThat(limiter(context, "limited").waitingCount()).isOne();
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(next).isCompletedWithValue("done");
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void thousandPendingAsyncCallsHoldNoThread() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			service.limited();
+			int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+			List<CompletableFuture<String>> pending = new ArrayList<>();
+			for (int i = 0; i < 1000; i++) {
+				pending.add(service.limited());
+			}
+			int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+			assertThat(pending).noneMatch(CompletableFuture::isDone);
+			assertThat(limiter(context, "limited").waitingCount()).isEqualTo(1000);
+			assertThat(threadsAfter - threadsBefore).isLessThan(10);
+			assertThat(service.calls()).isEqualTo(1);
+			time(context).advance(Duration.ofSeconds(3));
+			assertThat(service.calls()).isEqualTo(4);
+			pending.forEach((future) -> future.cancel(true));
+			assertThat(limiter(context, "limited").waitingCount()).isZero();
+		});
+	}
+
+	// --- @Monitored
+
+	@Test
+	void monitoredBlockingMethodIsRecordedAsSyncAndPassesResultAndExceptionThrough() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			assertThat(service.monitored(false)).isEqualTo("monitored");
+			assertThat(catchThrowable(() -> service.monitored(true))).isSameAs(service.failure());
+			assertThat(timer(context, "sync_work", "sync", "success", "none").count()).isOne();
+			assertThat(timer(context, "sync_work", "sync", "error", "IllegalStateException").count()).isOne();
+		});
+	}
+
+	@Test
+	void monitoredAsyncMethodReturnsItsOwnStageAndIsRecordedAsAsyncWhenItCompletes() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			CompletableFuture<String> answer = new CompletableFuture<>();
+			assertThat(service.monitored(answer)).isSameAs(answer);
+			assertThat(registry(context).find("lionherd.monitor").timers()).isEmpty();
+			time(context).advance(Duration.ofMillis(300));
+			answer.complete("later");
+			Timer timer = timer(context, "async_work", "async", "success", "none");
+			assertThat(timer.count()).isOne();
+			assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300.0);
+			CompletableFuture<String> failed = CompletableFuture.failedFuture(new IllegalStateException("boom"));
+			assertThat(service.monitored(failed)).isSameAs(failed);
+			assertThat(timer(context, "async_work", "async", "error", "IllegalStateException").count()).isOne();
+		});
+	}
+
+	// --- nesting: @Monitored ( @RateLimited ( method ) )
+
+	@Test
+	void monitorSeesTheRateLimitExceededOfABlockingMethod() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			service.monitoredAndLimited();
+			assertThatExceptionOfType(RateLimitExceededException.class).isThrownBy(service::monitoredAndLimited);
+			assertThat(timer(context, "nested", "sync", "success", "none").count()).isOne();
+			assertThat(timer(context, "nested", "sync", "error", "RateLimitExceededException").count()).isOne();
+		});
+	}
+
+	@Test
+	void monitorOfAnAsyncMethodMeasuresTheWaitForThePermit() {
+		this.contextRunner.withBean(AsyncService.class).run((context) -> {
+			AsyncService service = context.getBean(AsyncService.class);
+			service.monitoredAndLimited();
+			CompletableFuture<String> second = service.monitoredAndLimited();
+			assertThat(timer(context, "nested_async", "async", "success", "none").count()).isOne();
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(second).isCompletedWithValue("done");
+			Timer timer = timer(context, "nested_async", "async", "success", "none");
+			assertThat(timer.count()).isEqualTo(2);
+			assertThat(timer.max(TimeUnit.MILLISECONDS)).isEqualTo(1000.0);
+		});
+	}
+
+	// --- class-level annotations
+
+	@Test
+	void classLevelAnnotationsApplyToEveryPublicMethodAndMethodLevelOnesWin() {
+		this.contextRunner.withBean(LimitedClass.class).withBean(MonitoredClass.class).run((context) -> {
+			LimitedClass limited = context.getBean(LimitedClass.class);
+			limited.notLimited();
+			limited.toString();
+			assertThat(limiter(context, "limited").availablePermits()).isOne();
+			assertThat(limited.classLimited()).isEqualTo("class");
+			assertThat(limiter(context, "limited").availablePermits()).isZero();
+			assertThat(limited.methodLimited()).isEqualTo("method");
+			assertThatExceptionOfType(RateLimitExceededException.class).isThrownBy(limited::methodLimited)
+				.satisfies((ex) -> assertThat(ex.limiterName()).isEqualTo("strict"));
+			context.getBean(MonitoredClass.class).work();
+			assertThat(timer(context, "whole_class", "sync", "success", "none").count()).isOne();
+		});
+	}
+
+	@Test
+	void selfInvocationIsNotIntercepted() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			service.callsLimitedItself();
+			service.callsLimitedItself();
+			assertThat(limiter(context, "limited").availablePermits()).isOne();
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	// --- startup checks
+
+	@Test
+	void unknownLimiterStopsStartupNamingBeanMethodAndLimiter() {
+		this.contextRunner.withBean("unknownLimiterService", UnknownLimiter.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("bean 'unknownLimiterService'")
+				.hasMessageContaining("UnknownLimiter.call()")
+				.hasMessageContaining("unknown rate limiter 'nope'")
+				.hasMessageContaining("[limited, strict]");
+		});
+	}
+
+	@Test
+	void malformedTimeoutStopsStartupNamingBeanMethodAndValue() {
+		this.contextRunner.withBean("malformedTimeoutService", MalformedTimeout.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("bean 'malformedTimeoutService'")
+				.hasMessageContaining("MalformedTimeout.call()")
+				.hasMessageContaining("malformed timeout 'soon'");
+		});
+	}
+
+	@Test
+	void placeholdersInNamesAreResolved() {
+		this.contextRunner.withBean(PlaceholderService.class)
+			.withPropertyValues("quote.limiter=strict")
+			.run((context) -> {
+				PlaceholderService service = context.getBean(PlaceholderService.class);
+				service.call();
+				assertThat(limiter(context, "strict").availablePermits()).isZero();
+			});
+	}
+
+	@Test
+	void withoutSpringAopNoPostProcessorIsRegistered() {
+		this.contextRunner
+			.withClassLoader(new org.springframework.boot.test.context.FilteredClassLoader(
+					"org.springframework.aop.framework.autoproxy"))
+			.run((context) -> assertThat(context).doesNotHaveBean(LionherdAnnotationBeanPostProcessor.class));
+	}
+
+	// --- @Async
+
+	@Test
+	void asyncVoidMethodWaitsForItsPermitOnTheAsyncExecutorNotInTheCaller() {
+		this.contextRunner.withUserConfiguration(DefaultAsyncConfiguration.class).run((context) -> {
+			SpringAsyncService service = context.getBean(SpringAsyncService.class);
+			service.fireAndForget();
+			await().atMost(WAIT).until(() -> service.calls() == 1);
+			assertThat(service.thread().getName()).startsWith("async-");
+			service.fireAndForget(); // returns at once though no permit is left
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			assertThat(service.calls()).isEqualTo(1);
+			time(context).advance(Duration.ofSeconds(1));
+			await().atMost(WAIT).until(() -> service.calls() == 2);
+			assertThat(service.thread().getName()).startsWith("async-");
+		});
+	}
+
+	@Test
+	void asyncFutureMethodRunsOnTheAsyncExecutorOncePermitted() {
+		this.contextRunner.withUserConfiguration(DefaultAsyncConfiguration.class).run((context) -> {
+			SpringAsyncService service = context.getBean(SpringAsyncService.class);
+			assertThat(service.future()).succeedsWithin(WAIT).asString().startsWith("async-");
+			CompletableFuture<String> second = service.future();
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			assertThat(second).isNotDone();
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(second).succeedsWithin(WAIT).asString().startsWith("async-");
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void asyncMethodWaitsOnTheAsyncExecutorEvenWhenAsyncIsProcessedFirst() {
+		this.contextRunner.withUserConfiguration(EarlyAsyncConfiguration.class).run((context) -> {
+			SpringAsyncService service = context.getBean(SpringAsyncService.class);
+			service.fireAndForget();
+			await().atMost(WAIT).until(() -> service.calls() == 1);
+			CompletableFuture<Void> caller = CompletableFuture.runAsync(service::fireAndForget);
+			assertThat(caller).succeedsWithin(Duration.ofSeconds(5));
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			time(context).advance(Duration.ofSeconds(1));
+			await().atMost(WAIT).until(() -> service.calls() == 2);
+			assertThat(service.thread().getName()).startsWith("async-");
+		});
+	}
+
+	private static RateLimiter limiter(AssertableApplicationContext context, String name) {
+		return context.getBean(RateLimiterRegistry.class).get(name);
+	}
+
+	private static ManualTime time(AssertableApplicationContext context) {
+		return context.getBean(ManualTime.class);
+	}
+
+	private static MeterRegistry registry(AssertableApplicationContext context) {
+		return context.getBean(MeterRegistry.class);
+	}
+
+	private static Timer timer(AssertableApplicationContext context, String name, String type, String outcome,
+			String exception) {
+		return registry(context).get("lionherd.monitor")
+			.tags("name", name, "type", type, "outcome", outcome, "exception", exception)
+			.timer();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ManualClockConfiguration {
+
+		@Bean
+		ManualTime manualTime() {
+			return new ManualTime();
+		}
+
+		@Bean
+		AsyncUtilsBuilderCustomizer manualClock(ManualTime time) {
+			return (builder) -> builder.ticker(time).scheduler(time).wakeUpExecutor(ManualTime.DIRECT);
+		}
+
+		@Bean
+		SimpleMeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	@Import(AsyncConfiguration.class)
+	static class DefaultAsyncConfiguration {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AsyncConfiguration {
+
+		@Bean
+		ThreadPoolTaskExecutor taskExecutor() {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setThreadNamePrefix("async-");
+			executor.setCorePoolSize(4);
+			return executor;
+		}
+
+		@Bean
+		SpringAsyncService springAsyncService() {
+			return new SpringAsyncService();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync(order = Ordered.HIGHEST_PRECEDENCE)
+	@Import(AsyncConfiguration.class)
+	static class EarlyAsyncConfiguration {
+
+	}
+
+	public static class SyncService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		final IllegalStateException failure = new IllegalStateException("boom");
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public IllegalStateException failure() {
+			return this.failure;
+		}
+
+		@RateLimited("limited")
+		public String limited() {
+			this.calls.incrementAndGet();
+			return "done";
+		}
+
+		@RateLimited(value = "limited", timeout = "250ms")
+		public String limitedWithTimeout() {
+			this.calls.incrementAndGet();
+			return "done";
+		}
+
+		@RateLimited("strict")
+		public String strict() {
+			this.calls.incrementAndGet();
+			return "done";
+		}
+
+		@Monitored("sync_work")
+		public String monitored(boolean fail) {
+			if (fail) {
+				throw this.failure;
+			}
+			return "monitored";
+		}
+
+		@Monitored("nested")
+		@RateLimited("strict")
+		public String monitoredAndLimited() {
+			return "done";
+		}
+
+		public String callsLimitedItself() {
+			return limited();
+		}
+
+	}
+
+	public static class AsyncService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		@RateLimited("limited")
+		public CompletableFuture<String> limited() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("done");
+		}
+
+		@RateLimited(value = "limited", timeout = "PT0.25S")
+		public CompletableFuture<String> limitedWithTimeout() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("done");
+		}
+
+		@RateLimited("strict")
+		public CompletionStage<String> strict() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("done");
+		}
+
+		@Monitored("async_work")
+		public CompletableFuture<String> monitored(CompletableFuture<String> answer) {
+			return answer;
+		}
+
+		@Monitored("nested_async")
+		@RateLimited("limited")
+		public CompletableFuture<String> monitoredAndLimited() {
+			return CompletableFuture.completedFuture("done");
+		}
+
+	}
+
+	@RateLimited("limited")
+	public static class LimitedClass {
+
+		public String classLimited() {
+			return "class";
+		}
+
+		@RateLimited("strict")
+		public String methodLimited() {
+			return "method";
+		}
+
+		String notLimited() {
+			return "package-private";
+		}
+
+	}
+
+	@Monitored("whole_class")
+	public static class MonitoredClass {
+
+		public String work() {
+			return "work";
+		}
+
+	}
+
+	public static class UnknownLimiter {
+
+		@RateLimited("nope")
+		public String call() {
+			return "never";
+		}
+
+	}
+
+	public static class MalformedTimeout {
+
+		@RateLimited(value = "limited", timeout = "soon")
+		public String call() {
+			return "never";
+		}
+
+	}
+
+	public static class PlaceholderService {
+
+		@RateLimited("${quote.limiter}")
+		public String call() {
+			return "done";
+		}
+
+	}
+
+	public static class SpringAsyncService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		final AtomicReference<Thread> thread = new AtomicReference<>();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public Thread thread() {
+			return this.thread.get();
+		}
+
+		@Async
+		@RateLimited("limited")
+		public void fireAndForget() {
+			this.thread.set(Thread.currentThread());
+			this.calls.incrementAndGet();
+		}
+
+		@Async
+		@RateLimited("limited")
+		public CompletableFuture<String> future() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture(Thread.currentThread().getName());
+		}
+
+	}
+
+}

@@ -1,0 +1,53 @@
+package io.lionherd.concurrency.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Runs the method only after a permit of the named rate limiter (one of
+ * {@code lionherd.concurrency.rate-limiters.<name>}, held by the
+ * {@code RateLimiterRegistry}), so a whole service can be limited without touching its
+ * code.
+ * <p>
+ * A method returning {@code CompletionStage} or {@code CompletableFuture} returns at
+ * once, and is invoked when the permit is granted: no thread waits for the permit. Its
+ * future fails with {@code RateLimitExceededException} if none comes within the timeout.
+ * Any other method blocks its caller up to the timeout, then throws
+ * {@code RateLimitExceededException}; both carry the limiter's name.
+ * <p>
+ * On a class, it applies to every public method. Processed by the Spring Boot starter on
+ * Spring beans through a proxy, as {@code @Async} is: a call from the bean to itself is
+ * not limited. With {@link Monitored @Monitored} and {@code @Retry} on the same method
+ * the monitor sees the whole call and each retry attempt takes its own permit. An unknown
+ * limiter name stops the application's startup.
+ *
+ * <pre>{@code
+ * &#64;RateLimited("github")
+ * public CompletableFuture<Repo> repository(String name) { ... }
+ * }</pre>
+ */
+@Target({ ElementType.METHOD, ElementType.TYPE })
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface RateLimited {
+
+	/**
+	 * The name of the rate limiter, as configured under
+	 * {@code lionherd.concurrency.rate-limiters}; {@code ${...}} placeholders are
+	 * resolved.
+	 * @return the limiter name
+	 */
+	String value();
+
+	/**
+	 * How long to wait for a permit, as a duration string ({@code 500ms}, {@code 2s},
+	 * {@code PT2S}); {@code 0} means do not wait. Empty: the limiter's own
+	 * {@code timeout} (no limit when it has none).
+	 * @return the timeout, or empty for the limiter's
+	 */
+	String timeout() default "";
+
+}

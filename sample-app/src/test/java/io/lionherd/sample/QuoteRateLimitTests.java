@@ -1,0 +1,57 @@
+package io.lionherd.sample;
+
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /api/quote} when the annotated method gets no permit in time: one permit an
+ * hour, and a 100 ms wait at most. The refusal, a {@code RateLimitExceededException}
+ * naming the limiter, is answered 429 with a problem and {@code Retry-After}.
+ */
+@SampleAppTest(properties = { "lionherd.concurrency.rate-limiters.sample.max-calls=1",
+		"lionherd.concurrency.rate-limiters.sample.period=1h",
+		"lionherd.concurrency.rate-limiters.sample.timeout=100ms" })
+class QuoteRateLimitTests {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	RateLimiter rateLimiter;
+
+	Api api;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Api(this.port);
+	}
+
+	@Test
+	void quoteWithoutPermitInTimeIsAnswered429WithAProblemNamingTheLimiter() {
+		this.api.get("/api/quote"); // takes the hour's only permit
+		assertThat(this.rateLimiter.availablePermits()).isZero();
+
+		Api.Response response = this.api.get("/api/quote");
+
+		assertThat(response.status()).isEqualTo(429);
+		assertThat(response.contentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)).isTrue();
+		JsonNode problem = response.json();
+		assertThat(problem.get("status").asInt()).isEqualTo(429);
+		assertThat(problem.get("title").asString()).isEqualTo("Rate limit exceeded");
+		assertThat(problem.get("limiter").asString()).isEqualTo("sample");
+		assertThat(problem.get("detail").asString())
+			.isEqualTo("No permit of rate limiter 'sample' within 100 ms: at most 1 calls per 3600000 ms are allowed");
+		assertThat(problem.get("instance").asString()).isEqualTo("/api/quote");
+		assertThat(response.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("3600");
+	}
+
+}
