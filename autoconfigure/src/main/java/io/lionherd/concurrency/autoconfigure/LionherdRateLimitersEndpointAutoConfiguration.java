@@ -18,11 +18,11 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnAvailableEndpoint(RateLimitersEndpoint.class)
 public final class LionherdRateLimitersEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnAvailableEndpoint
 	@ConditionalOnBean(RateLimiterRegistry.class)
 	RateLimitersEndpoint rateLimitersEndpoint(RateLimiterRegistry rateLimiterRegistry) {
 		return new RateLimitersEndpoint(rateLimiterRegistry);

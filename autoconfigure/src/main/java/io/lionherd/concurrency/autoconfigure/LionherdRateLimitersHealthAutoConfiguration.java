@@ -19,10 +19,10 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass({ HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class })
 @ConditionalOnBean(RateLimiterRegistry.class)
-@ConditionalOnEnabledHealthIndicator("ratelimiters")
 public final class LionherdRateLimitersHealthAutoConfiguration {
 
 	@Bean
+	@ConditionalOnEnabledHealthIndicator("ratelimiters")
 	@ConditionalOnMissingBean(name = "rateLimitersHealthIndicator")
 	RateLimitersHealthIndicator rateLimitersHealthIndicator(RateLimiterRegistry rateLimiterRegistry) {
 		return new RateLimitersHealthIndicator(rateLimiterRegistry);
