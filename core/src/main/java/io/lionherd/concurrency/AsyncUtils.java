@@ -39,6 +39,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AsyncUtils {
 
+	/** Stands in for the handle of a recorder that failed to start. */
+	private static final MonitorRecorder.Monitoring NO_MONITORING = (error, nanos) -> {
+	};
+
 	private final Executor executor;
 
 	private final Executor wakeUpExecutor;
@@ -59,6 +63,9 @@ public final class AsyncUtils {
 
 	private final MonitorRecorder monitorRecorder;
 
+	/** {@code null} without an {@link ExecutorListener}: then no clock read per task. */
+	private final @Nullable ExecutorEvents executorEvents;
+
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
 		this.wakeUpExecutor = builder.wakeUpExecutor;
@@ -69,6 +76,8 @@ public final class AsyncUtils {
 		this.detector = new AsyncDetector(builder.targetResolver);
 		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
 		this.monitorRecorder = builder.monitorRecorder;
+		this.executorEvents = (builder.executorListener != null)
+				? new ExecutorEvents(builder.executorListener, this.ticker) : null;
 	}
 
 	/**
@@ -155,7 +164,8 @@ public final class AsyncUtils {
 	 */
 	public <T> CompletableFuture<T> runSync(Callable<T> task) {
 		Checks.notNull(task, "task");
-		TaskFuture<T> future = new TaskFuture<>(this.executor, task, this.contextCapture.capture());
+		TaskFuture<T> future = new TaskFuture<>(this.executor, task, this.contextCapture.capture(),
+				this.executorEvents);
 		future.submit();
 		return future;
 	}
@@ -254,7 +264,8 @@ public final class AsyncUtils {
 		Checks.notNull(name, "name");
 		Checks.notNull(task, "task");
 		long start = this.ticker.read();
-		return measure(name, ExecutionType.SYNC, start, runSync(task));
+		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.SYNC);
+		return measure(name, ExecutionType.SYNC, start, monitoring, runSync(wrap(monitoring, name, task)));
 	}
 
 	/**
@@ -270,29 +281,30 @@ public final class AsyncUtils {
 		Checks.notNull(name, "name");
 		Checks.notNull(task, "task");
 		long start = this.ticker.read();
+		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.ASYNC);
 		CompletionStage<T> stage;
 		try {
-			stage = Checks.notNull(task.call(), "stage returned by task");
+			stage = Checks.notNull(wrap(monitoring, name, task::call).call(), "stage returned by task");
 		}
 		catch (Throwable ex) {
 			stage = CompletableFuture.failedFuture(ex);
 		}
-		return measure(name, ExecutionType.ASYNC, start, stage);
+		return measure(name, ExecutionType.ASYNC, start, monitoring, stage);
 	}
 
 	private <T> CompletableFuture<MonitorResult<T>> measure(String name, ExecutionType type, long start,
-			CompletionStage<T> stage) {
+			MonitorRecorder.Monitoring monitoring, CompletionStage<T> stage) {
 		if (Stages.isCompletedNormally(stage)) {
-			return CompletableFuture.completedFuture(finish(name, type, start, Stages.valueOf(stage)));
+			return CompletableFuture.completedFuture(finish(name, type, start, monitoring, Stages.valueOf(stage)));
 		}
 		CompletableFuture<MonitorResult<T>> result = new CompletableFuture<>();
 		stage.whenComplete((value, error) -> {
 			if (error == null) {
-				result.complete(finish(name, type, start, value));
+				result.complete(finish(name, type, start, monitoring, value));
 			}
 			else {
 				Throwable cause = Stages.unwrap(error);
-				record(name, type, cause, this.ticker.read() - start);
+				stop(monitoring, name, cause, this.ticker.read() - start);
 				result.completeExceptionally(cause);
 			}
 		});
@@ -304,18 +316,31 @@ public final class AsyncUtils {
 		return result;
 	}
 
-	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start, @Nullable T value) {
+	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start,
+			MonitorRecorder.Monitoring monitoring, @Nullable T value) {
 		long elapsed = this.ticker.read() - start;
-		record(name, type, null, elapsed);
+		stop(monitoring, name, null, elapsed);
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
 	/**
-	 * A failing recorder (a throwing meter filter, say) must not fail or strand the
-	 * monitored call.
+	 * A failing recorder (a throwing meter filter or observation handler, say) must not
+	 * fail or strand the monitored call: it is then not recorded.
 	 */
-	private void record(String name, ExecutionType type, @Nullable Throwable error, long nanos) {
-		Guard.run(() -> this.monitorRecorder.record(name, type, error, nanos), "monitor recorder", name);
+	private MonitorRecorder.Monitoring startMonitoring(String name, ExecutionType type) {
+		MonitorRecorder.Monitoring monitoring = Guard.call(() -> this.monitorRecorder.start(name, type),
+				"monitor recorder", name);
+		return (monitoring != null) ? monitoring : NO_MONITORING;
+	}
+
+	private static <T> Callable<T> wrap(MonitorRecorder.Monitoring monitoring, String name, Callable<T> task) {
+		Callable<T> wrapped = Guard.call(() -> monitoring.wrap(task), "monitor recorder", name);
+		return (wrapped != null) ? wrapped : task;
+	}
+
+	private static void stop(MonitorRecorder.Monitoring monitoring, String name, @Nullable Throwable error,
+			long nanos) {
+		Guard.run(() -> monitoring.stop(error, nanos), "monitor recorder", name);
 	}
 
 	/**
@@ -360,6 +385,8 @@ public final class AsyncUtils {
 		private boolean propagateContext = true;
 
 		private MonitorRecorder monitorRecorder = MonitorRecorder.none();
+
+		private @Nullable ExecutorListener executorListener;
 
 		private Builder() {
 		}
@@ -444,6 +471,19 @@ public final class AsyncUtils {
 		}
 
 		/**
+		 * Where {@code runSync} reports each task's wait in the executor's queue and each
+		 * task the executor rejects: nowhere by default;
+		 * {@code io.lionherd.concurrency.micrometer.MicrometerExecutorListener} records
+		 * the {@code lionherd.executor.*} meters.
+		 * @param executorListener the listener
+		 * @return this builder
+		 */
+		public Builder executorListener(ExecutorListener executorListener) {
+			this.executorListener = Checks.notNull(executorListener, "executorListener");
+			return this;
+		}
+
+		/**
 		 * Builds the instance.
 		 * @return a new {@link AsyncUtils}
 		 * @throws NullPointerException if no executor was given
@@ -470,15 +510,16 @@ public final class AsyncUtils {
 		Checks.notNull(name, "name");
 		Checks.notNull(task, "task");
 		long start = this.ticker.read();
+		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.SYNC);
 		T value;
 		try {
-			value = task.call();
+			value = wrap(monitoring, name, task).call();
 		}
 		catch (Throwable ex) {
-			record(name, ExecutionType.SYNC, ex, this.ticker.read() - start);
+			stop(monitoring, name, ex, this.ticker.read() - start);
 			throw ex;
 		}
-		return finish(name, ExecutionType.SYNC, start, value);
+		return finish(name, ExecutionType.SYNC, start, monitoring, value);
 	}
 
 }

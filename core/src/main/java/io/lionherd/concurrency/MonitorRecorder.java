@@ -1,5 +1,7 @@
 package io.lionherd.concurrency;
 
+import java.util.concurrent.Callable;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,11 +26,50 @@ public interface MonitorRecorder {
 	void record(String name, ExecutionType type, @Nullable Throwable error, long nanos);
 
 	/**
+	 * Starts recording one monitored call, before the call: a recorder that needs to see
+	 * the call begin and end (a Micrometer {@code Observation}, so a tracing span)
+	 * overrides this; by default the call is {@linkplain #record recorded} when it stops.
+	 * @param name the monitor name
+	 * @param type whether the call is blocking or async
+	 * @return the handle to stop when the call completes
+	 */
+	default Monitoring start(String name, ExecutionType type) {
+		return (error, nanos) -> record(name, type, error, nanos);
+	}
+
+	/**
 	 * A recorder that records nothing.
 	 * @return the no-op recorder
 	 */
 	static MonitorRecorder none() {
 		return NoMonitorRecorder.INSTANCE;
+	}
+
+	/**
+	 * One monitored call in progress, from {@link MonitorRecorder#start}.
+	 */
+	@FunctionalInterface
+	interface Monitoring {
+
+		/**
+		 * Makes this call current while {@code task} runs, wherever it runs: the blocking
+		 * path wraps the task it hands to the executor, the async path wraps the call
+		 * that returns the stage. By default {@code task} itself.
+		 * @param task the work of the call
+		 * @param <T> the result type
+		 * @return the task to run instead
+		 */
+		default <T> Callable<T> wrap(Callable<T> task) {
+			return task;
+		}
+
+		/**
+		 * Records the end of the call; called once.
+		 * @param error the call's own exception, or {@code null} if it succeeded
+		 * @param nanos how long it took, on the monitor's clock
+		 */
+		void stop(@Nullable Throwable error, long nanos);
+
 	}
 
 }

@@ -41,18 +41,40 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	 */
 	private @Nullable Thread runner;
 
+	/** Where queue waits and rejections are reported; {@code null} for nowhere. */
+	private final @Nullable ExecutorEvents events;
+
+	/**
+	 * When {@link #submit()} was called, on the events' clock; written before the task is
+	 * handed to the executor, so the worker sees it.
+	 */
+	private long submitted;
+
 	TaskFuture(Executor executor, Callable<? extends T> task, ContextCapture.Snapshot context) {
+		this(executor, task, context, null);
+	}
+
+	TaskFuture(Executor executor, Callable<? extends T> task, ContextCapture.Snapshot context,
+			@Nullable ExecutorEvents events) {
 		this.executor = executor;
 		this.task = task;
 		this.context = context;
+		this.events = events;
 	}
 
 	void submit() {
+		ExecutorEvents events = this.events;
+		if (events != null) {
+			this.submitted = events.now();
+		}
 		try {
 			this.executor.execute(this);
 		}
 		catch (RejectedExecutionException ex) {
 			this.task = null;
+			if (events != null) {
+				events.rejected(ex);
+			}
 			completeExceptionally(ex);
 		}
 	}
@@ -62,6 +84,9 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 		Callable<? extends T> callable = this.task;
 		if (callable == null || isDone()) {
 			return;
+		}
+		if (this.events != null) {
+			this.events.started(this.submitted);
 		}
 		synchronized (this.runnerLock) {
 			this.runner = Thread.currentThread();

@@ -9,7 +9,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Actuator exposes health, info, metrics and prometheus over HTTP, and nothing else. */
+/**
+ * Actuator exposes health, info, metrics, prometheus and ratelimiters over HTTP, and
+ * nothing else.
+ */
 @SampleAppTest
 class ActuatorExposureTests {
 
@@ -24,7 +27,8 @@ class ActuatorExposureTests {
 	}
 
 	@ParameterizedTest(name = "{0} is exposed")
-	@ValueSource(strings = { "/actuator/health", "/actuator/info", "/actuator/metrics", "/actuator/prometheus" })
+	@ValueSource(strings = { "/actuator/health", "/actuator/info", "/actuator/metrics", "/actuator/prometheus",
+			"/actuator/ratelimiters" })
 	void exposedEndpointAnswers(String path) {
 		assertThat(this.api.get(path).status()).isEqualTo(200);
 	}
@@ -39,7 +43,8 @@ class ActuatorExposureTests {
 	@Test
 	void discoveryListsExactlyTheExposedEndpoints() {
 		assertThat(this.api.get("/actuator").json().get("_links").propertyNames()).containsExactlyInAnyOrder("self",
-				"health", "health-path", "info", "metrics", "metrics-requiredMetricName", "prometheus");
+				"health", "health-path", "info", "metrics", "metrics-requiredMetricName", "prometheus", "ratelimiters",
+				"ratelimiters-name");
 	}
 
 	@Test

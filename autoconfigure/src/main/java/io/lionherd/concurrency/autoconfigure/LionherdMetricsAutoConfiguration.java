@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.micrometer.MicrometerExecutorListener;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.lionherd.concurrency.micrometer.ObservationMonitorRecorder;
 import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.Meter;
@@ -19,8 +21,11 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link AutoConfiguration Auto-configuration} for lionherd-concurrency metrics: the
- * {@code lionherd.monitor} timers of the auto-configured {@link AsyncUtils} and the
- * {@code lionherd.ratelimiter.*} meters of the {@link RateLimiterRegistry}'s limiters.
+ * {@code lionherd.monitor} timers of the auto-configured {@link AsyncUtils} (recorded
+ * directly unless {@link LionherdObservationAutoConfiguration} records them as
+ * observations), its {@code lionherd.executor.queue.wait} and
+ * {@code lionherd.executor.rejected} meters, and the {@code lionherd.ratelimiter.*}
+ * meters of the {@link RateLimiterRegistry}'s limiters.
  * <p>
  * The {@code executor.*} meters of
  * {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME} come from Spring
@@ -64,6 +69,7 @@ public final class LionherdMetricsAutoConfiguration {
 	@ConditionalOnBean(AsyncUtils.class)
 	@ConditionalOnBooleanProperty(name = LionherdConcurrencyProperties.PREFIX + ".monitor.enabled",
 			matchIfMissing = true)
+	@ConditionalOnMissingBean(ObservationMonitorRecorder.class)
 	static class MonitorMetricsConfiguration {
 
 		@Bean
@@ -76,6 +82,23 @@ public final class LionherdMetricsAutoConfiguration {
 		@Bean
 		AsyncUtilsBuilderCustomizer lionherdMonitorRecorderCustomizer(MicrometerMonitorRecorder monitorRecorder) {
 			return (builder) -> builder.monitorRecorder(monitorRecorder);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(AsyncUtils.class)
+	static class ExecutorMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		MicrometerExecutorListener lionherdExecutorListener(MeterRegistry meterRegistry) {
+			return new MicrometerExecutorListener(meterRegistry, EXECUTOR_METRICS_NAME);
+		}
+
+		@Bean
+		AsyncUtilsBuilderCustomizer lionherdExecutorListenerCustomizer(MicrometerExecutorListener executorListener) {
+			return (builder) -> builder.executorListener(executorListener);
 		}
 
 	}

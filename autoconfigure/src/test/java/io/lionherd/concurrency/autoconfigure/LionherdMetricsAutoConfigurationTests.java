@@ -1,6 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.lionherd.concurrency.AsyncUtils;
@@ -180,6 +183,71 @@ class LionherdMetricsAutoConfigurationTests {
 					() -> new MicrometerMonitorRecorder(new SimpleMeterRegistry()))
 			.run((context) -> assertThat(context).getBean(MicrometerMonitorRecorder.class)
 				.isSameAs(context.getBean("userMonitorRecorder")));
+	}
+
+	@Test
+	void queueWaitOfRunSyncTasksIsTimedAsLionherdExecutorQueueWait() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.core-size=1", "lionherd.concurrency.executor.max-size=1")
+			.run((context) -> {
+				AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+				CountDownLatch started = new CountDownLatch(1);
+				CountDownLatch release = new CountDownLatch(1);
+				CompletableFuture<Void> blocker = asyncUtils.runSync(() -> {
+					started.countDown();
+					release.await();
+					return null;
+				});
+				assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+				CompletableFuture<String> queued = asyncUtils.runSync(() -> "ran");
+				Thread.sleep(50);
+				release.countDown();
+				assertThat(blocker).succeedsWithin(Duration.ofSeconds(10));
+				assertThat(queued).succeedsWithin(Duration.ofSeconds(10));
+				Timer queueWait = context.getBean(MeterRegistry.class)
+					.get("lionherd.executor.queue.wait")
+					.tag("name", "lionherd")
+					.timer();
+				assertThat(queueWait.count()).isEqualTo(2);
+				assertThat(queueWait.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
+			});
+	}
+
+	@Test
+	void tasksASaturatedExecutorRefusesAreCountedAsLionherdExecutorRejected() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.executor.core-size=1", "lionherd.concurrency.executor.max-size=1",
+					"lionherd.concurrency.executor.queue-capacity=0")
+			.run((context) -> {
+				AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+				CountDownLatch started = new CountDownLatch(1);
+				CountDownLatch release = new CountDownLatch(1);
+				CompletableFuture<Void> blocker = asyncUtils.runSync(() -> {
+					started.countDown();
+					release.await();
+					return null;
+				});
+				assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+				assertThat(asyncUtils.runSync(() -> "refused")).failsWithin(Duration.ofSeconds(10))
+					.withThrowableThat()
+					.withCauseInstanceOf(RejectedExecutionException.class);
+				release.countDown();
+				assertThat(blocker).succeedsWithin(Duration.ofSeconds(10));
+				assertThat(context.getBean(MeterRegistry.class)
+					.get("lionherd.executor.rejected")
+					.tag("name", "lionherd")
+					.counter()
+					.count()).isOne();
+			});
+	}
+
+	@Test
+	void executorMetersArePublishedBeforeTheFirstTask() {
+		this.contextRunner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.get("lionherd.executor.rejected").tag("name", "lionherd").counter().count()).isZero();
+			assertThat(registry.get("lionherd.executor.queue.wait").tag("name", "lionherd").timer().count()).isZero();
+		});
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,5 +1,8 @@
 package io.lionherd.concurrency.internal;
 
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,24 @@ public final class Guard {
 		}
 		catch (RuntimeException | LinkageError ex) {
 			logger.warn("A {} failed for {}; ignored", what, subject, ex);
+		}
+	}
+
+	/**
+	 * Calls {@code callback}, logging at WARN what it throws.
+	 * @param callback the callback
+	 * @param what what the callback is, for the log ("monitor recorder")
+	 * @param subject what it was called for, for the log
+	 * @param <T> the result type
+	 * @return what the callback returned, or {@code null} if it failed
+	 */
+	public static <T> @Nullable T call(Supplier<? extends @Nullable T> callback, String what, Object subject) {
+		try {
+			return callback.get();
+		}
+		catch (RuntimeException | LinkageError ex) {
+			logger.warn("A {} failed for {}; ignored", what, subject, ex);
+			return null;
 		}
 	}
 

@@ -1,0 +1,90 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.util.Comparator;
+import java.util.List;
+
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * {@link Endpoint @Endpoint} {@code ratelimiters}: the named limiters of the
+ * {@link RateLimiterRegistry} with their configuration and state now, so an operator can
+ * see which limiter is exhausted or has callers waiting. {@code GET
+ * /actuator/ratelimiters} lists them by name; {@code GET /actuator/ratelimiters/{name}}
+ * answers one, or 404 for an unknown name.
+ */
+@Endpoint(id = "ratelimiters")
+public final class RateLimitersEndpoint {
+
+	private final RateLimiterRegistry registry;
+
+	/**
+	 * @param registry the limiters to describe
+	 */
+	public RateLimitersEndpoint(RateLimiterRegistry registry) {
+		this.registry = Checks.notNull(registry, "registry");
+	}
+
+	/**
+	 * Every named limiter, in name order.
+	 * @return the limiters
+	 */
+	@ReadOperation
+	public RateLimitersDescriptor rateLimiters() {
+		return new RateLimitersDescriptor(this.registry.all()
+			.stream()
+			.sorted(Comparator.comparing(RateLimiter::name))
+			.map(RateLimiterDescriptor::of)
+			.toList());
+	}
+
+	/**
+	 * One named limiter.
+	 * @param name its name
+	 * @return the limiter, or {@code null} (HTTP 404) if there is none of that name
+	 */
+	@ReadOperation
+	public @Nullable RateLimiterDescriptor rateLimiter(@Selector String name) {
+		return this.registry.names().contains(name) ? RateLimiterDescriptor.of(this.registry.get(name)) : null;
+	}
+
+	/**
+	 * The answer of {@code GET /actuator/ratelimiters}.
+	 *
+	 * @param rateLimiters the limiters, in name order
+	 */
+	public record RateLimitersDescriptor(List<RateLimiterDescriptor> rateLimiters) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * One limiter.
+	 *
+	 * @param name its name in the registry
+	 * @param backend {@code local} (in memory) or {@code redis}
+	 * @param maxCalls the most permits granted in any window of {@code period}
+	 * @param period the window's length, as {@link java.time.Duration#toString()} (e.g.
+	 * {@code PT0.5S})
+	 * @param availablePermits the permits grantable now (for a distributed limiter: as
+	 * last reported by its backend)
+	 * @param waiting the acquires of this instance waiting now
+	 */
+	public record RateLimiterDescriptor(String name, String backend, int maxCalls, String period, int availablePermits,
+			int waiting) implements OperationResponseBody {
+
+		static RateLimiterDescriptor of(RateLimiter limiter) {
+			return new RateLimiterDescriptor(limiter.name(), RateLimiterBackends.backendOf(limiter),
+					limiter.config().maxCalls(), limiter.config().period().toString(), limiter.availablePermits(),
+					limiter.waitingCount());
+		}
+
+	}
+
+}

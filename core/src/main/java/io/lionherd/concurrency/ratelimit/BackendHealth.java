@@ -1,0 +1,21 @@
+package io.lionherd.concurrency.ratelimit;
+
+/**
+ * Implemented by a {@link RateLimiter} whose permits are decided by a remote backend (a
+ * Redis server, say), so that a health check can tell when that backend cannot be
+ * reached: the Spring Boot starter's {@code rateLimiters} health contributor is DOWN
+ * exactly when a limiter implementing this reports its backend unreachable. An in-memory
+ * limiter has no backend and does not implement it.
+ */
+@FunctionalInterface
+public interface BackendHealth {
+
+	/**
+	 * Whether the backend answered recently or answers now. Called by health checks, so
+	 * it must answer quickly: from the outcome of the latest call to the backend, or from
+	 * a probe bounded by the backend's command timeout; it must not wait for a permit.
+	 * @return {@code true} if the backend is reachable
+	 */
+	boolean isBackendReachable();
+
+}

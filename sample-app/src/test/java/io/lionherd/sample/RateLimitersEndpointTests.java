@@ -1,0 +1,62 @@
+package io.lionherd.sample;
+
+import tools.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code /actuator/ratelimiters} describes the sample's limiter from
+ * {@code application.yml}.
+ */
+@SampleAppTest
+class RateLimitersEndpointTests {
+
+	@LocalServerPort
+	int port;
+
+	Api api;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Api(this.port);
+	}
+
+	@Test
+	void listsTheSampleLimiterWithItsConfiguration() {
+		Api.Response response = this.api.get("/actuator/ratelimiters");
+
+		assertThat(response.status()).isEqualTo(200);
+		JsonNode limiters = response.json().get("rateLimiters");
+		assertThat(limiters.valueStream().map((limiter) -> limiter.get("name").asString())).containsExactly("sample");
+		assertSample(limiters.get(0));
+	}
+
+	@Test
+	void answersOneLimiterByName() {
+		Api.Response response = this.api.get("/actuator/ratelimiters/sample");
+
+		assertThat(response.status()).isEqualTo(200);
+		assertSample(response.json());
+	}
+
+	@Test
+	void unknownLimiterIsNotFound() {
+		assertThat(this.api.get("/actuator/ratelimiters/nope").status()).isEqualTo(404);
+	}
+
+	private static void assertSample(JsonNode limiter) {
+		assertThat(limiter.propertyNames()).containsExactlyInAnyOrder("name", "backend", "maxCalls", "period",
+				"availablePermits", "waiting");
+		assertThat(limiter.get("name").asString()).isEqualTo("sample");
+		assertThat(limiter.get("backend").asString()).isEqualTo("local");
+		assertThat(limiter.get("maxCalls").asInt()).isEqualTo(3);
+		assertThat(limiter.get("period").asString()).isEqualTo("PT0.5S");
+		assertThat(limiter.get("availablePermits").asInt()).isBetween(0, 3);
+		assertThat(limiter.get("waiting").asInt()).isGreaterThanOrEqualTo(0);
+	}
+
+}
