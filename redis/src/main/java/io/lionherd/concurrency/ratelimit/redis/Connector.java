@@ -32,6 +32,8 @@ final class Connector {
 
 	private volatile @Nullable RedisScriptingAsyncCommands<String, String> open;
 
+	private volatile @Nullable StatefulConnection<String, String> openConnection;
+
 	Connector(Supplier<? extends StatefulConnection<String, String>> connect,
 			Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands,
 			Executor executor) {
@@ -50,6 +52,7 @@ final class Connector {
 		this.owned = false;
 		this.connection = CompletableFuture.completedFuture(connection);
 		this.open = commands.apply(connection);
+		this.openConnection = connection;
 	}
 
 	/**
@@ -65,8 +68,18 @@ final class Connector {
 		return connection().thenApply((connection) -> {
 			RedisScriptingAsyncCommands<String, String> commands = this.commands.apply(connection);
 			this.open = commands;
+			this.openConnection = connection;
 			return commands;
 		});
+	}
+
+	/**
+	 * Whether the connection was open and is lost now (Lettuce is reconnecting): calls
+	 * made now fail after the command timeout.
+	 */
+	boolean isDown() {
+		StatefulConnection<String, String> connection = this.openConnection;
+		return connection != null && !connection.isOpen();
 	}
 
 	/** The commands of the open connection, {@code null} until it is open. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,6 +88,12 @@ public final class RedisRateLimiter implements RateLimiter {
 
 	/** Guarded by {@link #lock}: a call for the queue is in flight or scheduled. */
 	private boolean busy;
+
+	/**
+	 * Guarded by {@link #lock}: the pending call for the queue when the next permit
+	 * frees, {@code null} while none is scheduled.
+	 */
+	private @Nullable Future<?> retry;
 
 	/** Live waiters. */
 	private final AtomicInteger waiting = new AtomicInteger();
@@ -306,7 +313,15 @@ public final class RedisRateLimiter implements RateLimiter {
 		this.lock.lock();
 		try {
 			if (this.busy) {
-				return;
+				// Waiting for the next permit while the connection is lost: find out now,
+				// so the waiters fail (or are allowed) within the command timeout.
+				Future<?> retry = this.retry;
+				if (retry == null || !this.backend.connector.isDown()) {
+					return;
+				}
+				retry.cancel(false);
+				this.retry = null;
+				this.busy = false;
 			}
 			dropAbandonedHeads();
 			want = Math.min(this.waiting.get(), Math.min(BATCH, this.maxCalls));
@@ -417,23 +432,52 @@ public final class RedisRateLimiter implements RateLimiter {
 	}
 
 	private void scheduleRetry(long micros) {
-		try {
-			this.backend.scheduler.schedule(this.backend.executor, this::retry, micros, TimeUnit.MICROSECONDS);
-		}
-		catch (RuntimeException ex) {
-			retry();
-		}
-	}
-
-	private void retry() {
+		boolean refused = false;
 		this.lock.lock();
 		try {
-			this.busy = false;
+			RetryTask task = new RetryTask();
+			try {
+				// Under the lock: the task cannot run before it knows its timer.
+				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, micros,
+						TimeUnit.MICROSECONDS);
+				this.retry = task.timer;
+			}
+			catch (RuntimeException ex) {
+				this.busy = false;
+				refused = true;
+			}
 		}
 		finally {
 			this.lock.unlock();
 		}
-		pump();
+		if (refused) {
+			pump();
+		}
+	}
+
+	/** The call for the queue when the next permit frees. */
+	private final class RetryTask implements Runnable {
+
+		volatile @Nullable Future<?> timer;
+
+		@Override
+		public void run() {
+			ReentrantLock lock = RedisRateLimiter.this.lock;
+			lock.lock();
+			try {
+				// Superseded if pump() cancelled it (connection lost) and called at once.
+				if (RedisRateLimiter.this.retry == null || RedisRateLimiter.this.retry != this.timer) {
+					return;
+				}
+				RedisRateLimiter.this.retry = null;
+				RedisRateLimiter.this.busy = false;
+			}
+			finally {
+				lock.unlock();
+			}
+			pump();
+		}
+
 	}
 
 	/** A waiter gave up (cancel, completion by its caller). */
