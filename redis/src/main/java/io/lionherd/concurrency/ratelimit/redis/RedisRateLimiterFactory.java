@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
@@ -87,8 +88,42 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 				(open) -> ((StatefulRedisConnection<String, String>) open).async()));
 	}
 
+	/**
+	 * A factory on a connection that {@code connect} opens on first use (and again on the
+	 * next use if that failed), e.g. from the Lettuce client of Spring Data Redis's
+	 * connection factory; {@link #close()} closes it.
+	 * @param connect opens a standalone or cluster connection with a {@code String}
+	 * codec; may block (it runs on the executor, never on a caller's thread)
+	 * @return a builder
+	 */
+	public static Builder builder(Supplier<? extends StatefulConnection<String, String>> connect) {
+		Checks.notNull(connect, "connect");
+		return new Builder((executor) -> new Connector(connect, RedisRateLimiterFactory::async, executor));
+	}
+
+	private static RedisScriptingAsyncCommands<String, String> async(StatefulConnection<String, String> connection) {
+		if (connection instanceof StatefulRedisConnection<String, String> standalone) {
+			return standalone.async();
+		}
+		if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+			return cluster.async();
+		}
+		throw new IllegalArgumentException("Unsupported Redis connection " + connection);
+	}
+
+	/**
+	 * How long one decision may take before Redis counts as unreachable.
+	 * @return the command timeout
+	 */
+	public Duration commandTimeout() {
+		return this.backend.commandTimeout;
+	}
+
 	@Override
 	public RateLimiter create(String name, RateLimiterConfig config, RateLimiterListener listener) {
+		// Starts opening the connection in the background, so that the first call does
+		// not spend its command timeout on it.
+		this.backend.connector.commands();
 		return new RedisRateLimiter(name, config, this.backend, this.onBackendFailure, listener);
 	}
 
