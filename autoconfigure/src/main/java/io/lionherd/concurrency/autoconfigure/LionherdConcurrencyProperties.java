@@ -40,6 +40,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	 */
 	private final Map<String, RetryProperties> retries = new LinkedHashMap<>();
 
+	private final RedisProperties redis = new RedisProperties();
+
 	public ExecutorProperties getExecutor() {
 		return this.executor;
 	}
@@ -56,6 +58,10 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		return this.retries;
 	}
 
+	public RedisProperties getRedis() {
+		return this.redis;
+	}
+
 	/**
 	 * Rejects values no executor, monitor or limiter could work with, naming the
 	 * property, the value and what is allowed.
@@ -66,6 +72,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		this.monitor.validate(PREFIX + ".monitor");
 		this.rateLimiters.forEach((name, limiter) -> limiter.validate(PREFIX + ".rate-limiters." + name));
 		this.retries.forEach((name, retry) -> retry.validate(PREFIX + ".retries." + name));
+		this.redis.validate(PREFIX + ".redis");
 	}
 
 	private static boolean fitsInMillis(Duration duration) {
@@ -320,6 +327,21 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		private @Nullable Duration timeout;
 
+		/**
+		 * Where the window lives: "local" (in this instance's memory) or "redis" (shared
+		 * by every instance through the application's Redis connection,
+		 * spring.data.redis.*; needs lionherd-concurrency-redis and
+		 * spring-boot-starter-data-redis).
+		 */
+		private Backend backend = Backend.LOCAL;
+
+		/**
+		 * What a distributed limiter does when its backend cannot decide (e.g. Redis
+		 * unreachable): "fail" (acquire fails with RateLimiterBackendException,
+		 * tryAcquire returns false) or "allow" (permits are granted).
+		 */
+		private BackendFailure onBackendFailure = BackendFailure.FAIL;
+
 		void validate(String prefix) {
 			check(this.maxCalls >= 1 && this.maxCalls <= RateLimiterConfig.MAX_CALLS, prefix + ".max-calls",
 					this.maxCalls, "max-calls must be from 1 to " + RateLimiterConfig.MAX_CALLS + " (2^26)");
@@ -359,6 +381,80 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setTimeout(@Nullable Duration timeout) {
 			this.timeout = timeout;
+		}
+
+		public Backend getBackend() {
+			return this.backend;
+		}
+
+		public void setBackend(Backend backend) {
+			this.backend = backend;
+		}
+
+		public BackendFailure getOnBackendFailure() {
+			return this.onBackendFailure;
+		}
+
+		public void setOnBackendFailure(BackendFailure onBackendFailure) {
+			this.onBackendFailure = onBackendFailure;
+		}
+
+		/**
+		 * Where a limiter's window lives.
+		 */
+		public enum Backend {
+
+			/**
+			 * In this instance's memory.
+			 */
+			LOCAL,
+
+			/**
+			 * In Redis, shared by every instance.
+			 */
+			REDIS
+
+		}
+
+		/**
+		 * What a distributed limiter does when its backend cannot decide.
+		 */
+		public enum BackendFailure {
+
+			/**
+			 * Grant nothing: acquire fails with RateLimiterBackendException, tryAcquire
+			 * returns false.
+			 */
+			FAIL,
+
+			/**
+			 * Grant every permit asked for.
+			 */
+			ALLOW
+
+		}
+
+	}
+
+	public static class RedisProperties {
+
+		/**
+		 * Prefix of the Redis keys of the limiters whose backend is "redis"; each key is
+		 * the prefix and the limiter's name in braces (a Redis Cluster hash tag).
+		 * Instances sharing a limiter must use the same prefix.
+		 */
+		private String keyPrefix = "lionherd:ratelimiter:";
+
+		void validate(String prefix) {
+			check(!this.keyPrefix.isBlank(), prefix + ".key-prefix", this.keyPrefix, "key-prefix must not be blank");
+		}
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
 		}
 
 	}

@@ -80,9 +80,8 @@ public final class RateLimitersEndpoint {
 			int waiting) implements OperationResponseBody {
 
 		static RateLimiterDescriptor of(RateLimiter limiter) {
-			return new RateLimiterDescriptor(limiter.name(), RateLimiterBackends.backendOf(limiter),
-					limiter.config().maxCalls(), limiter.config().period().toString(), limiter.availablePermits(),
-					limiter.waitingCount());
+			return new RateLimiterDescriptor(limiter.name(), limiter.backend(), limiter.config().maxCalls(),
+					limiter.config().period().toString(), limiter.availablePermits(), limiter.waitingCount());
 		}
 
 	}

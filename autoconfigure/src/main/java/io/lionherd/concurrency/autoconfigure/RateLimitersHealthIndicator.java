@@ -40,7 +40,7 @@ public final class RateLimitersHealthIndicator implements HealthIndicator {
 			.sorted(Comparator.comparing(RateLimiter::name))
 			.toList()) {
 			Map<String, Object> limiterDetails = new LinkedHashMap<>();
-			limiterDetails.put("backend", RateLimiterBackends.backendOf(limiter));
+			limiterDetails.put("backend", limiter.backend());
 			limiterDetails.put("availablePermits", limiter.availablePermits());
 			limiterDetails.put("waiting", limiter.waitingCount());
 			if (limiter instanceof BackendHealth backend) {

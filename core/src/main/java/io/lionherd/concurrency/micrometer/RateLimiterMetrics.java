@@ -21,7 +21,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * binding, as the {@code lionherd.ratelimiter.*} meters tagged {@code name}: {@code wait}
  * (Timer, zero for an immediate grant), {@code rejected} (Counter), {@code waiting} and
  * {@code available} (Gauges of {@link RateLimiter#waitingCount()} and
- * {@link RateLimiter#availablePermits()}, holding the limiter weakly).
+ * {@link RateLimiter#availablePermits()}, holding the limiter weakly) and
+ * {@code backend.errors} (Counter of the failures of a distributed limiter's backend,
+ * e.g. Redis unreachable).
  *
  * <pre>{@code
  * new RateLimiterMetrics(limiters, Tags.of("app", "billing")).bindTo(meterRegistry);
@@ -36,6 +38,8 @@ public final class RateLimiterMetrics implements MeterBinder {
 	static final String WAITING = "lionherd.ratelimiter.waiting";
 
 	static final String AVAILABLE = "lionherd.ratelimiter.available";
+
+	static final String BACKEND_ERRORS = "lionherd.ratelimiter.backend.errors";
 
 	private final RateLimiterRegistry limiters;
 
@@ -96,7 +100,11 @@ public final class RateLimiterMetrics implements MeterBinder {
 				.description("Permits that could be granted now")
 				.tags(tags)
 				.register(this.registry);
-			this.meters.put(limiter, new Meters(wait, rejected));
+			Counter backendErrors = Counter.builder(BACKEND_ERRORS)
+				.description("Decisions a distributed rate limiter's backend could not make (e.g. Redis unreachable)")
+				.tags(tags)
+				.register(this.registry);
+			this.meters.put(limiter, new Meters(wait, rejected, backendErrors));
 		}
 
 		@Override
@@ -115,9 +123,17 @@ public final class RateLimiterMetrics implements MeterBinder {
 			}
 		}
 
+		@Override
+		public void backendError(RateLimiter limiter, Throwable error) {
+			Meters meters = this.meters.get(limiter);
+			if (meters != null) {
+				meters.backendErrorsCounter().increment();
+			}
+		}
+
 	}
 
-	private record Meters(Timer waitTimer, Counter rejectedCounter) {
+	private record Meters(Timer waitTimer, Counter rejectedCounter, Counter backendErrorsCounter) {
 	}
 
 }

@@ -70,6 +70,15 @@ public interface RateLimiter {
 	int waitingCount();
 
 	/**
+	 * Where this limiter's window lives, as the {@code ratelimiters} endpoint reports it.
+	 * @return {@code "local"} for an in-memory limiter (the default), {@code "redis"} for
+	 * one shared through Redis
+	 */
+	default String backend() {
+		return "local";
+	}
+
+	/**
 	 * An unnamed in-memory limiter on the system's monotonic clock and the shared timer
 	 * thread; granted waiters complete on the shared wake-up threads.
 	 * {@code AsyncUtils.rateLimiter} gives one on that instance's clock, timer and

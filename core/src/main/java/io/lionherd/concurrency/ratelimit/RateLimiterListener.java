@@ -32,6 +32,16 @@ public interface RateLimiterListener {
 	}
 
 	/**
+	 * A distributed limiter's backend could not decide (unreachable, timed out, an error
+	 * reply); the limiter then failed or allowed the calls that asked, as it is
+	 * configured to.
+	 * @param limiter the limiter whose backend failed
+	 * @param error the backend's failure
+	 */
+	default void backendError(RateLimiter limiter, Throwable error) {
+	}
+
+	/**
 	 * The listener that ignores everything.
 	 * @return the no-op listener
 	 */

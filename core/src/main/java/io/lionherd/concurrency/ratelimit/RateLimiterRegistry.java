@@ -179,6 +179,13 @@ public final class RateLimiterRegistry {
 			}
 		}
 
+		@Override
+		public void backendError(RateLimiter limiter, Throwable error) {
+			for (RateLimiterListener listener : RateLimiterRegistry.this.listeners) {
+				Guard.run(() -> listener.backendError(limiter, error), "rate limiter listener", limiter);
+			}
+		}
+
 	}
 
 }

@@ -2,6 +2,7 @@ package io.lionherd.concurrency.micrometer;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,7 @@ import io.lionherd.concurrency.ManualTime;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -37,12 +39,13 @@ class RateLimiterMetricsTests {
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
 	@Test
-	void bindRegistersFourMetersTaggedWithTheLimiterName() {
+	void bindRegistersFiveMetersTaggedWithTheLimiterName() {
 		limiter("github", 2);
 		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getName())
 			.containsExactlyInAnyOrder("lionherd.ratelimiter.wait", "lionherd.ratelimiter.rejected",
-					"lionherd.ratelimiter.waiting", "lionherd.ratelimiter.available");
+					"lionherd.ratelimiter.waiting", "lionherd.ratelimiter.available",
+					"lionherd.ratelimiter.backend.errors");
 		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getTags())
 			.allMatch((tags) -> tags.equals(List.of(Tag.of("name", "github"))));
 		assertThat(this.registry.get("lionherd.ratelimiter.wait").meter().getId().getType())
@@ -53,7 +56,7 @@ class RateLimiterMetricsTests {
 	void extraTagsGoOnEveryMeter() {
 		limiter("github", 2);
 		new RateLimiterMetrics(this.limiters, Tags.of("app", "billing")).bindTo(this.registry);
-		assertThat(this.registry.getMeters()).hasSize(4)
+		assertThat(this.registry.getMeters()).hasSize(5)
 			.extracting((meter) -> meter.getId().getTags())
 			.allMatch((tags) -> tags.equals(List.of(Tag.of("app", "billing"), Tag.of("name", "github"))));
 	}
@@ -94,6 +97,23 @@ class RateLimiterMetricsTests {
 		limiter.acquire().cancel(false);
 		this.time.advance(Duration.ofMillis(10));
 		assertThat(this.registry.get("lionherd.ratelimiter.rejected").counter().count()).isEqualTo(3);
+	}
+
+	@Test
+	void backendErrorsCounterCountsTheBackendFailuresALimiterReports() {
+		List<RateLimiterListener> listeners = new ArrayList<>();
+		RateLimiterFactory backend = (name, config, listener) -> {
+			listeners.add(listener);
+			return RateLimiterFactory.inMemory(this.time, this.time, ManualTime.DIRECT).create(name, config, listener);
+		};
+		RateLimiter limiter = this.limiters.rateLimiter("shared", RateLimiterConfig.of(1, PERIOD), backend);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
+		assertThat(this.registry.get("lionherd.ratelimiter.backend.errors").tag("name", "shared").counter().count())
+			.isZero();
+		listeners.get(0).backendError(limiter, new IllegalStateException("unreachable"));
+		listeners.get(0).backendError(limiter, new IllegalStateException("unreachable"));
+		assertThat(this.registry.get("lionherd.ratelimiter.backend.errors").tag("name", "shared").counter().count())
+			.isEqualTo(2);
 	}
 
 	@Test

@@ -1,0 +1,162 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import io.lionherd.concurrency.ratelimit.redis.OnBackendFailure;
+import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiter;
+import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LionherdRedisRateLimiterAutoConfiguration} and the limiters of
+ * {@code backend: redis}, against a real Redis server (the embedded-redis binary).
+ */
+class LionherdRedisRateLimiterAutoConfigurationTests {
+
+	private static RedisServer server;
+
+	private static int port;
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class, DataRedisAutoConfiguration.class,
+				LionherdRedisRateLimiterAutoConfiguration.class, LionherdConcurrencyAutoConfiguration.class));
+
+	@BeforeAll
+	static void startRedis() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			port = socket.getLocalPort();
+		}
+		server = RedisServer.newRedisServer()
+			.bind("127.0.0.1")
+			.port(port)
+			.setting("save \"\"")
+			.setting("appendonly no")
+			.build();
+		server.start();
+	}
+
+	@AfterAll
+	static void stopRedis() throws IOException {
+		server.stop();
+	}
+
+	@Test
+	void redisBackendLimitersShareTheApplicationsRedisConnection() {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.redis.key-prefix=autoconfig:",
+					"lionherd.concurrency.rate-limiters.shared.max-calls=2",
+					"lionherd.concurrency.rate-limiters.shared.period=10s",
+					"lionherd.concurrency.rate-limiters.shared.backend=redis",
+					"lionherd.concurrency.rate-limiters.local.max-calls=2")
+			.run((context) -> {
+				RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+				RateLimiter shared = registry.get("shared");
+				assertThat(shared).isInstanceOf(RedisRateLimiter.class);
+				assertThat(shared.backend()).isEqualTo("redis");
+				assertThat(((RedisRateLimiter) shared).key()).isEqualTo("autoconfig:{shared}");
+				assertThat(((RedisRateLimiter) shared).onBackendFailure()).isEqualTo(OnBackendFailure.FAIL);
+				assertThat(registry.get("local").backend()).isEqualTo("local");
+				assertThat(shared.tryAcquire()).isTrue();
+				assertThat(shared.tryAcquire()).isTrue();
+				assertThat(shared.tryAcquire()).isFalse();
+				// A second instance of the application shares the window.
+				this.contextRunner
+					.withPropertyValues("spring.data.redis.port=" + port,
+							"lionherd.concurrency.redis.key-prefix=autoconfig:",
+							"lionherd.concurrency.rate-limiters.shared.max-calls=2",
+							"lionherd.concurrency.rate-limiters.shared.period=10s",
+							"lionherd.concurrency.rate-limiters.shared.backend=redis")
+					.run((other) -> assertThat(other.getBean(RateLimiterRegistry.class).get("shared").tryAcquire())
+						.isFalse());
+			});
+	}
+
+	@Test
+	void onBackendFailureAndTheCommandTimeoutComeFromTheProperties() {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + port, "spring.data.redis.timeout=750ms",
+					"lionherd.concurrency.rate-limiters.open.backend=redis",
+					"lionherd.concurrency.rate-limiters.open.on-backend-failure=allow")
+			.run((context) -> {
+				RedisRateLimiter open = (RedisRateLimiter) context.getBean(RateLimiterRegistry.class).get("open");
+				assertThat(open.onBackendFailure()).isEqualTo(OnBackendFailure.ALLOW);
+				assertThat(open.key()).isEqualTo("lionherd:ratelimiter:{open}");
+				assertThat(context.getBean(LionherdRedisRateLimiterAutoConfiguration.RedisRateLimiterBackend.class)
+					.redisRateLimiterFactory()
+					.commandTimeout()).isEqualTo(Duration.ofMillis(750));
+			});
+	}
+
+	@Test
+	void withoutAServerTheApplicationStartsAndTheLimiterFailsClosed() {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=1", "spring.data.redis.timeout=300ms",
+					"lionherd.concurrency.rate-limiters.down.backend=redis")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				RateLimiter down = context.getBean(RateLimiterRegistry.class).get("down");
+				assertThat(down.tryAcquire()).isFalse();
+			});
+	}
+
+	@Test
+	void redisBackendWithoutARedisConnectionStopsStartupNamingTheProperty() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class,
+					LionherdRedisRateLimiterAutoConfiguration.class, LionherdConcurrencyAutoConfiguration.class))
+			.withPropertyValues("lionherd.concurrency.rate-limiters.shared.backend=redis")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("lionherd.concurrency.rate-limiters.shared.backend"));
+	}
+
+	@Test
+	void redisBackendWithoutTheRedisModuleStopsStartupNamingTheProperty() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(RedisRateLimiterFactory.class))
+			.withPropertyValues("spring.data.redis.port=" + port,
+					"lionherd.concurrency.rate-limiters.shared.backend=redis")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("lionherd.concurrency.rate-limiters.shared.backend")
+				.hasMessageContaining("lionherd-concurrency-redis"));
+	}
+
+	@Test
+	void unknownBackendStopsStartupNamingTheProperty() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.rate-limiters.shared.backend=memcached")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("lionherd.concurrency.rate-limiters.shared.backend")
+				.hasStackTraceContaining("memcached"));
+	}
+
+	@Test
+	void blankKeyPrefixStopsStartupNamingTheProperty() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.redis.key-prefix= ")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("lionherd.concurrency.redis.key-prefix"));
+	}
+
+}

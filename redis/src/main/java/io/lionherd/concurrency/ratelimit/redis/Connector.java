@@ -1,0 +1,121 @@
+package io.lionherd.concurrency.ratelimit.redis;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The connection the limiters of one factory share. Opened on first use, off the caller's
+ * thread, and opened again on the next use after an attempt failed (the server was down
+ * at startup); once open, Lettuce reconnects it by itself.
+ */
+final class Connector {
+
+	private final @Nullable Supplier<? extends StatefulConnection<String, String>> connect;
+
+	private final Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands;
+
+	private final Executor executor;
+
+	private final boolean owned;
+
+	/** Guarded by this. */
+	private boolean closed;
+
+	/** Guarded by this. */
+	private @Nullable CompletableFuture<StatefulConnection<String, String>> connection;
+
+	private volatile @Nullable RedisScriptingAsyncCommands<String, String> open;
+
+	private volatile @Nullable StatefulConnection<String, String> openConnection;
+
+	Connector(Supplier<? extends StatefulConnection<String, String>> connect,
+			Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands,
+			Executor executor) {
+		this.connect = connect;
+		this.commands = commands;
+		this.executor = executor;
+		this.owned = true;
+	}
+
+	/** A connection opened, and closed, by its owner. */
+	Connector(StatefulConnection<String, String> connection,
+			Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands) {
+		this.connect = null;
+		this.commands = commands;
+		this.executor = Runnable::run;
+		this.owned = false;
+		this.connection = CompletableFuture.completedFuture(connection);
+		this.open = commands.apply(connection);
+		this.openConnection = connection;
+	}
+
+	/**
+	 * The commands of the open connection: at once when it is open, else when an attempt
+	 * to open it succeeds.
+	 * @return the commands, or a failed future if the connection could not be opened
+	 */
+	CompletableFuture<RedisScriptingAsyncCommands<String, String>> commands() {
+		RedisScriptingAsyncCommands<String, String> open = this.open;
+		if (open != null) {
+			return CompletableFuture.completedFuture(open);
+		}
+		return connection().thenApply((connection) -> {
+			RedisScriptingAsyncCommands<String, String> commands = this.commands.apply(connection);
+			this.open = commands;
+			this.openConnection = connection;
+			return commands;
+		});
+	}
+
+	/**
+	 * Whether the connection was open and is lost now (Lettuce is reconnecting): calls
+	 * made now fail after the command timeout.
+	 */
+	boolean isDown() {
+		StatefulConnection<String, String> connection = this.openConnection;
+		return connection != null && !connection.isOpen();
+	}
+
+	/** The commands of the open connection, {@code null} until it is open. */
+	@Nullable RedisScriptingAsyncCommands<String, String> openCommands() {
+		return this.open;
+	}
+
+	private synchronized CompletableFuture<StatefulConnection<String, String>> connection() {
+		if (this.closed) {
+			return CompletableFuture.failedFuture(new IllegalStateException("The Redis rate limiters are closed"));
+		}
+		CompletableFuture<StatefulConnection<String, String>> current = this.connection;
+		if (current == null || current.isCompletedExceptionally()) {
+			Supplier<? extends StatefulConnection<String, String>> connect = this.connect;
+			if (connect == null) {
+				throw new IllegalStateException("No connection");
+			}
+			// Opening blocks (DNS, TCP, handshake): never on a caller's or Lettuce's
+			// thread.
+			current = CompletableFuture.supplyAsync(connect::get, this.executor);
+			this.connection = current;
+		}
+		return current;
+	}
+
+	/** Closes the connection if this connector opened it. */
+	void close() {
+		CompletableFuture<StatefulConnection<String, String>> current;
+		synchronized (this) {
+			current = this.connection;
+			this.closed = true;
+		}
+		this.open = null;
+		if (this.owned && current != null) {
+			current.thenAccept(StatefulConnection::close);
+		}
+	}
+
+}

@@ -1,0 +1,550 @@
+package io.lionherd.concurrency.ratelimit.redis;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Guard;
+import io.lionherd.concurrency.ratelimit.BackendHealth;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Implementation notes.
+ *
+ * The window lives in Redis: a sorted set of grant times per limiter name, decided by one atomic
+ * script call (sliding-window.lua) on the server's clock. This class only queues the callers of
+ * one instance and asks Redis for them.
+ *
+ * Waiting. Every acquire joins a FIFO queue. At most one script call is in flight for the queue
+ * (`busy`), asking for as many permits as there are live waiters (up to BATCH): the reply's
+ * grants go to the head waiters in order. If waiters remain, the reply also says when the oldest
+ * grant leaves the window, and the next call is made then, on the library's timer; until then
+ * `busy` stays set, so later arrivals queue behind. No thread waits: replies are handled on
+ * Lettuce's threads and futures are completed on the wake-up executor.
+ *
+ * Consuming no permit. A waiter is decided once, by a CAS (RedisWaiter): granted, failed, or
+ * abandoned (cancel, timeout). A grant whose head waiter was abandoned meanwhile goes to the next
+ * live waiter; grants nobody takes are handed back (ZREM of their members), so they count in no
+ * window. A reply arriving after its call timed out is handed back the same way (Backend).
+ *
+ * tryAcquire never overtakes: with live waiters it answers false without asking Redis; else it
+ * makes its own call, one round trip.
+ *
+ * Backend failures. A failed or timed-out call decides every waiter queued at that moment
+ * together: all failed (FAIL) or all granted (ALLOW). Lettuce reconnects by itself; the next
+ * call after the server is back just works (the script is re-sent if the server lost it).
+ */
+
+/**
+ * A {@link RateLimiter} whose sliding window lives in Redis, shared by every instance of
+ * an application that names the same limiter: in every window of {@code period} on the
+ * Redis server's clock, at most {@code maxCalls} permits in total. Each decision is one
+ * atomic script call; waiting holds no thread; waiters of one instance are served in
+ * arrival order; a cancelled or timed-out acquire consumes no permit. Created by
+ * {@link RedisRateLimiterFactory}.
+ */
+public final class RedisRateLimiter implements RateLimiter, BackendHealth {
+
+	/** The most head waiters one script call asks permits for. */
+	static final int BATCH = 256;
+
+	private static final String LISTENER = "rate limiter listener";
+
+	private final String name;
+
+	private final RateLimiterConfig config;
+
+	private final Backend backend;
+
+	private final OnBackendFailure onBackendFailure;
+
+	private final RateLimiterListener listener;
+
+	private final String key;
+
+	private final int maxCalls;
+
+	private final long periodMicros;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	/**
+	 * Guarded by {@link #lock}: waiters in arrival order; abandoned ones are dropped when
+	 * reached.
+	 */
+	private final ArrayDeque<RedisWaiter> queue = new ArrayDeque<>();
+
+	/** Guarded by {@link #lock}: a call for the queue is in flight or scheduled. */
+	private boolean busy;
+
+	/**
+	 * Guarded by {@link #lock}: the pending call for the queue when the next permit
+	 * frees, {@code null} while none is scheduled.
+	 */
+	private @Nullable Future<?> retry;
+
+	/** Live waiters. */
+	private final AtomicInteger waiting = new AtomicInteger();
+
+	/** As last reported by Redis. */
+	private volatile int available;
+
+	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
+			RateLimiterListener listener) {
+		this.name = Checks.notNull(name, "name");
+		this.config = Checks.notNull(config, "config");
+		this.backend = Checks.notNull(backend, "backend");
+		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
+		this.listener = Checks.notNull(listener, "listener");
+		this.key = backend.keyPrefix + "{" + name + "}";
+		this.maxCalls = config.maxCalls();
+		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
+		this.available = this.maxCalls;
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public RateLimiterConfig config() {
+		return this.config;
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * @return {@code "redis"}
+	 */
+	@Override
+	public String backend() {
+		return "redis";
+	}
+
+	/**
+	 * What this limiter does when Redis cannot decide.
+	 * @return the failure mode
+	 */
+	public OnBackendFailure onBackendFailure() {
+		return this.onBackendFailure;
+	}
+
+	/**
+	 * The Redis key of this limiter's window: the key prefix and the name in braces (a
+	 * hash tag, so Redis Cluster keeps it on one slot).
+	 * @return the key
+	 */
+	public String key() {
+		return this.key;
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * As last reported by Redis (other instances may have taken permits since), and 0
+	 * while anyone waits here.
+	 */
+	@Override
+	public int availablePermits() {
+		return (this.waiting.get() > 0) ? 0 : this.available;
+	}
+
+	@Override
+	public int waitingCount() {
+		return this.waiting.get();
+	}
+
+	@Override
+	public CompletableFuture<Void> acquire() {
+		Duration timeout = this.config.timeout();
+		return (timeout != null) ? acquire(timeout) : enqueue(-1, null);
+	}
+
+	@Override
+	public CompletableFuture<Void> acquire(Duration timeout) {
+		Checks.notNegative(timeout, "timeout");
+		if (timeout.isZero()) {
+			return acquireNow(timeout);
+		}
+		return enqueue(Checks.saturatedNanos(timeout), timeout);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Blocks the caller for one round trip to Redis, at most the command timeout;
+	 * {@link #tryAcquireAsync()} does not.
+	 */
+	@Override
+	public boolean tryAcquire() {
+		if (this.waiting.get() > 0) {
+			rejected();
+			return false;
+		}
+		try {
+			Decision decision = attempt().join();
+			// null: allowed while Redis failed (ALLOW).
+			return decision == null || decision.granted() > 0;
+		}
+		catch (CompletionException ex) {
+			if (ex.getCause() instanceof RateLimiterBackendException) {
+				return false;
+			}
+			throw ex;
+		}
+	}
+
+	@Override
+	public CompletableFuture<Boolean> tryAcquireAsync() {
+		if (this.waiting.get() > 0) {
+			rejected();
+			return CompletableFuture.completedFuture(false);
+		}
+		CompletableFuture<Boolean> result = new CompletableFuture<>();
+		attempt().whenComplete((decision, error) -> handOver(() -> {
+			if (error != null) {
+				Throwable cause = Backend.unwrap(error);
+				if (cause instanceof RateLimiterBackendException) {
+					result.complete(false);
+				}
+				else {
+					result.completeExceptionally(cause);
+				}
+			}
+			else {
+				boolean granted = decision == null || decision.granted() > 0;
+				if (!result.complete(granted) && decision != null) {
+					// Cancelled meanwhile: the permit goes back.
+					this.backend.release(this.key, decision, 0);
+				}
+			}
+		}));
+		return result;
+	}
+
+	/** {@code acquire(ZERO)}: one attempt, never queued, never overtaking. */
+	private CompletableFuture<Void> acquireNow(Duration timeout) {
+		if (this.waiting.get() > 0) {
+			rejected();
+			return CompletableFuture.failedFuture(timeoutException(timeout));
+		}
+		CompletableFuture<Void> result = new CompletableFuture<>();
+		attempt().whenComplete((decision, error) -> handOver(() -> {
+			if (error != null) {
+				result.completeExceptionally(Backend.unwrap(error));
+			}
+			else if (decision != null && decision.granted() == 0) {
+				result.completeExceptionally(timeoutException(timeout));
+			}
+			else if (!result.complete(null) && decision != null) {
+				this.backend.release(this.key, decision, 0);
+			}
+		}));
+		return result;
+	}
+
+	/**
+	 * One call for one permit, outside the queue; reports the outcome to the listener.
+	 * @return the decision; {@code null} for a permit allowed while Redis failed; fails
+	 * with {@link RateLimiterBackendException} while Redis fails in {@code FAIL} mode
+	 */
+	private CompletableFuture<@Nullable Decision> attempt() {
+		return this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1).handle((decision, error) -> {
+			if (error != null) {
+				Throwable cause = Backend.unwrap(error);
+				backendError(cause);
+				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+					granted(0);
+					return null;
+				}
+				rejected();
+				throw new CompletionException(backendException(cause));
+			}
+			if (decision.granted() > 0) {
+				this.available = decision.available();
+				granted(0);
+				this.backend.grantLog.granted(this, decision.serverMicros());
+			}
+			else {
+				this.available = 0;
+				rejected();
+			}
+			return decision;
+		});
+	}
+
+	/**
+	 * @param timeoutNanos how long to wait, or a negative value for no limit
+	 */
+	private CompletableFuture<Void> enqueue(long timeoutNanos, @Nullable Duration timeout) {
+		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime());
+		this.lock.lock();
+		try {
+			this.queue.add(waiter);
+			this.waiting.incrementAndGet();
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (timeoutNanos > 0) {
+			Duration limit = Checks.notNull(timeout, "timeout");
+			waiter.startTimeout(this.backend.scheduler.schedule(this.backend.executor, () -> timeOut(waiter, limit),
+					timeoutNanos, TimeUnit.NANOSECONDS));
+		}
+		pump();
+		return waiter;
+	}
+
+	/** Asks Redis for the head waiters, unless a call for them is in flight or due. */
+	private void pump() {
+		int want;
+		this.lock.lock();
+		try {
+			if (this.busy) {
+				// Waiting for the next permit while the connection is lost: find out now,
+				// so the waiters fail (or are allowed) within the command timeout.
+				Future<?> retry = this.retry;
+				if (retry == null || !this.backend.connector.isDown()) {
+					return;
+				}
+				retry.cancel(false);
+				this.retry = null;
+				this.busy = false;
+			}
+			dropAbandonedHeads();
+			want = Math.min(this.waiting.get(), Math.min(BATCH, this.maxCalls));
+			if (want <= 0 || this.queue.isEmpty()) {
+				return;
+			}
+			this.busy = true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		CompletableFuture<Decision> call;
+		try {
+			call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, want);
+		}
+		catch (RuntimeException ex) {
+			call = CompletableFuture.failedFuture(ex);
+		}
+		call.whenComplete(this::decided);
+	}
+
+	/** Under the lock. */
+	private void dropAbandonedHeads() {
+		RedisWaiter head;
+		while ((head = this.queue.peek()) != null && !head.isWaiting()) {
+			this.queue.poll();
+		}
+	}
+
+	/** The reply of a call for the head waiters. */
+	private void decided(@Nullable Decision decision, @Nullable Throwable error) {
+		List<RedisWaiter> decided = new ArrayList<>();
+		boolean again = false;
+		long retryMicros = 0;
+		int taken = 0;
+		Throwable cause = (error != null) ? Backend.unwrap(error) : null;
+		RateLimiterBackendException failure = (cause != null) ? backendException(cause) : null;
+		this.lock.lock();
+		try {
+			if (decision == null || failure != null) {
+				// Every waiter queued now is decided together.
+				RedisWaiter waiter;
+				while ((waiter = this.queue.poll()) != null) {
+					boolean won = (this.onBackendFailure == OnBackendFailure.ALLOW) ? waiter.decideGrant()
+							: waiter.decideFailure(failure);
+					if (won) {
+						this.waiting.decrementAndGet();
+						decided.add(waiter);
+					}
+				}
+				this.busy = false;
+			}
+			else {
+				while (taken < decision.granted()) {
+					RedisWaiter waiter = this.queue.poll();
+					if (waiter == null) {
+						break;
+					}
+					if (waiter.decideGrant()) {
+						this.waiting.decrementAndGet();
+						decided.add(waiter);
+						taken++;
+					}
+				}
+				this.available = decision.available();
+				dropAbandonedHeads();
+				if (this.queue.isEmpty()) {
+					this.busy = false;
+				}
+				else if (decision.available() > 0 || decision.waitMicros() <= 0) {
+					this.busy = false;
+					again = true;
+				}
+				else {
+					retryMicros = decision.waitMicros();
+				}
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (decision != null && failure == null) {
+			this.backend.release(this.key, decision, taken);
+			for (RedisWaiter waiter : decided) {
+				granted(System.nanoTime() - waiter.arrival);
+				this.backend.grantLog.granted(this, decision.serverMicros());
+				handOver(waiter::grant);
+			}
+			if (retryMicros > 0) {
+				scheduleRetry(retryMicros);
+			}
+		}
+		else {
+			backendError(cause);
+			for (RedisWaiter waiter : decided) {
+				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+					granted(System.nanoTime() - waiter.arrival);
+					handOver(waiter::grant);
+				}
+				else {
+					handOver(() -> waiter.fail(failure));
+				}
+			}
+		}
+		if (again) {
+			pump();
+		}
+	}
+
+	private void scheduleRetry(long micros) {
+		boolean refused = false;
+		this.lock.lock();
+		try {
+			RetryTask task = new RetryTask();
+			try {
+				// Under the lock: the task cannot run before it knows its timer.
+				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, micros,
+						TimeUnit.MICROSECONDS);
+				this.retry = task.timer;
+			}
+			catch (RuntimeException ex) {
+				this.busy = false;
+				refused = true;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (refused) {
+			pump();
+		}
+	}
+
+	/** The call for the queue when the next permit frees. */
+	private final class RetryTask implements Runnable {
+
+		volatile @Nullable Future<?> timer;
+
+		@Override
+		public void run() {
+			ReentrantLock lock = RedisRateLimiter.this.lock;
+			lock.lock();
+			try {
+				// Superseded if pump() cancelled it (connection lost) and called at once.
+				if (RedisRateLimiter.this.retry == null || RedisRateLimiter.this.retry != this.timer) {
+					return;
+				}
+				RedisRateLimiter.this.retry = null;
+				RedisRateLimiter.this.busy = false;
+			}
+			finally {
+				lock.unlock();
+			}
+			pump();
+		}
+
+	}
+
+	/** A waiter gave up (cancel, completion by its caller). */
+	void abandoned(RedisWaiter waiter) {
+		this.waiting.decrementAndGet();
+	}
+
+	private void timeOut(RedisWaiter waiter, Duration timeout) {
+		if (waiter.abandon()) {
+			abandoned(waiter);
+			rejected();
+			waiter.fail(timeoutException(timeout));
+		}
+	}
+
+	/**
+	 * Completes a future on the wake-up executor, never on Lettuce's thread; inline if
+	 * the executor refuses.
+	 */
+	private void handOver(Runnable completion) {
+		try {
+			this.backend.executor.execute(completion);
+		}
+		catch (RuntimeException ex) {
+			completion.run();
+		}
+	}
+
+	private RateLimiterBackendException backendException(@Nullable Throwable cause) {
+		if (cause instanceof RateLimiterBackendException backendException) {
+			return backendException;
+		}
+		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
+				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
+	}
+
+	private static TimeoutException timeoutException(Duration timeout) {
+		return new TimeoutException("Rate limiter permit not granted within " + timeout);
+	}
+
+	private void granted(long waitNanos) {
+		Guard.run(() -> this.listener.granted(this, waitNanos), LISTENER, this);
+	}
+
+	private void rejected() {
+		Guard.run(() -> this.listener.rejected(this), LISTENER, this);
+	}
+
+	private void backendError(@Nullable Throwable cause) {
+		Throwable error = (cause != null) ? cause : new IllegalStateException("No reply");
+		Guard.run(() -> this.listener.backendError(this, error), LISTENER, this);
+	}
+
+	/**
+	 * Whether the latest call to Redis (of any limiter on this connection) got an answer;
+	 * the {@code rateLimiters} health contributor is DOWN while it did not.
+	 */
+	@Override
+	public boolean isBackendReachable() {
+		return this.backend.isReachable();
+	}
+
+	@Override
+	public String toString() {
+		return "RedisRateLimiter[name=" + this.name + ", key=" + this.key + ", maxCalls=" + this.maxCalls + ", period="
+				+ this.config.period() + ", onBackendFailure=" + this.onBackendFailure + "]";
+	}
+
+}

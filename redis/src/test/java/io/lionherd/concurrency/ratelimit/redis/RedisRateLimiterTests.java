@@ -1,0 +1,257 @@
+package io.lionherd.concurrency.ratelimit.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link RedisRateLimiter} against a real Redis server.
+ */
+@ExtendWith(RedisServerExtension.class)
+class RedisRateLimiterTests {
+
+	private RedisTestSupport redis;
+
+	private RedisRateLimiterFactory factory;
+
+	private RedisCommands<String, String> commands;
+
+	@BeforeEach
+	void setUp(RedisServerProcess server) {
+		this.redis = new RedisTestSupport(server);
+		this.factory = this.redis.build(this.redis.factory());
+		this.commands = this.redis.redis();
+	}
+
+	@AfterEach
+	void tearDown() throws Exception {
+		this.redis.close();
+	}
+
+	@Test
+	void grantsUpToMaxCallsThenRefusesAndReportsNoPermitLeft() {
+		RateLimiter limiter = limiter("github", 3, Duration.ofSeconds(10));
+		assertThat(limiter.availablePermits()).isEqualTo(3);
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(limiter.availablePermits()).isEqualTo(2);
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(limiter.availablePermits()).isZero();
+		assertThat(limiter.backend()).isEqualTo("redis");
+	}
+
+	@Test
+	void windowIsASortedSetUnderAHashTaggedKeyThatExpiresAfterThePeriod() {
+		RedisRateLimiter limiter = (RedisRateLimiter) limiter("github", 3, Duration.ofSeconds(10));
+		assertThat(limiter.key()).isEqualTo(this.redis.keyPrefix + "{github}");
+		limiter.tryAcquire();
+		limiter.tryAcquire();
+		limiter.tryAcquire();
+		limiter.tryAcquire();
+		assertThat(this.commands.zcard(limiter.key())).isEqualTo(3);
+		assertThat(this.commands.pttl(limiter.key())).isBetween(1L, 10_000L);
+	}
+
+	@Test
+	void permitsGrantedTogetherAreDistinctEntries() {
+		RateLimiter limiter = limiter("batch", 50, Duration.ofSeconds(10));
+		List<CompletableFuture<Void>> acquires = new ArrayList<>();
+		for (int i = 0; i < 60; i++) {
+			acquires.add(limiter.acquire());
+		}
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> acquires.stream().filter(CompletableFuture::isDone).count() == 50);
+		assertThat(this.commands.zcard(((RedisRateLimiter) limiter).key())).isEqualTo(50);
+		// Several of them were decided in one call, at one server time.
+		assertThat(this.redis.grantTimes).hasSize(50);
+		assertThat(this.redis.grantTimes.stream().distinct().count()).isLessThan(50);
+		assertThat(limiter.waitingCount()).isEqualTo(10);
+		acquires.forEach((acquire) -> acquire.cancel(false));
+	}
+
+	@Test
+	void sequentialAcquiresFollowTheOriginalRecipe() {
+		RateLimiter limiter = limiter("recipe", 3, Duration.ofMillis(500));
+		for (int i = 0; i < 5; i++) {
+			assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(5));
+		}
+		List<Long> times = this.redis.sortedGrantTimes();
+		assertThat(times).hasSize(5);
+		assertThat(times.get(2) - times.get(0)).isLessThan(500_000);
+		assertThat(times.get(3) - times.get(0)).isGreaterThanOrEqualTo(500_000);
+		assertThat(times.get(4) - times.get(1)).isGreaterThanOrEqualTo(500_000);
+	}
+
+	@Test
+	void waitersOfOneInstanceAreServedInArrivalOrder() {
+		RateLimiter limiter = limiter("fifo", 2, Duration.ofMillis(100));
+		List<Integer> order = new CopyOnWriteArrayList<>();
+		List<CompletableFuture<Void>> acquires = new ArrayList<>();
+		for (int i = 0; i < 12; i++) {
+			int index = i;
+			acquires.add(limiter.acquire().thenRun(() -> order.add(index)));
+		}
+		assertThat(CompletableFuture.allOf(acquires.toArray(CompletableFuture[]::new)))
+			.succeedsWithin(Duration.ofSeconds(10));
+		// Granted two at a time; within a pair the completions may interleave.
+		for (int pair = 0; pair < 6; pair++) {
+			assertThat(order.subList(2 * pair, 2 * pair + 2)).containsExactlyInAnyOrder(2 * pair, 2 * pair + 1);
+		}
+	}
+
+	@Test
+	void tryAcquireNeverOvertakesAWaiter() {
+		RateLimiter limiter = limiter("overtake", 1, Duration.ofMillis(300));
+		assertThat(limiter.tryAcquire()).isTrue();
+		CompletableFuture<Void> waiter = limiter.acquire();
+		assertThat(limiter.waitingCount()).isOne();
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(limiter.availablePermits()).isZero();
+		assertThat(waiter).succeedsWithin(Duration.ofSeconds(5));
+		assertThat(limiter.tryAcquire()).isFalse();
+	}
+
+	@Test
+	void acquireWithZeroTimeoutFailsAtOnceWhenNoPermitIsFree() {
+		RateLimiter limiter = limiter("zero", 1, Duration.ofSeconds(10));
+		assertThat(limiter.acquire(Duration.ZERO)).succeedsWithin(Duration.ofSeconds(5));
+		assertThat(limiter.acquire(Duration.ZERO)).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+			.withCauseInstanceOf(TimeoutException.class);
+	}
+
+	@Test
+	void timedOutAcquireFailsWithTimeoutExceptionAndLeavesTheQueue() {
+		RateLimiter limiter = limiter("timeout", 1, Duration.ofSeconds(10));
+		limiter.tryAcquire();
+		CompletableFuture<Void> waiter = limiter.acquire(Duration.ofMillis(100));
+		assertThat(waiter).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+			.withCauseInstanceOf(TimeoutException.class);
+		assertThat(limiter.waitingCount()).isZero();
+	}
+
+	@Test
+	void cancelledAndTimedOutAcquiresUnderContentionConsumeNoPermit() throws Exception {
+		Duration period = Duration.ofMillis(300);
+		int maxCalls = 10;
+		RedisRateLimiter limiter = (RedisRateLimiter) limiter("abandon", maxCalls, period);
+		RedisRateLimiter other = (RedisRateLimiter) this.redis.build(this.redis.factory())
+			.create("abandon", RateLimiterConfig.of(maxCalls, period), RateLimiterListener.none());
+		List<CompletableFuture<Void>> acquires = new CopyOnWriteArrayList<>();
+		List<Thread> callers = new ArrayList<>();
+		for (int t = 0; t < 8; t++) {
+			RedisRateLimiter mine = (t % 2 == 0) ? limiter : other;
+			Thread caller = new Thread(() -> {
+				ThreadLocalRandom random = ThreadLocalRandom.current();
+				for (int i = 0; i < 40; i++) {
+					CompletableFuture<Void> acquire = (random.nextBoolean()) ? mine.acquire()
+							: mine.acquire(Duration.ofMillis(random.nextInt(1, 80)));
+					acquires.add(acquire);
+					if (random.nextInt(3) == 0) {
+						sleepMicros(random.nextInt(0, 3000));
+						acquire.cancel(false);
+					}
+					sleepMicros(random.nextInt(0, 2000));
+				}
+			});
+			callers.add(caller);
+			caller.start();
+		}
+		for (Thread caller : callers) {
+			caller.join();
+		}
+		// Whatever is still waiting gives up now, in the middle of calls in flight.
+		acquires.forEach((acquire) -> acquire.cancel(false));
+		long granted = acquires.stream()
+			.filter((acquire) -> acquire.isDone() && !acquire.isCompletedExceptionally())
+			.count();
+		assertThat(granted).isEqualTo(this.redis.grantTimes.size());
+		// Entries still in the window are exactly the grants handed out in it: every
+		// permit of an abandoned acquire went to another waiter or back to Redis.
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			List<Object> look = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
+					new String[] { limiter.key() }, Integer.toString(maxCalls), Long.toString(period.toNanos() / 1000),
+					"look", "0");
+			long now = (Long) look.get(0);
+			long inWindow = maxCalls - (Long) look.get(2);
+			long handedOut = this.redis.grantTimes.stream()
+				.filter((time) -> time > now - period.toNanos() / 1000)
+				.count();
+			assertThat(inWindow).isEqualTo(handedOut);
+		});
+		assertThat(RedisTestSupport.windowsOverLimit(this.redis.sortedGrantTimes(), maxCalls, period)).isZero();
+		assertThat(limiter.waitingCount()).isZero();
+		assertThat(other.waitingCount()).isZero();
+	}
+
+	@Test
+	void aFlushedScriptCacheIsRefilled() {
+		RateLimiter limiter = limiter("flush", 3, Duration.ofSeconds(10));
+		assertThat(limiter.tryAcquire()).isTrue();
+		this.commands.scriptFlush();
+		assertThat(limiter.tryAcquire()).isTrue();
+		this.commands.scriptFlush();
+		assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(5));
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(this.commands.zcard(((RedisRateLimiter) limiter).key())).isEqualTo(3);
+	}
+
+	@Test
+	void listenersHearGrantsAndRejections() {
+		RateLimiterRegistry registry = new RateLimiterRegistry();
+		List<String> events = new CopyOnWriteArrayList<>();
+		registry.addListener(new RateLimiterListener() {
+
+			@Override
+			public void granted(RateLimiter limiter, long waitNanos) {
+				events.add("granted");
+			}
+
+			@Override
+			public void rejected(RateLimiter limiter) {
+				events.add("rejected");
+			}
+
+		});
+		RateLimiter limiter = registry.rateLimiter("events", RateLimiterConfig.of(1, Duration.ofSeconds(10)),
+				this.factory);
+		limiter.tryAcquire();
+		limiter.tryAcquire();
+		assertThat(events).containsExactly("granted", "rejected");
+	}
+
+	private RateLimiter limiter(String name, int maxCalls, Duration period) {
+		return this.factory.create(name, RateLimiterConfig.of(maxCalls, period), RateLimiterListener.none());
+	}
+
+	private static void sleepMicros(long micros) {
+		try {
+			TimeUnit.MICROSECONDS.sleep(micros);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

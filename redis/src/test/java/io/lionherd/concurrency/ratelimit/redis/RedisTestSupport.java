@@ -1,0 +1,85 @@
+package io.lionherd.concurrency.ratelimit.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+/**
+ * Clients, factories and a grant log on one {@link RedisServerProcess}, closed together.
+ */
+final class RedisTestSupport implements AutoCloseable {
+
+	final RedisServerProcess server;
+
+	/** Keys of this instance alone. */
+	final String keyPrefix = "test:" + UUID.randomUUID() + ":";
+
+	/** Every grant handed to a caller, with its server time. */
+	final ConcurrentLinkedQueue<Long> grantTimes = new ConcurrentLinkedQueue<>();
+
+	private final List<AutoCloseable> resources = new ArrayList<>();
+
+	private final GrantLog log = (limiter, serverMicros) -> this.grantTimes.add(serverMicros);
+
+	RedisTestSupport(RedisServerProcess server) {
+		this.server = server;
+	}
+
+	/** A factory on a connection of its own. */
+	RedisRateLimiterFactory.Builder factory() {
+		RedisClient client = RedisClient.create(this.server.uri());
+		this.resources.add(client::shutdown);
+		return RedisRateLimiterFactory.builder(client).keyPrefix(this.keyPrefix).grantLog(this.log);
+	}
+
+	RedisRateLimiterFactory build(RedisRateLimiterFactory.Builder builder) {
+		RedisRateLimiterFactory factory = builder.build();
+		this.resources.add(0, factory);
+		return factory;
+	}
+
+	/** Plain commands, to look at the server. */
+	RedisCommands<String, String> redis() {
+		RedisClient client = RedisClient.create(this.server.uri());
+		StatefulRedisConnection<String, String> connection = client.connect();
+		this.resources.add(client::shutdown);
+		return connection.sync();
+	}
+
+	List<Long> sortedGrantTimes() {
+		List<Long> times = new ArrayList<>(this.grantTimes);
+		Collections.sort(times);
+		return times;
+	}
+
+	/**
+	 * How many windows of {@code period} hold more than {@code maxCalls} of the given
+	 * grant times.
+	 */
+	static int windowsOverLimit(List<Long> sortedMicros, int maxCalls, Duration period) {
+		long periodMicros = period.toNanos() / 1000;
+		int over = 0;
+		for (int i = 0; i + maxCalls < sortedMicros.size(); i++) {
+			// maxCalls + 1 grants inside (t - period, t]
+			if (sortedMicros.get(i + maxCalls) - sortedMicros.get(i) < periodMicros) {
+				over++;
+			}
+		}
+		return over;
+	}
+
+	@Override
+	public void close() throws Exception {
+		for (AutoCloseable resource : this.resources) {
+			resource.close();
+		}
+	}
+
+}
