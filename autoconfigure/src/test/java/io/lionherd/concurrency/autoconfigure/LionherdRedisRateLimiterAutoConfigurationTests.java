@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -113,6 +115,35 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				RateLimiter down = context.getBean(RateLimiterRegistry.class).get("down");
 				assertThat(down.tryAcquire()).isFalse();
+			});
+	}
+
+	@Test
+	void healthIsDownWhileTheRedisServerIsUnreachableAndTheEndpointSaysRedis() {
+		this.contextRunner
+			.withConfiguration(AutoConfigurations.of(LionherdRateLimitersHealthAutoConfiguration.class,
+					LionherdRateLimitersEndpointAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.port=1", "spring.data.redis.timeout=300ms",
+					"lionherd.concurrency.rate-limiters.down.backend=redis",
+					"management.endpoints.web.exposure.include=ratelimiters")
+			.run((context) -> {
+				RateLimiter down = context.getBean(RateLimiterRegistry.class).get("down");
+				assertThat(down.tryAcquire()).isFalse();
+				Health health = context.getBean(RateLimitersHealthIndicator.class).health();
+				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+				assertThat(context.getBean(RateLimitersEndpoint.class).rateLimiter("down").backend())
+					.isEqualTo("redis");
+			});
+	}
+
+	@Test
+	void healthIsUpWhileTheRedisServerAnswers() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdRateLimitersHealthAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.rate-limiters.up.backend=redis")
+			.run((context) -> {
+				assertThat(context.getBean(RateLimiterRegistry.class).get("up").tryAcquire()).isTrue();
+				assertThat(context.getBean(RateLimitersHealthIndicator.class).health().getStatus())
+					.isEqualTo(Status.UP);
 			});
 	}
 
