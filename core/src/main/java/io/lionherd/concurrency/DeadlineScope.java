@@ -1,0 +1,206 @@
+package io.lionherd.concurrency;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+import io.lionherd.concurrency.internal.WorkScope;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One {@code failAfter} / {@code moveOnAfter} scope: the work enrolled in it while it is
+ * open, its deadline's timer entry and the future it answers with. Whichever comes first
+ * ends it: the body's stage (the timer entry is cancelled and the work forgotten), the
+ * deadline (the work is cancelled, the result times out) or a cancel of the result (the
+ * work is cancelled).
+ */
+final class DeadlineScope extends WorkScope {
+
+	private static final int OPEN = 0;
+
+	/** The body's stage completed first. */
+	private static final int DONE = 1;
+
+	/** The deadline passed, or the result was cancelled: the work is cancelled. */
+	private static final int CANCELLED = 2;
+
+	private static final AtomicIntegerFieldUpdater<DeadlineScope> STATE = AtomicIntegerFieldUpdater
+		.newUpdater(DeadlineScope.class, "state");
+
+	/** The effective deadline in ticker nanoseconds: never later than the parent's. */
+	final long deadline;
+
+	private final boolean moveOn;
+
+	private final String description;
+
+	private final Set<CompletionStage<?>> work = ConcurrentHashMap.newKeySet();
+
+	private final Result result = new Result();
+
+	private volatile int state;
+
+	private volatile @Nullable Future<?> timer;
+
+	DeadlineScope(long deadline, boolean moveOn, String description) {
+		this.deadline = deadline;
+		this.moveOn = moveOn;
+		this.description = description;
+	}
+
+	@SuppressWarnings("unchecked")
+	<R> CompletableFuture<R> result() {
+		return (CompletableFuture<R>) this.result;
+	}
+
+	boolean isOpen() {
+		return this.state == OPEN;
+	}
+
+	@Override
+	public void register(CompletionStage<?> stage) {
+		int current = this.state;
+		if (current == DONE) {
+			return;
+		}
+		if (current == OPEN) {
+			this.work.add(stage);
+			if (this.state == OPEN) {
+				stage.whenComplete((value, error) -> this.work.remove(stage));
+				return;
+			}
+			this.work.remove(stage);
+			if (this.state == DONE) {
+				return;
+			}
+		}
+		Stages.cancel(stage);
+	}
+
+	/**
+	 * Watches the body's stage, and arms the timer unless the stage is already complete
+	 * or an enclosing scope's deadline comes first (that scope cancels this one).
+	 */
+	void watch(CompletionStage<?> stage, DelayScheduler scheduler, Executor executor, long remainingNanos,
+			boolean ownTimer) {
+		if (Stages.isCompletedNormally(stage)) {
+			finish(Stages.valueOf(stage), null);
+			return;
+		}
+		register(stage);
+		stage.whenComplete(this::finish);
+		if (!ownTimer || this.state != OPEN) {
+			return;
+		}
+		if (remainingNanos <= 0) {
+			fire();
+			return;
+		}
+		Future<?> entry = scheduler.schedule(executor, this::fire, remainingNanos, TimeUnit.NANOSECONDS);
+		this.timer = entry;
+		if (this.state != OPEN) {
+			entry.cancel(false);
+			this.timer = null;
+		}
+	}
+
+	private void finish(@Nullable Object value, @Nullable Throwable error) {
+		if (!STATE.compareAndSet(this, OPEN, DONE)) {
+			return;
+		}
+		cancelTimer();
+		this.work.clear();
+		if (error != null) {
+			this.result.fail(Stages.unwrap(error));
+		}
+		else {
+			this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);
+		}
+	}
+
+	/** The deadline: cancels the work, then times the result out. */
+	void fire() {
+		if (!cancelWork()) {
+			return;
+		}
+		if (this.moveOn) {
+			this.result.succeed(Optional.empty());
+		}
+		else {
+			this.result.fail(new TimeoutException(this.description));
+		}
+	}
+
+	private boolean cancelWork() {
+		if (!STATE.compareAndSet(this, OPEN, CANCELLED)) {
+			return false;
+		}
+		cancelTimer();
+		CompletionStage<?>[] pending = this.work.toArray(new CompletionStage<?>[0]);
+		this.work.clear();
+		Stages.cancelAll(pending);
+		return true;
+	}
+
+	private void cancelTimer() {
+		Future<?> entry = this.timer;
+		if (entry != null) {
+			this.timer = null;
+			entry.cancel(false);
+		}
+	}
+
+	/** Pending work enrolled now; for tests. */
+	int pendingWork() {
+		return this.work.size();
+	}
+
+	@Override
+	public String toString() {
+		return "DeadlineScope[" + this.description + ", state=" + this.state + ", work=" + this.work.size() + "]";
+	}
+
+	/** The scope's future: cancelling it cancels the scope's work. */
+	private final class Result extends CompletableFuture<Object> {
+
+		void succeed(@Nullable Object value) {
+			super.complete(value);
+		}
+
+		void fail(Throwable error) {
+			super.completeExceptionally(error);
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			cancelWork();
+			return super.cancel(mayInterruptIfRunning);
+		}
+
+		@Override
+		public boolean complete(@Nullable Object value) {
+			cancelWork();
+			return super.complete(value);
+		}
+
+		@Override
+		public boolean completeExceptionally(Throwable ex) {
+			cancelWork();
+			return super.completeExceptionally(ex);
+		}
+
+		@Override
+		public <U> CompletableFuture<U> newIncompleteFuture() {
+			return new CompletableFuture<>();
+		}
+
+	}
+
+}
