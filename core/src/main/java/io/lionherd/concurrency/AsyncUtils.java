@@ -600,10 +600,26 @@ public final class AsyncUtils {
 		Checks.notNull(body, "body");
 		Checks.notNull(policy, "policy");
 		WorkScope scope = WorkScope.current();
+		// The first attempt runs on the caller's thread, so in its scope already.
+		CompletionStage<T> first;
+		try {
+			first = Checks.notNull(body.call(), "stage returned by body");
+		}
+		catch (Throwable ex) {
+			first = CompletableFuture.failedFuture(ex);
+		}
+		if (Stages.isCompletedNormally(first)) {
+			// Fast path: success at the first attempt, nothing to hold.
+			if (name != null) {
+				Guard.run(() -> this.retryRecorder.record(name, RetryRecorder.Kind.SUCCESSFUL_WITHOUT_RETRY),
+						"retry recorder", name);
+			}
+			return CompletableFuture.completedFuture(Stages.valueOf(first));
+		}
 		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
 		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
 				this.retryRecorder);
-		retry.attempt();
+		retry.start(first);
 		return enrol(retry);
 	}
 

@@ -1,5 +1,6 @@
 package io.lionherd.concurrency;
 
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +43,14 @@ final class DeadlineScope extends WorkScope {
 
 	private final String description;
 
-	private final Set<CompletionStage<?>> work = ConcurrentHashMap.newKeySet();
+	private static final AtomicReferenceFieldUpdater<DeadlineScope, Set> WORK = AtomicReferenceFieldUpdater
+		.newUpdater(DeadlineScope.class, Set.class, "work");
+
+	/** The work enrolled and not yet done; created on the first enrolment. */
+	private volatile @Nullable Set<CompletionStage<?>> work;
+
+	/** The body's stage while the scope is open. */
+	private volatile @Nullable CompletionStage<?> body;
 
 	private final Result result = new Result();
 
@@ -71,17 +80,28 @@ final class DeadlineScope extends WorkScope {
 			return;
 		}
 		if (current == OPEN) {
-			this.work.add(stage);
+			Set<CompletionStage<?>> enrolled = workSet();
+			enrolled.add(stage);
 			if (this.state == OPEN) {
-				stage.whenComplete((value, error) -> this.work.remove(stage));
+				stage.whenComplete((value, error) -> enrolled.remove(stage));
 				return;
 			}
-			this.work.remove(stage);
+			enrolled.remove(stage);
 			if (this.state == DONE) {
 				return;
 			}
 		}
 		Stages.cancel(stage);
+	}
+
+	@SuppressWarnings("unchecked")
+	private Set<CompletionStage<?>> workSet() {
+		Set<CompletionStage<?>> enrolled = this.work;
+		if (enrolled == null) {
+			WORK.compareAndSet(this, null, ConcurrentHashMap.newKeySet());
+			enrolled = this.work;
+		}
+		return enrolled;
 	}
 
 	/**
@@ -94,7 +114,13 @@ final class DeadlineScope extends WorkScope {
 			finish(Stages.valueOf(stage), null);
 			return;
 		}
-		register(stage);
+		this.body = stage;
+		if (this.state == CANCELLED) {
+			// Cancelled (by an enclosing scope) while the body ran.
+			this.body = null;
+			Stages.cancel(stage);
+			return;
+		}
 		stage.whenComplete(this::finish);
 		if (!ownTimer || this.state != OPEN) {
 			return;
@@ -116,7 +142,8 @@ final class DeadlineScope extends WorkScope {
 			return;
 		}
 		cancelTimer();
-		this.work.clear();
+		this.body = null;
+		this.work = null;
 		if (error != null) {
 			this.result.fail(Stages.unwrap(error));
 		}
@@ -143,8 +170,16 @@ final class DeadlineScope extends WorkScope {
 			return false;
 		}
 		cancelTimer();
-		CompletionStage<?>[] pending = this.work.toArray(new CompletionStage<?>[0]);
-		this.work.clear();
+		Set<CompletionStage<?>> enrolled = this.work;
+		CompletionStage<?> stage = this.body;
+		this.work = null;
+		this.body = null;
+		CompletionStage<?>[] pending = (enrolled != null) ? enrolled.toArray(new CompletionStage<?>[0])
+				: new CompletionStage<?>[0];
+		if (stage != null) {
+			pending = Arrays.copyOf(pending, pending.length + 1);
+			pending[pending.length - 1] = stage;
+		}
 		Stages.cancelAll(pending);
 		return true;
 	}
@@ -159,12 +194,13 @@ final class DeadlineScope extends WorkScope {
 
 	/** Pending work enrolled now; for tests. */
 	int pendingWork() {
-		return this.work.size();
+		Set<CompletionStage<?>> enrolled = this.work;
+		return (enrolled != null) ? enrolled.size() : 0;
 	}
 
 	@Override
 	public String toString() {
-		return "DeadlineScope[" + this.description + ", state=" + this.state + ", work=" + this.work.size() + "]";
+		return "DeadlineScope[" + this.description + ", state=" + this.state + ", work=" + pendingWork() + "]";
 	}
 
 	/** The scope's future: cancelling it cancels the scope's work. */

@@ -58,50 +58,66 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	 * Runs attempts until one is pending, succeeds or ends the retry; attempts whose
 	 * stages complete at once (and zero waits) loop here rather than recurse.
 	 */
-	@SuppressWarnings("unchecked")
 	void attempt() {
-		for (;;) {
-			if (isDone()) {
-				return;
-			}
-			this.attempts++;
-			CompletionStage<T> stage;
-			WorkScope previous = WorkScope.install(this.scope);
-			try {
-				stage = (CompletionStage<T>) Checks.notNull(this.body.call(), "stage returned by body");
-			}
-			catch (Throwable ex) {
-				stage = CompletableFuture.failedFuture(ex);
-			}
-			finally {
+		while (!isDone() && handle(call())) {
+			// next attempt at once
+		}
+	}
+
+	/**
+	 * Goes on from the first attempt's stage, called by the caller.
+	 * @param first the stage of attempt 1
+	 */
+	void start(CompletionStage<T> first) {
+		this.attempts = 1;
+		if (handle(first)) {
+			attempt();
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private CompletionStage<T> call() {
+		this.attempts++;
+		WorkScope previous = (this.scope != null) ? WorkScope.install(this.scope) : null;
+		try {
+			return (CompletionStage<T>) Checks.notNull(this.body.call(), "stage returned by body");
+		}
+		catch (Throwable ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		finally {
+			if (this.scope != null) {
 				WorkScope.restore(previous);
 			}
-			if (Stages.isCompletedNormally(stage)) {
-				succeed(Stages.valueOf(stage));
-				return;
-			}
-			if (stage instanceof CompletableFuture<?> future && future.isDone()) {
-				Throwable failure = failureOf(future);
-				if (!failed(failure)) {
-					return;
-				}
-				continue;
-			}
-			this.inFlight = stage;
-			if (isDone()) {
-				Stages.cancel(stage);
-				return;
-			}
-			stage.whenComplete((value, error) -> {
-				if (error == null) {
-					succeed(value);
-				}
-				else if (failed(Stages.unwrap(error))) {
-					attempt();
-				}
-			});
-			return;
 		}
+	}
+
+	/**
+	 * Handles an attempt's stage.
+	 * @return whether to start the next attempt at once
+	 */
+	private boolean handle(CompletionStage<T> stage) {
+		if (Stages.isCompletedNormally(stage)) {
+			succeed(Stages.valueOf(stage));
+			return false;
+		}
+		if (stage instanceof CompletableFuture<?> future && future.isDone()) {
+			return failed(failureOf(future));
+		}
+		this.inFlight = stage;
+		if (isDone()) {
+			Stages.cancel(stage);
+			return false;
+		}
+		stage.whenComplete((value, error) -> {
+			if (error == null) {
+				succeed(value);
+			}
+			else if (failed(Stages.unwrap(error))) {
+				attempt();
+			}
+		});
+		return false;
 	}
 
 	/**
