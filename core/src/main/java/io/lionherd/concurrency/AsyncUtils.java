@@ -404,7 +404,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<T> failAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, false, "Deadline scope timed out after " + timeout, body);
+		return scope(this.ticker.read(), nanos, false, timeout, body);
 	}
 
 	/**
@@ -422,7 +422,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), false, "Deadline scope reached its deadline " + deadline, body);
+		return scope(now, nanosUntil(deadline, now), false, deadline, body);
 	}
 
 	/**
@@ -440,7 +440,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<Optional<T>> moveOnAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, true, "Deadline scope timed out after " + timeout, body);
+		return scope(this.ticker.read(), nanos, true, timeout, body);
 	}
 
 	/**
@@ -457,7 +457,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), true, "Deadline scope reached its deadline " + deadline, body);
+		return scope(now, nanosUntil(deadline, now), true, deadline, body);
 	}
 
 	/**
@@ -495,7 +495,7 @@ public final class AsyncUtils {
 	 */
 	@SafeVarargs
 	public final <T> CompletableFuture<T> race(CompletionStage<? extends T>... stages) {
-		return enrol(RaceFuture.race(Arrays.asList(Checks.notNull(stages, "stages"))));
+		return enrol(RaceFuture.race((CompletionStage<?>[]) stages));
 	}
 
 	/**
@@ -520,7 +520,7 @@ public final class AsyncUtils {
 	 */
 	@SafeVarargs
 	public final <T> CompletableFuture<T> firstSuccessful(CompletionStage<? extends T>... stages) {
-		return enrol(RaceFuture.firstSuccessful(Arrays.asList(Checks.notNull(stages, "stages"))));
+		return enrol(RaceFuture.firstSuccessful((CompletionStage<?>[]) stages));
 	}
 
 	/**
@@ -623,7 +623,7 @@ public final class AsyncUtils {
 		return enrol(retry);
 	}
 
-	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, String description,
+	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
 			AsyncCallable<T> body) {
 		// Far enough for any timer, near enough that now + nanos cannot overflow.
 		long remaining = Math.min(nanos, Long.MAX_VALUE / 4);
@@ -637,7 +637,7 @@ public final class AsyncUtils {
 			deadline = enclosing.deadline;
 			ownTimer = false;
 		}
-		DeadlineScope scope = new DeadlineScope(deadline, moveOn, description);
+		DeadlineScope scope = new DeadlineScope(deadline, moveOn, asked);
 		CompletableFuture<R> result = scope.result();
 		if (parent != null) {
 			parent.register(result);

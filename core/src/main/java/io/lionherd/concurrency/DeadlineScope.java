@@ -41,7 +41,11 @@ final class DeadlineScope extends WorkScope {
 
 	private final boolean moveOn;
 
-	private final String description;
+	/**
+	 * The timeout ({@link java.time.Duration}) or absolute deadline ({@code Double})
+	 * asked for.
+	 */
+	private final Object asked;
 
 	private static final AtomicReferenceFieldUpdater<DeadlineScope, Set> WORK = AtomicReferenceFieldUpdater
 		.newUpdater(DeadlineScope.class, Set.class, "work");
@@ -58,10 +62,16 @@ final class DeadlineScope extends WorkScope {
 
 	private volatile @Nullable Future<?> timer;
 
-	DeadlineScope(long deadline, boolean moveOn, String description) {
+	DeadlineScope(long deadline, boolean moveOn, Object asked) {
 		this.deadline = deadline;
 		this.moveOn = moveOn;
-		this.description = description;
+		this.asked = asked;
+	}
+
+	/** The timeout's message, built only when it is needed. */
+	private String description() {
+		return (this.asked instanceof Double absolute) ? "Deadline scope reached its deadline " + absolute
+				: "Deadline scope timed out after " + this.asked;
 	}
 
 	@SuppressWarnings("unchecked")
@@ -161,7 +171,7 @@ final class DeadlineScope extends WorkScope {
 			this.result.succeed(Optional.empty());
 		}
 		else {
-			this.result.fail(new TimeoutException(this.description));
+			this.result.fail(new TimeoutException(description()));
 		}
 	}
 
@@ -200,7 +210,7 @@ final class DeadlineScope extends WorkScope {
 
 	@Override
 	public String toString() {
-		return "DeadlineScope[" + this.description + ", state=" + this.state + ", work=" + pendingWork() + "]";
+		return "DeadlineScope[" + description() + ", state=" + this.state + ", work=" + pendingWork() + "]";
 	}
 
 	/** The scope's future: cancelling it cancels the scope's work. */

@@ -1,6 +1,7 @@
 package io.lionherd.concurrency;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,17 +46,24 @@ final class RaceFuture<T> extends CompletableFuture<T> {
 	}
 
 	static <T> CompletableFuture<T> race(Collection<? extends CompletionStage<? extends T>> stages) {
-		return start(stages, false);
+		return start(Checks.notNull(stages, "stages").toArray(new CompletionStage<?>[0]), false);
+	}
+
+	/** Varargs: the caller's array is only read, and copied if kept. */
+	static <T> CompletableFuture<T> race(CompletionStage<?>[] stages) {
+		return start(Checks.notNull(stages, "stages"), false);
+	}
+
+	static <T> CompletableFuture<T> firstSuccessful(CompletionStage<?>[] stages) {
+		return start(Checks.notNull(stages, "stages"), true);
 	}
 
 	static <T> CompletableFuture<T> firstSuccessful(Collection<? extends CompletionStage<? extends T>> stages) {
-		return start(stages, true);
+		return start(Checks.notNull(stages, "stages").toArray(new CompletionStage<?>[0]), true);
 	}
 
 	@SuppressWarnings("unchecked")
-	private static <T> CompletableFuture<T> start(Collection<? extends CompletionStage<? extends T>> stages,
-			boolean successOnly) {
-		CompletionStage<?>[] inputs = Checks.notNull(stages, "stages").toArray(new CompletionStage<?>[0]);
+	private static <T> CompletableFuture<T> start(CompletionStage<?>[] inputs, boolean successOnly) {
 		if (inputs.length == 0) {
 			throw new IllegalArgumentException("stages must not be empty");
 		}
@@ -79,10 +87,10 @@ final class RaceFuture<T> extends CompletableFuture<T> {
 				break;
 			}
 		}
-		RaceFuture<T> race = new RaceFuture<>(inputs, successOnly);
-		for (int i = 0; i < inputs.length && race.ending == 0; i++) {
+		RaceFuture<T> race = new RaceFuture<>(inputs.clone(), successOnly);
+		for (int i = 0; i < race.inputs.length && race.ending == 0; i++) {
 			int index = i;
-			inputs[i].whenComplete((value, error) -> {
+			race.inputs[i].whenComplete((value, error) -> {
 				if (error == null) {
 					race.decide(index, value, null);
 				}
@@ -95,16 +103,19 @@ final class RaceFuture<T> extends CompletableFuture<T> {
 	}
 
 	private static void cancelOthers(CompletionStage<?>[] inputs, int winner) {
-		if (inputs.length == 1) {
-			return;
-		}
-		CompletionStage<?>[] others = new CompletionStage<?>[inputs.length - 1];
-		for (int i = 0, j = 0; i < inputs.length; i++) {
-			if (i != winner) {
-				others[j++] = inputs[i];
+		CompletionStage<?>[] others = null;
+		int count = 0;
+		for (int i = 0; i < inputs.length; i++) {
+			if (i != winner && !isDone(inputs[i])) {
+				if (others == null) {
+					others = new CompletionStage<?>[inputs.length - 1];
+				}
+				others[count++] = inputs[i];
 			}
 		}
-		Stages.cancelAll(others);
+		if (others != null) {
+			Stages.cancelAll((count == others.length) ? others : Arrays.copyOf(others, count));
+		}
 	}
 
 	private void failure(int index, Throwable error) {
