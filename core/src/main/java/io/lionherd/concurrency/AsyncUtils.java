@@ -596,10 +596,10 @@ public final class AsyncUtils {
 		return startRetry(Checks.notNull(name, "name"), body, policy);
 	}
 
+	@SuppressWarnings("unchecked")
 	private <T> CompletableFuture<T> startRetry(@Nullable String name, AsyncCallable<T> body, RetryPolicy policy) {
 		Checks.notNull(body, "body");
 		Checks.notNull(policy, "policy");
-		WorkScope scope = WorkScope.current();
 		// The first attempt runs on the caller's thread, so in its scope already.
 		CompletionStage<T> first;
 		try {
@@ -614,8 +614,11 @@ public final class AsyncUtils {
 				Guard.run(() -> this.retryRecorder.record(name, RetryRecorder.Kind.SUCCESSFUL_WITHOUT_RETRY),
 						"retry recorder", name);
 			}
-			return CompletableFuture.completedFuture(Stages.valueOf(first));
+			// A plain CompletableFuture, already complete, can be handed back as it is.
+			return (first.getClass() == CompletableFuture.class) ? (CompletableFuture<T>) first
+					: CompletableFuture.completedFuture(Stages.valueOf(first));
 		}
+		WorkScope scope = WorkScope.current();
 		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
 		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
 				this.retryRecorder);
@@ -653,7 +656,7 @@ public final class AsyncUtils {
 		finally {
 			WorkScope.restore(previous);
 		}
-		scope.watch(stage, this.scheduler, this.wakeUpExecutor, own - this.ticker.read(), ownTimer);
+		scope.watch(stage, this.scheduler, this.wakeUpExecutor, this.ticker, own, ownTimer);
 		return result;
 	}
 

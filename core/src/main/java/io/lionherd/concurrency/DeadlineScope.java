@@ -118,7 +118,7 @@ final class DeadlineScope extends WorkScope {
 	 * Watches the body's stage, and arms the timer unless the stage is already complete
 	 * or an enclosing scope's deadline comes first (that scope cancels this one).
 	 */
-	void watch(CompletionStage<?> stage, DelayScheduler scheduler, Executor executor, long remainingNanos,
+	void watch(CompletionStage<?> stage, DelayScheduler scheduler, Executor executor, Ticker ticker, long own,
 			boolean ownTimer) {
 		if (Stages.isCompletedNormally(stage)) {
 			finish(Stages.valueOf(stage), null);
@@ -135,6 +135,7 @@ final class DeadlineScope extends WorkScope {
 		if (!ownTimer || this.state != OPEN) {
 			return;
 		}
+		long remainingNanos = own - ticker.read();
 		if (remainingNanos <= 0) {
 			fire();
 			return;
