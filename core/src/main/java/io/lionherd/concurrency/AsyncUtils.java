@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +18,7 @@ import java.util.function.UnaryOperator;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
+import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
@@ -66,6 +69,8 @@ public final class AsyncUtils {
 	/** {@code null} without an {@link ExecutorListener}: then no clock read per task. */
 	private final @Nullable ExecutorEvents executorEvents;
 
+	private final RetryRecorder retryRecorder;
+
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
 		this.wakeUpExecutor = builder.wakeUpExecutor;
@@ -78,6 +83,7 @@ public final class AsyncUtils {
 		this.monitorRecorder = builder.monitorRecorder;
 		this.executorEvents = (builder.executorListener != null)
 				? new ExecutorEvents(builder.executorListener, this.ticker) : null;
+		this.retryRecorder = builder.retryRecorder;
 	}
 
 	/**
@@ -164,9 +170,19 @@ public final class AsyncUtils {
 	 */
 	public <T> CompletableFuture<T> runSync(Callable<T> task) {
 		Checks.notNull(task, "task");
-		TaskFuture<T> future = new TaskFuture<>(this.executor, task, this.contextCapture.capture(),
+		WorkScope scope = WorkScope.current();
+		if (scope == null) {
+			TaskFuture<T> future = new TaskFuture<>(this.executor, task, this.contextCapture.capture(),
+					this.executorEvents);
+			future.submit();
+			return future;
+		}
+		TaskFuture<T> future = new TaskFuture<>(this.executor, task, withScope(this.contextCapture.capture(), scope),
 				this.executorEvents);
-		future.submit();
+		scope.register(future);
+		if (!future.isDone()) {
+			future.submit();
+		}
 		return future;
 	}
 
@@ -190,7 +206,7 @@ public final class AsyncUtils {
 	 * @return the results in input order; an empty list at once for no input
 	 */
 	public <T> CompletableFuture<List<T>> gather(Collection<? extends CompletionStage<? extends T>> stages) {
-		return GatherFuture.all(stages);
+		return enrol(GatherFuture.all(stages));
 	}
 
 	/**
@@ -201,7 +217,7 @@ public final class AsyncUtils {
 	 */
 	@SafeVarargs
 	public final <T> CompletableFuture<List<T>> gather(CompletionStage<? extends T>... stages) {
-		return GatherFuture.all(Arrays.asList(Checks.notNull(stages, "stages")));
+		return enrol(GatherFuture.all(Arrays.asList(Checks.notNull(stages, "stages"))));
 	}
 
 	/**
@@ -215,7 +231,7 @@ public final class AsyncUtils {
 	 */
 	public <T> CompletableFuture<List<Outcome<T>>> gatherSettled(
 			Collection<? extends CompletionStage<? extends T>> stages) {
-		return GatherFuture.settled(stages);
+		return enrol(GatherFuture.settled(stages));
 	}
 
 	/**
@@ -226,7 +242,7 @@ public final class AsyncUtils {
 	 */
 	@SafeVarargs
 	public final <T> CompletableFuture<List<Outcome<T>>> gatherSettled(CompletionStage<? extends T>... stages) {
-		return GatherFuture.settled(Arrays.asList(Checks.notNull(stages, "stages")));
+		return enrol(GatherFuture.settled(Arrays.asList(Checks.notNull(stages, "stages"))));
 	}
 
 	/**
@@ -244,8 +260,25 @@ public final class AsyncUtils {
 		if (nanos == 0) {
 			return CompletableFuture.completedFuture(null);
 		}
+		return sleepNanos(nanos);
+	}
+
+	private CompletableFuture<Void> sleepNanos(long nanos) {
+		if (nanos == 0) {
+			return CompletableFuture.completedFuture(null);
+		}
 		SleepFuture sleep = new SleepFuture();
-		sleep.startTimer(this.scheduler.schedule(this.wakeUpExecutor, sleep, nanos, TimeUnit.NANOSECONDS));
+		WorkScope scope = WorkScope.current();
+		if (scope == null) {
+			sleep.startTimer(this.scheduler.schedule(this.wakeUpExecutor, sleep, nanos, TimeUnit.NANOSECONDS));
+			return sleep;
+		}
+		// The wake-up completes the sleep in the scope, so continuations run in it too.
+		scope.register(sleep);
+		if (!sleep.isDone()) {
+			sleep.startTimer(
+					this.scheduler.schedule(this.wakeUpExecutor, () -> scope.run(sleep), nanos, TimeUnit.NANOSECONDS));
+		}
 		return sleep;
 	}
 
@@ -368,6 +401,329 @@ public final class AsyncUtils {
 	}
 
 	/**
+	 * lionherd-core's {@code fail_after}: runs {@code body} (on the calling thread) as a
+	 * deadline scope. The result completes as {@code body}'s stage does if that is before
+	 * the deadline; at the deadline it fails with a
+	 * {@link java.util.concurrent.TimeoutException} naming the timeout, and the work of
+	 * the scope still pending is cancelled: every {@code runSync} task, {@code sleep},
+	 * {@code gather}, {@code race}, {@code boundedMap}, {@code retry}, nested scope and
+	 * in-memory limiter {@code acquire} started through this library while {@code body}
+	 * runs, in the {@code runSync} tasks started from there (recursively) and in the
+	 * continuations of the sleeps and limiter grants among them ({@code runSync} workers
+	 * are interrupted, sleeps and limiter waits leave the timer and the queue). Work that
+	 * user code starts on threads of its own is not covered. A scope that ends in time
+	 * leaves no timer entry and no reference to its work; nested scopes can only shorten
+	 * the deadline. Cancelling the result cancels the work too.
+	 *
+	 * <pre>{@code
+	 * async.failAfter(Duration.ofMillis(250), () -> async.runSync(() -> fetch(url)))
+	 *     .exceptionally((ex) -> fallback);    // TimeoutException: fetch was interrupted
+	 * }</pre>
+	 * @param timeout how long the scope may run; {@link Duration#ZERO} times out at once
+	 * unless {@code body}'s stage is already complete
+	 * @param body the work
+	 * @param <T> the result type
+	 * @return the result of {@code body}, or a failure with {@code TimeoutException}
+	 * @throws NullPointerException if an argument is {@code null}
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 */
+	public <T> CompletableFuture<T> failAfter(Duration timeout, AsyncCallable<T> body) {
+		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
+		Checks.notNull(body, "body");
+		return scope(this.ticker.read(), nanos, false, timeout, body);
+	}
+
+	/**
+	 * lionherd-core's {@code fail_at}: {@link #failAfter(Duration, AsyncCallable)} with
+	 * an absolute deadline; a deadline already past times out at once unless
+	 * {@code body}'s stage is already complete.
+	 * @param deadline in {@link #currentTime()} seconds
+	 * @param body the work
+	 * @param <T> the result type
+	 * @return the result of {@code body}, or a failure with {@code TimeoutException}
+	 * @throws NullPointerException if {@code body} is {@code null}
+	 * @throws IllegalArgumentException if {@code deadline} is NaN
+	 */
+	public <T> CompletableFuture<T> failAt(double deadline, AsyncCallable<T> body) {
+		checkDeadline(deadline);
+		Checks.notNull(body, "body");
+		long now = this.ticker.read();
+		return scope(now, nanosUntil(deadline, now), false, deadline, body);
+	}
+
+	/**
+	 * lionherd-core's {@code move_on_after}: like
+	 * {@link #failAfter(Duration, AsyncCallable)}, but at the deadline the work is
+	 * cancelled and the result is {@link Optional#empty()}; before it,
+	 * {@code Optional.ofNullable(result)}. A failure of {@code body} fails it.
+	 * @param timeout how long the scope may run
+	 * @param body the work
+	 * @param <T> the result type
+	 * @return the result of {@code body}, empty if the deadline came first
+	 * @throws NullPointerException if an argument is {@code null}
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 */
+	public <T> CompletableFuture<Optional<T>> moveOnAfter(Duration timeout, AsyncCallable<T> body) {
+		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
+		Checks.notNull(body, "body");
+		return scope(this.ticker.read(), nanos, true, timeout, body);
+	}
+
+	/**
+	 * lionherd-core's {@code move_on_at}: {@link #moveOnAfter(Duration, AsyncCallable)}
+	 * with an absolute deadline.
+	 * @param deadline in {@link #currentTime()} seconds
+	 * @param body the work
+	 * @param <T> the result type
+	 * @return the result of {@code body}, empty if the deadline came first
+	 * @throws NullPointerException if {@code body} is {@code null}
+	 * @throws IllegalArgumentException if {@code deadline} is NaN
+	 */
+	public <T> CompletableFuture<Optional<T>> moveOnAt(double deadline, AsyncCallable<T> body) {
+		checkDeadline(deadline);
+		Checks.notNull(body, "body");
+		long now = this.ticker.read();
+		return scope(now, nanosUntil(deadline, now), true, deadline, body);
+	}
+
+	/**
+	 * lionherd-core's {@code effective_deadline}: the nearest deadline of the scopes
+	 * enclosing the caller, on the thread running a scope's body, in the {@code runSync}
+	 * tasks it started and in the continuations of its sleeps and limiter grants.
+	 * @return the deadline in {@link #currentTime()} seconds, empty outside any scope
+	 */
+	public OptionalDouble effectiveDeadline() {
+		if (WorkScope.current() instanceof DeadlineScope scope) {
+			return OptionalDouble.of(this.originSeconds + (scope.deadline - this.origin) / 1e9);
+		}
+		return OptionalDouble.empty();
+	}
+
+	/**
+	 * lionherd-core's {@code race}: the first input to complete decides, with its value
+	 * or its own exception; every other input is cancelled ({@code runSync} workers
+	 * interrupted). Cancelling the result cancels every input.
+	 * @param stages the contenders
+	 * @param <T> the result type
+	 * @return the first result
+	 * @throws NullPointerException if {@code stages} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code stages} is empty
+	 */
+	public <T> CompletableFuture<T> race(Collection<? extends CompletionStage<? extends T>> stages) {
+		return enrol(RaceFuture.race(stages));
+	}
+
+	/**
+	 * Varargs form of {@link #race(Collection)}.
+	 * @param stages the contenders
+	 * @param <T> the result type
+	 * @return the first result
+	 */
+	@SafeVarargs
+	public final <T> CompletableFuture<T> race(CompletionStage<? extends T>... stages) {
+		return enrol(RaceFuture.race((CompletionStage<?>[]) stages));
+	}
+
+	/**
+	 * Hedging: the first input to succeed decides and every other is cancelled. Fails
+	 * only when every input failed, with the first failure (in time) and the others added
+	 * to it as suppressed.
+	 * @param stages the contenders
+	 * @param <T> the result type
+	 * @return the first success
+	 * @throws NullPointerException if {@code stages} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code stages} is empty
+	 */
+	public <T> CompletableFuture<T> firstSuccessful(Collection<? extends CompletionStage<? extends T>> stages) {
+		return enrol(RaceFuture.firstSuccessful(stages));
+	}
+
+	/**
+	 * Varargs form of {@link #firstSuccessful(Collection)}.
+	 * @param stages the contenders
+	 * @param <T> the result type
+	 * @return the first success
+	 */
+	@SafeVarargs
+	public final <T> CompletableFuture<T> firstSuccessful(CompletionStage<? extends T>... stages) {
+		return enrol(RaceFuture.firstSuccessful((CompletionStage<?>[]) stages));
+	}
+
+	/**
+	 * lionherd-core's {@code bounded_map}: applies {@code fn} to every item, calling it
+	 * for an item only while fewer than {@code limit} calls are in flight; results in
+	 * input order. The first failure fails the result with its own exception, cancels the
+	 * calls in flight and starts no more. Cancelling the result cancels the calls in
+	 * flight.
+	 * @param items the items
+	 * @param limit the most calls in flight, at least 1
+	 * @param fn the async function
+	 * @param <T> the item type
+	 * @param <R> the result type
+	 * @return the results in input order; an empty list at once for no item
+	 * @throws NullPointerException if {@code items} or {@code fn} is {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T, R> CompletableFuture<List<R>> boundedMap(Collection<? extends T> items, int limit,
+			AsyncFunction<? super T, ? extends R> fn) {
+		return enrol(BoundedMapFuture.map(items, limit, fn));
+	}
+
+	/**
+	 * {@link #boundedMap} with {@code return_exceptions=True}: every item runs (still at
+	 * most {@code limit} at once); one {@link Outcome} per item, in order.
+	 * @param items the items
+	 * @param limit the most calls in flight, at least 1
+	 * @param fn the async function
+	 * @param <T> the item type
+	 * @param <R> the result type
+	 * @return the outcomes in input order
+	 * @throws NullPointerException if {@code items} or {@code fn} is {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T, R> CompletableFuture<List<Outcome<R>>> boundedMapSettled(Collection<? extends T> items, int limit,
+			AsyncFunction<? super T, ? extends R> fn) {
+		return enrol(BoundedMapFuture.settled(items, limit, fn));
+	}
+
+	/**
+	 * lionherd-core's deadline-aware {@code retry}: calls {@code body}; after a failure
+	 * that {@code policy} retries, waits on the timer (holding no thread)
+	 * {@link RetryPolicy#backoff} before the next attempt, up to
+	 * {@link RetryPolicy#maxAttempts()} attempts, then fails with the last failure. Never
+	 * waits past {@link #effectiveDeadline()}: if the next wait would end after it, fails
+	 * at once with the last failure. Cancelling the result cancels the attempt or wait in
+	 * flight; no attempt starts after.
+	 *
+	 * <pre>{@code
+	 * async.retry(() -> client.fetch(id), RetryPolicy.builder().maxAttempts(5).build());
+	 * }</pre>
+	 * @param body one attempt
+	 * @param policy how to retry
+	 * @param <T> the result type
+	 * @return the first successful attempt's result
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public <T> CompletableFuture<T> retry(AsyncCallable<T> body, RetryPolicy policy) {
+		return startRetry(null, body, policy);
+	}
+
+	/**
+	 * A named {@link #retry(AsyncCallable, RetryPolicy)}: how it ends is recorded by the
+	 * {@link Builder#retryRecorder retry recorder} ({@code lionherd.retry.calls}).
+	 * @param name the retry's name, one of a small fixed set (it becomes a metric tag)
+	 * @param body one attempt
+	 * @param policy how to retry
+	 * @param <T> the result type
+	 * @return the first successful attempt's result
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public <T> CompletableFuture<T> retry(String name, AsyncCallable<T> body, RetryPolicy policy) {
+		return startRetry(Checks.notNull(name, "name"), body, policy);
+	}
+
+	@SuppressWarnings("unchecked")
+	private <T> CompletableFuture<T> startRetry(@Nullable String name, AsyncCallable<T> body, RetryPolicy policy) {
+		Checks.notNull(body, "body");
+		Checks.notNull(policy, "policy");
+		// The first attempt runs on the caller's thread, so in its scope already.
+		CompletionStage<T> first;
+		try {
+			first = Checks.notNull(body.call(), "stage returned by body");
+		}
+		catch (Throwable ex) {
+			first = CompletableFuture.failedFuture(ex);
+		}
+		if (Stages.isCompletedNormally(first)) {
+			// Fast path: success at the first attempt, nothing to hold.
+			if (name != null) {
+				Guard.run(() -> this.retryRecorder.record(name, RetryRecorder.Kind.SUCCESSFUL_WITHOUT_RETRY),
+						"retry recorder", name);
+			}
+			// A plain CompletableFuture, already complete, can be handed back as it is.
+			return (first.getClass() == CompletableFuture.class) ? (CompletableFuture<T>) first
+					: CompletableFuture.completedFuture(Stages.valueOf(first));
+		}
+		WorkScope scope = WorkScope.current();
+		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
+		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
+				this.retryRecorder);
+		retry.start(first);
+		return enrol(retry);
+	}
+
+	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
+			AsyncCallable<T> body) {
+		// Far enough for any timer, near enough that now + nanos cannot overflow.
+		long remaining = Math.min(nanos, Long.MAX_VALUE / 4);
+		long own = now + remaining;
+		WorkScope parent = WorkScope.current();
+		boolean ownTimer = true;
+		long deadline = own;
+		if (parent instanceof DeadlineScope enclosing && enclosing.deadline - own <= 0) {
+			// Nested scopes only shorten: the enclosing deadline comes first and cancels
+			// this scope with the rest of its work.
+			deadline = enclosing.deadline;
+			ownTimer = false;
+		}
+		DeadlineScope scope = new DeadlineScope(deadline, moveOn, asked);
+		CompletableFuture<R> result = scope.result();
+		if (parent != null) {
+			parent.register(result);
+		}
+		CompletionStage<T> stage;
+		WorkScope previous = WorkScope.install(scope);
+		try {
+			stage = Checks.notNull(body.call(), "stage returned by body");
+		}
+		catch (Throwable ex) {
+			stage = CompletableFuture.failedFuture(ex);
+		}
+		finally {
+			WorkScope.restore(previous);
+		}
+		scope.watch(stage, this.scheduler, this.wakeUpExecutor, this.ticker, own, ownTimer);
+		return result;
+	}
+
+	private static void checkDeadline(double deadline) {
+		if (Double.isNaN(deadline)) {
+			throw new IllegalArgumentException("deadline must be a number of seconds, but was NaN");
+		}
+	}
+
+	private long nanosUntil(double deadline, long now) {
+		double seconds = deadline - (this.originSeconds + (now - this.origin) / 1e9);
+		if (seconds <= 0) {
+			return 0;
+		}
+		// Rounded up: a deadline is never earlier than asked.
+		double nanos = Math.ceil(seconds * 1e9);
+		return (nanos >= Long.MAX_VALUE) ? Long.MAX_VALUE : (long) nanos;
+	}
+
+	/** Enrols a fan-out's future in the caller's scope, so the deadline cancels it. */
+	private static <F extends CompletableFuture<?>> F enrol(F future) {
+		WorkScope scope = WorkScope.current();
+		if (scope != null && !future.isDone()) {
+			scope.register(future);
+		}
+		return future;
+	}
+
+	/** The caller's context plus its deadline scope, for a {@code runSync} worker. */
+	private static ContextCapture.Snapshot withScope(ContextCapture.Snapshot context, WorkScope scope) {
+		return () -> {
+			ContextCapture.Scope restored = context.restore();
+			WorkScope previous = WorkScope.install(scope);
+			return () -> {
+				WorkScope.restore(previous);
+				restored.close();
+			};
+		};
+	}
+
+	/**
 	 * Builds an {@link AsyncUtils}; only the executor is required.
 	 */
 	public static final class Builder {
@@ -387,6 +743,8 @@ public final class AsyncUtils {
 		private MonitorRecorder monitorRecorder = MonitorRecorder.none();
 
 		private @Nullable ExecutorListener executorListener;
+
+		private RetryRecorder retryRecorder = RetryRecorder.none();
 
 		private Builder() {
 		}
@@ -480,6 +838,18 @@ public final class AsyncUtils {
 		 */
 		public Builder executorListener(ExecutorListener executorListener) {
 			this.executorListener = Checks.notNull(executorListener, "executorListener");
+			return this;
+		}
+
+		/**
+		 * Where named retries are recorded: nowhere by default;
+		 * {@code io.lionherd.concurrency.micrometer.MicrometerRetryRecorder} counts
+		 * {@code lionherd.retry.calls}.
+		 * @param retryRecorder the recorder
+		 * @return this builder
+		 */
+		public Builder retryRecorder(RetryRecorder retryRecorder) {
+			this.retryRecorder = Checks.notNull(retryRecorder, "retryRecorder");
 			return this;
 		}
 

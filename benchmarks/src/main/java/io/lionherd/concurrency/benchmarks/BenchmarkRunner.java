@@ -160,7 +160,20 @@ public final class BenchmarkRunner {
 					"RateLimiterBenchmark.bucket4j2Threads", Goal.ratioBelow(1.0)),
 			new Comparison("@RateLimited proxy vs Resilience4j @RateLimiter aspect",
 					"AnnotationsBenchmark.oursRateLimited", "AnnotationsBenchmark.resilience4jRateLimiter",
-					Goal.ratioAtMost(1.0)));
+					Goal.ratioAtMost(1.0)),
+			new Comparison("race of 2 completed vs anyOf + cancel the rest", "PatternsBenchmark.oursRace",
+					"PatternsBenchmark.alternativeRace", Goal.ratioAtMost(1.2)),
+			new Comparison("boundedMap 1 000 runSync, limit 8, vs Semaphore-gated supplyAsync",
+					"PatternsBenchmark.oursBoundedMap", "PatternsBenchmark.alternativeBoundedMap",
+					Goal.ratioAtMost(1.2)),
+			new Comparison("retry, first attempt succeeds, vs a direct call", "PatternsBenchmark.oursRetry",
+					"PatternsBenchmark.alternativeRetry", Goal.ratioAtMost(1.2)),
+			new Comparison("failAfter(10s) on a completed stage vs orTimeout",
+					"PatternsBenchmark.oursFailAfterCompleted", "PatternsBenchmark.alternativeOrTimeoutCompleted",
+					Goal.ratioAtMost(1.2)),
+			new Comparison("failAfter(10s) on a stage completed right after vs orTimeout",
+					"PatternsBenchmark.oursFailAfterPending", "PatternsBenchmark.alternativeOrTimeoutPending",
+					Goal.ratioAtMost(1.2)));
 
 	/**
 	 * Supplementary measurements, shown against the paired alternative without a goal.

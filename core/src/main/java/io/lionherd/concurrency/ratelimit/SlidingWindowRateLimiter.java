@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.internal.Guard;
 import org.jspecify.annotations.Nullable;
 
@@ -396,6 +397,11 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 			this.lock.unlock();
 		}
 		if (waiter != null) {
+			if (waiter.scope != null) {
+				// Work of a deadline scope: the deadline cancels the wait (it leaves the
+				// queue).
+				waiter.scope.register(waiter);
+			}
 			if (timeoutNanos > 0) {
 				Waiter timed = waiter;
 				Duration limit = Checks.notNull(timeout, "timeout");
@@ -481,7 +487,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	private Waiter enqueue(long now) {
-		Waiter waiter = new Waiter(this, now);
+		Waiter waiter = new Waiter(this, now, WorkScope.current());
 		this.waiters.enqueue(waiter);
 		return waiter;
 	}

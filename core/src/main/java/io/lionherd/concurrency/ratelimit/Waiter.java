@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
+import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -57,9 +58,16 @@ final class Waiter extends CompletableFuture<Void> {
 
 	private volatile @Nullable Future<?> timeout;
 
-	Waiter(SlidingWindowRateLimiter limiter, long arrival) {
+	/**
+	 * The deadline scope of the caller, if any: the grant completes this future in it, so
+	 * continuations attached with the non-async methods run in it too.
+	 */
+	final @Nullable WorkScope scope;
+
+	Waiter(SlidingWindowRateLimiter limiter, long arrival, @Nullable WorkScope scope) {
 		this.limiter = limiter;
 		this.arrival = arrival;
+		this.scope = scope;
 	}
 
 	boolean isWaiting() {
@@ -93,12 +101,22 @@ final class Waiter extends CompletableFuture<Void> {
 	/** Completes a granted waiter. */
 	void grant() {
 		cancelTimeout();
-		super.complete(null);
+		if (this.scope == null) {
+			super.complete(null);
+		}
+		else {
+			this.scope.run(() -> super.complete(null));
+		}
 	}
 
 	/** Fails an abandoned waiter (its timeout). */
 	void fail(Throwable ex) {
-		super.completeExceptionally(ex);
+		if (this.scope == null) {
+			super.completeExceptionally(ex);
+		}
+		else {
+			this.scope.run(() -> super.completeExceptionally(ex));
+		}
 	}
 
 	/**
