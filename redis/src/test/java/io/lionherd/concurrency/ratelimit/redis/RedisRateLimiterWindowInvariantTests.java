@@ -22,9 +22,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(RedisServerExtension.class)
 class RedisRateLimiterWindowInvariantTests {
 
-	static final int MAX_CALLS = 400;
+	/**
+	 * 1 000 per second: each window starts late by a timer wake-up plus one round trip
+	 * (the waiters learn when the next permit frees and ask again then), a lateness that
+	 * is a few per cent of a 1 s period even on a loaded 2-core machine, where it was 13%
+	 * of a 200 ms one. The grant rate then measures lost permits, not the machine.
+	 */
+	static final int MAX_CALLS = 1_000;
 
-	static final Duration PERIOD = Duration.ofMillis(200);
+	static final Duration PERIOD = Duration.ofSeconds(1);
 
 	static final int GRANTS = 20_000;
 
