@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
+import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
@@ -119,6 +120,24 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		long retryAfter = Math.max(1, (long) Math.ceil(config.period().toMillis() / 1000d));
 		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
 		return handleExceptionInternal(ex, body, headers, HttpStatus.TOO_MANY_REQUESTS, request);
+	}
+
+	/**
+	 * The limiter's backend (Redis, with the {@code redis} profile) could not decide, and
+	 * the limiter fails closed: the service is unavailable for now, not the caller's
+	 * fault.
+	 * @param ex the backend failure
+	 * @param request the current request
+	 * @return a 503 problem
+	 */
+	@ExceptionHandler(RateLimiterBackendException.class)
+	ResponseEntity<Object> handleRateLimiterBackend(RateLimiterBackendException ex, WebRequest request) {
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The rate limiter could not reach its backend, and it grants no permit without it; try again later");
+		body.setTitle("Rate limiter unavailable");
+		HttpHeaders headers = new HttpHeaders();
+		headers.set(HttpHeaders.RETRY_AFTER, "1");
+		return handleExceptionInternal(ex, body, headers, HttpStatus.SERVICE_UNAVAILABLE, request);
 	}
 
 	/**
