@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
 
 import org.springframework.stereotype.Service;
 
@@ -19,6 +20,12 @@ import org.springframework.stereotype.Service;
  * timeout the future fails with a
  * {@link io.lionherd.concurrency.ratelimit.RateLimitExceededException} (answered 429 by
  * {@link ApiExceptionHandler}).
+ * <p>
+ * It is also retried with the policy {@code quote}
+ * ({@code lionherd.concurrency.retries.quote}: transient I/O failures only, so a call
+ * refused by the limiter is answered 429 at once rather than retried), each attempt
+ * taking its own permit, and counted in {@code lionherd.retry.calls}; the monitor sees
+ * the whole call.
  */
 @Service
 public class QuoteService {
@@ -47,8 +54,9 @@ public class QuoteService {
 	 * @return the quote, numbered from 1, and when it was served, in seconds since the
 	 * application started
 	 */
-	@RateLimited("sample")
 	@Monitored("quote")
+	@Retry("quote")
+	@RateLimited("sample")
 	public CompletableFuture<Quote> quote() {
 		long number = this.served.incrementAndGet();
 		String text = QUOTES.get((int) ((number - 1) % QUOTES.size()));

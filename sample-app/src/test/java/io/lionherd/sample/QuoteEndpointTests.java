@@ -48,6 +48,18 @@ class QuoteEndpointTests {
 	}
 
 	@Test
+	void quoteIsCountedAsARetryOfThePolicyQuote() {
+		assertThat(this.api.get("/api/quote").status()).isEqualTo(200);
+
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			Api.Response response = this.api
+				.get("/actuator/metrics/lionherd.retry.calls?tag=name:quote&tag=kind:successful_without_retry");
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.json().get("measurements").get(0).get("value").asDouble()).isGreaterThanOrEqualTo(1.0);
+		});
+	}
+
+	@Test
 	void quoteIsRecordedAsAnAsyncMonitorTimer() {
 		assertThat(this.api.get("/api/quote").status()).isEqualTo(200);
 

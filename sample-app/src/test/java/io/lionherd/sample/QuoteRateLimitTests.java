@@ -1,6 +1,8 @@
 package io.lionherd.sample;
 
 import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -15,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code GET /api/quote} when the annotated method gets no permit in time: one permit an
  * hour, and a 100 ms wait at most. The refusal, a {@code RateLimitExceededException}
- * naming the limiter, is answered 429 with a problem and {@code Retry-After}.
+ * naming the limiter, is answered 429 with a problem and {@code Retry-After}, and is not
+ * retried (the policy {@code quote} retries I/O failures only).
  */
 @SampleAppTest(properties = { "lionherd.concurrency.rate-limiters.sample.max-calls=1",
 		"lionherd.concurrency.rate-limiters.sample.period=1h",
@@ -27,6 +30,9 @@ class QuoteRateLimitTests {
 
 	@Autowired
 	RateLimiter rateLimiter;
+
+	@Autowired
+	MeterRegistry meterRegistry;
 
 	Api api;
 
@@ -52,6 +58,25 @@ class QuoteRateLimitTests {
 			.isEqualTo("No permit of rate limiter 'sample' within 100 ms: at most 1 calls per 3600000 ms are allowed");
 		assertThat(problem.get("instance").asString()).isEqualTo("/api/quote");
 		assertThat(response.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("3600");
+	}
+
+	@Test
+	void quoteRefusedByTheLimiterIsNotRetried() {
+		this.api.get("/api/quote"); // takes the hour's only permit, if still there
+		double before = failedWithoutRetry();
+		int waitingBefore = this.rateLimiter.waitingCount();
+
+		assertThat(this.api.get("/api/quote").status()).isEqualTo(429);
+
+		assertThat(failedWithoutRetry() - before).isEqualTo(1.0);
+		assertThat(this.rateLimiter.waitingCount()).isEqualTo(waitingBefore);
+	}
+
+	private double failedWithoutRetry() {
+		Counter counter = this.meterRegistry.find("lionherd.retry.calls")
+			.tags("name", "quote", "kind", "failed_without_retry")
+			.counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 }

@@ -6,6 +6,7 @@ import java.lang.reflect.Modifier;
 
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -26,7 +27,8 @@ final class AnnotatedMethodPointcut extends StaticMethodMatcherPointcut {
 	public boolean matches(Method method, Class<?> targetClass) {
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		return find(specific, targetClass, RateLimited.class) != null
-				|| find(specific, targetClass, Monitored.class) != null;
+				|| find(specific, targetClass, Monitored.class) != null
+				|| find(specific, targetClass, Retry.class) != null;
 	}
 
 	/**

@@ -1,10 +1,13 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import java.lang.reflect.Method;
+import java.util.Map;
 
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RetryProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -23,16 +26,16 @@ import org.springframework.util.StringValueResolver;
 
 /**
  * Applies lionherd's annotations to Spring beans: a bean with a method annotated (or a
- * class annotated) {@link RateLimited @RateLimited} or {@link Monitored @Monitored} gets
- * a proxy whose interceptor takes the permit and records the monitor, the way Spring
- * Framework's own {@code ConcurrencyLimitBeanPostProcessor} applies
- * {@code @ConcurrencyLimit}: no AspectJ weaver, and a call from the bean to itself is not
- * intercepted.
+ * class annotated) {@link RateLimited @RateLimited}, {@link Retry @Retry} or
+ * {@link Monitored @Monitored} gets a proxy whose interceptor takes the permit, retries
+ * and records the monitor, the way Spring Framework's own
+ * {@code ConcurrencyLimitBeanPostProcessor} applies {@code @ConcurrencyLimit}: no AspectJ
+ * weaver, and a call from the bean to itself is not intercepted.
  * <p>
  * Every annotated method is checked while its bean is created, so an annotation naming a
- * rate limiter that does not exist, a malformed timeout or an unsupported return type
- * stops the application's startup with a message naming the bean, the method and the
- * value.
+ * rate limiter or a retry policy that does not exist, a malformed timeout or an
+ * unsupported return type stops the application's startup with a message naming the bean,
+ * the method and the value.
  * <p>
  * It adds its interceptor in front of the interceptors already there
  * ({@code @Transactional}, say: a transaction starts only once the permit is granted),
@@ -56,7 +59,8 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 	public LionherdAnnotationBeanPostProcessor() {
 		setBeforeExistingAdvisors(true);
 		setOrder(ORDER);
-		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::asyncUtils);
+		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::asyncUtils,
+				this::retryPolicies);
 		this.advisor = new DefaultPointcutAdvisor(AnnotatedMethodPointcut.INSTANCE, this.interceptor);
 	}
 
@@ -112,6 +116,12 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private AsyncUtils asyncUtils() {
 		return beanFactory().getBean(AsyncUtils.class);
+	}
+
+	private Map<String, RetryProperties> retryPolicies() {
+		LionherdConcurrencyProperties properties = beanFactory().getBeanProvider(LionherdConcurrencyProperties.class)
+			.getIfAvailable();
+		return (properties != null) ? properties.getRetries() : Map.of();
 	}
 
 	private BeanFactory beanFactory() {

@@ -3,19 +3,25 @@ package io.lionherd.concurrency.autoconfigure;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import io.lionherd.concurrency.AsyncCallable;
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.RetryPolicy;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RetryProperties;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
@@ -23,6 +29,7 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanInitializationException;
 import org.springframework.boot.convert.DurationStyle;
@@ -36,7 +43,7 @@ import org.springframework.util.StringValueResolver;
  * The interceptor behind {@link LionherdAnnotationBeanPostProcessor}: one per
  * post-processor, with one resolved {@link Plan} per method and target class, so a call
  * costs a map look-up and the steps its annotations ask for, nested as {@code @Monitored}
- * ( {@code @RateLimited} ( method ) ).
+ * ( {@code @Retry} ( {@code @RateLimited} ( method ) ) ).
  */
 final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
@@ -44,13 +51,17 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 	private final Supplier<AsyncUtils> asyncUtils;
 
+	private final Supplier<Map<String, RetryProperties>> retryPolicies;
+
 	private final Map<MethodClassKey, Plan> plans = new ConcurrentHashMap<>();
 
 	private @Nullable StringValueResolver embeddedValueResolver;
 
-	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry, Supplier<AsyncUtils> asyncUtils) {
+	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry, Supplier<AsyncUtils> asyncUtils,
+			Supplier<Map<String, RetryProperties>> retryPolicies) {
 		this.rateLimiterRegistry = rateLimiterRegistry;
 		this.asyncUtils = asyncUtils;
+		this.retryPolicies = retryPolicies;
 	}
 
 	void setEmbeddedValueResolver(StringValueResolver embeddedValueResolver) {
@@ -112,6 +123,26 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 								+ "or CompletableFuture, not " + returnType.getName());
 			}
 		}
+		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
+		String retryName = null;
+		RetryPolicy retryPolicy = null;
+		if (retry != null) {
+			retryName = resolve(retry.value());
+			Map<String, RetryProperties> policies = this.retryPolicies.get();
+			RetryProperties properties = policies.get(retryName);
+			if (properties == null) {
+				throw invalid(beanName, specific,
+						"@Retry names the unknown retry policy '" + retryName + "'; known retry policies: "
+								+ policies.keySet() + " (configure it under lionherd.concurrency.retries." + retryName
+								+ ")");
+			}
+			retryPolicy = retryPolicy(properties.toSettings());
+			if (async && !returnType.isAssignableFrom(CompletableFuture.class)) {
+				throw invalid(beanName, specific,
+						"@Retry on a method returning a CompletionStage needs it declared as CompletionStage "
+								+ "or CompletableFuture, not " + returnType.getName());
+			}
+		}
 		String monitorName = (monitored != null) ? resolve(monitored.value()) : null;
 		if (monitorName != null && monitorName.isBlank()) {
 			throw invalid(beanName, specific, "@Monitored needs a monitor name, not '" + monitorName + "'");
@@ -120,8 +151,19 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		// anyway: it waits there for its permit, so that the method still runs there.
 		boolean springAsync = AnnotatedElementUtils.hasAnnotation(specific, Async.class)
 				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
-		return new Plan(async, !async || springAsync, (monitorName != null) ? this.asyncUtils.get() : null, monitorName,
-				limiter, timeout);
+		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null) ? this.asyncUtils.get() : null;
+		return new Plan(async, !async || springAsync, asyncUtils, monitorName, limiter, timeout, retryName,
+				retryPolicy);
+	}
+
+	private static RetryPolicy retryPolicy(RetrySettings settings) {
+		return RetryPolicy.builder()
+			.maxAttempts(settings.maxAttempts())
+			.baseDelay(settings.baseDelay())
+			.maxDelay(settings.maxDelay())
+			.jitter(settings.jitter())
+			.retryOn(settings::retries)
+			.build();
 	}
 
 	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
@@ -157,23 +199,29 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 	/**
 	 * What to do around one method: monitor (when {@code monitorName} is set) around
-	 * taking a permit (when {@code limiter} is set) around the call itself.
+	 * retrying (when {@code retryPolicy} is set) around taking a permit (when
+	 * {@code limiter} is set) around the call itself.
 	 *
 	 * @param async whether the method returns a {@link CompletionStage}
-	 * @param waitForPermit whether the caller's thread waits for the permit: for a
-	 * blocking method, and for an {@code @Async} one (on the async executor's thread)
-	 * @param asyncUtils the monitor, when monitored
+	 * @param waitForPermit whether the caller's thread waits for the permit and between
+	 * attempts: for a blocking method, and for an {@code @Async} one (on the async
+	 * executor's thread)
+	 * @param asyncUtils the monitor and the retry, when monitored or retried
 	 * @param monitorName the monitor name, or {@code null}
 	 * @param limiter the rate limiter, or {@code null}
 	 * @param timeout the annotation's timeout, or {@code null} for the limiter's
+	 * @param retryName the retry policy's name (the {@code lionherd.retry.calls} name
+	 * tag), or {@code null}
+	 * @param retryPolicy the retry policy, or {@code null}
 	 */
 	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
-			@Nullable RateLimiter limiter, @Nullable Duration timeout) {
+			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable String retryName,
+			@Nullable RetryPolicy retryPolicy) {
 
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			AsyncUtils monitor = this.asyncUtils;
 			if (monitor == null || this.monitorName == null) {
-				return rateLimited(invocation);
+				return retried(invocation);
 			}
 			if (this.async) {
 				MonitoredStage call = new MonitoredStage(this, invocation);
@@ -186,6 +234,51 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			catch (UndeclaredThrowable ex) {
 				throw ex.getCause();
 			}
+		}
+
+		/**
+		 * Calls the method through {@link #rateLimited}, once or, with a retry policy,
+		 * once per attempt (each on its own copy of the invocation).
+		 */
+		@Nullable Object retried(MethodInvocation invocation) throws Throwable {
+			RetryPolicy policy = this.retryPolicy;
+			String name = this.retryName;
+			AsyncUtils retries = this.asyncUtils;
+			if (policy == null || name == null || retries == null) {
+				return rateLimited(invocation);
+			}
+			ProxyMethodInvocation proxied = proxied(invocation);
+			if (!this.waitForPermit) {
+				return retries.retry(name, () -> attempt(proxied.invocableClone()), policy);
+			}
+			return new CallerRunsRetry(this, proxied).run(retries, name, policy);
+		}
+
+		/** One attempt of a method returning a {@link CompletionStage}: its stage. */
+		@SuppressWarnings("unchecked")
+		CompletionStage<Object> attempt(MethodInvocation invocation) {
+			Object returned;
+			try {
+				returned = rateLimited(invocation);
+			}
+			catch (Throwable ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
+			if (returned instanceof CompletionStage<?> stage) {
+				return (CompletionStage<Object>) stage;
+			}
+			return CompletableFuture.failedFuture(new NullPointerException(
+					"The @Retry method " + ClassUtils.getQualifiedMethodName(invocation.getMethod())
+							+ "() returned null instead of a CompletionStage"));
+		}
+
+		private static ProxyMethodInvocation proxied(MethodInvocation invocation) {
+			if (invocation instanceof ProxyMethodInvocation proxied) {
+				return proxied;
+			}
+			throw new IllegalStateException("@Retry needs a ProxyMethodInvocation to call "
+					+ ClassUtils.getQualifiedMethodName(invocation.getMethod()) + "() again, not "
+					+ invocation.getClass().getName());
 		}
 
 		@Nullable Object rateLimited(MethodInvocation invocation) throws Throwable {
@@ -319,7 +412,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		@SuppressWarnings("unchecked")
 		public CompletionStage<Object> call() throws Exception {
 			try {
-				this.returned = this.plan.rateLimited(this.invocation);
+				this.returned = this.plan.retried(this.invocation);
 			}
 			catch (Throwable ex) {
 				this.thrown = ex;
@@ -361,7 +454,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		@Override
 		public @Nullable Object call() throws Exception {
 			try {
-				return this.plan.rateLimited(this.invocation);
+				return this.plan.retried(this.invocation);
 			}
 			catch (Exception | Error ex) {
 				throw ex;
@@ -369,6 +462,126 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			catch (Throwable ex) {
 				throw new UndeclaredThrowable(ex);
 			}
+		}
+
+	}
+
+	/**
+	 * The retry of a method that runs on its caller's thread (a blocking method, or an
+	 * {@code @Async} one on the async executor's thread): {@link AsyncUtils#retry}
+	 * decides when each attempt starts (backoff, deadline, {@code lionherd.retry.calls}),
+	 * and each attempt runs here, on the calling thread, which waits in between. The
+	 * method thus keeps its caller's thread (its transaction, security context, request)
+	 * in every attempt.
+	 */
+	private static final class CallerRunsRetry implements AsyncCallable<Object> {
+
+		private static final Runnable WAKE_UP = () -> {
+		};
+
+		private final Plan plan;
+
+		private final ProxyMethodInvocation invocation;
+
+		private final Thread caller = Thread.currentThread();
+
+		/** Attempts due, handed over by the timer's thread. */
+		private final BlockingQueue<Runnable> due = new LinkedBlockingQueue<>();
+
+		/**
+		 * The failure of the latest attempt, as thrown; read and written by the caller.
+		 */
+		private @Nullable Throwable lastFailure;
+
+		CallerRunsRetry(Plan plan, ProxyMethodInvocation invocation) {
+			this.plan = plan;
+			this.invocation = invocation;
+		}
+
+		@Override
+		public CompletionStage<Object> call() {
+			if (Thread.currentThread() == this.caller) {
+				return attempt();
+			}
+			CompletableFuture<Object> attempt = new CompletableFuture<>();
+			this.due.add(() -> {
+				if (!attempt.isDone()) {
+					relay(attempt(), attempt);
+				}
+			});
+			return attempt;
+		}
+
+		private CompletionStage<Object> attempt() {
+			if (this.plan.async) {
+				return this.plan.attempt(this.invocation.invocableClone());
+			}
+			try {
+				return CompletableFuture.completedFuture(this.plan.rateLimited(this.invocation.invocableClone()));
+			}
+			catch (Throwable ex) {
+				this.lastFailure = ex;
+				return CompletableFuture.failedFuture(ex);
+			}
+		}
+
+		private static void relay(CompletionStage<Object> stage, CompletableFuture<Object> attempt) {
+			stage.whenComplete((value, error) -> {
+				if (error != null) {
+					attempt.completeExceptionally(Plan.unwrap(error));
+				}
+				else {
+					attempt.complete(value);
+				}
+			});
+			attempt.whenComplete((value, error) -> {
+				if (attempt.isCancelled()) {
+					stage.toCompletableFuture().cancel(true);
+				}
+			});
+		}
+
+		/**
+		 * Runs the attempts on the caller's thread until the retry ends.
+		 * @return the result of the first successful attempt (for a method returning a
+		 * {@link CompletionStage}: the retry's future, complete)
+		 * @throws Throwable the last attempt's failure, as thrown
+		 */
+		@Nullable Object run(AsyncUtils asyncUtils, String name, RetryPolicy policy) throws Throwable {
+			CompletableFuture<Object> result = asyncUtils.retry(name, this, policy);
+			if (!result.isDone()) {
+				result.whenComplete((value, error) -> this.due.add(WAKE_UP));
+				try {
+					while (!result.isDone()) {
+						this.due.take().run();
+					}
+				}
+				catch (InterruptedException ex) {
+					// no attempt starts after: the failure so far is the answer
+					result.cancel(true);
+					Thread.currentThread().interrupt();
+				}
+			}
+			if (this.plan.async) {
+				return result;
+			}
+			if (!result.isCompletedExceptionally()) {
+				return result.getNow(null);
+			}
+			Throwable failure = this.lastFailure;
+			if (failure != null) {
+				throw failure;
+			}
+			try {
+				result.join();
+			}
+			catch (CancellationException ex) {
+				throw ex;
+			}
+			catch (CompletionException ex) {
+				throw Plan.unwrap(ex);
+			}
+			throw new IllegalStateException("Retry failed without a failure");
 		}
 
 	}

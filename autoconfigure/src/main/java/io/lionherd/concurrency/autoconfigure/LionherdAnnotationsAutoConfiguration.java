@@ -2,6 +2,7 @@ package io.lionherd.concurrency.autoconfigure;
 
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
 
 import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -14,10 +15,10 @@ import org.springframework.core.env.Environment;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of lionherd's annotations
- * ({@link RateLimited @RateLimited}, {@link Monitored @Monitored}) on Spring beans,
- * through a {@link LionherdAnnotationBeanPostProcessor}. Proxies are class-based unless
- * {@code spring.aop.proxy-target-class} is {@code false}, as for Spring Boot's other
- * proxies. Needs Spring AOP ({@code spring-aop}) on the class path.
+ * ({@link RateLimited @RateLimited}, {@link Retry @Retry}, {@link Monitored @Monitored})
+ * on Spring beans, through a {@link LionherdAnnotationBeanPostProcessor}. Proxies are
+ * class-based unless {@code spring.aop.proxy-target-class} is {@code false}, as for
+ * Spring Boot's other proxies. Needs Spring AOP ({@code spring-aop}) on the class path.
  */
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass(AbstractBeanFactoryAwareAdvisingPostProcessor.class)

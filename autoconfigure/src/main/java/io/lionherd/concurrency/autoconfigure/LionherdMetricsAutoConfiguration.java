@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure;
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.micrometer.MicrometerExecutorListener;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.lionherd.concurrency.micrometer.MicrometerRetryRecorder;
 import io.lionherd.concurrency.micrometer.ObservationMonitorRecorder;
 import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
@@ -24,8 +25,9 @@ import org.springframework.context.annotation.Configuration;
  * {@code lionherd.monitor} timers of the auto-configured {@link AsyncUtils} (recorded
  * directly unless {@link LionherdObservationAutoConfiguration} records them as
  * observations), its {@code lionherd.executor.queue.wait} and
- * {@code lionherd.executor.rejected} meters, and the {@code lionherd.ratelimiter.*}
- * meters of the {@link RateLimiterRegistry}'s limiters.
+ * {@code lionherd.executor.rejected} meters, its {@code lionherd.retry.calls} counters
+ * (named retries, {@code @Retry} included), and the {@code lionherd.ratelimiter.*} meters
+ * of the {@link RateLimiterRegistry}'s limiters.
  * <p>
  * The {@code executor.*} meters of
  * {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME} come from Spring
@@ -99,6 +101,23 @@ public final class LionherdMetricsAutoConfiguration {
 		@Bean
 		AsyncUtilsBuilderCustomizer lionherdExecutorListenerCustomizer(MicrometerExecutorListener executorListener) {
 			return (builder) -> builder.executorListener(executorListener);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(AsyncUtils.class)
+	static class RetryMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		MicrometerRetryRecorder lionherdRetryRecorder(MeterRegistry meterRegistry) {
+			return new MicrometerRetryRecorder(meterRegistry);
+		}
+
+		@Bean
+		AsyncUtilsBuilderCustomizer lionherdRetryRecorderCustomizer(MicrometerRetryRecorder retryRecorder) {
+			return (builder) -> builder.retryRecorder(retryRecorder);
 		}
 
 	}

@@ -1,18 +1,22 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
@@ -42,10 +46,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * Tests for {@link LionherdAnnotationsAutoConfiguration}: {@link RateLimited
  *
- * @RateLimited} and {@link Monitored @Monitored} on Spring beans. Time is manual: a
- * limiter's window moves only when a test advances it, so each permit is accounted for.
- * Limiters: {@code limited} (1 per second, waits without limit), {@code strict} (1 per
- * second, does not wait).
+ * @RateLimited}, {@link Retry @Retry} and {@link Monitored @Monitored} on Spring beans.
+ * Time is manual: a limiter's window moves and a retry's wait ends only when a test
+ * advances it, so each permit and each wait is accounted for. Limiters: {@code limited}
+ * (1 per second, waits without limit), {@code strict} (1 per second, does not wait),
+ * {@code counted} (10 per hour). Retry policies: {@code flaky} (3 attempts, waits 100
+ * then 200 ms), {@code instant} (3 attempts, no wait), {@code picky} (3 attempts, no
+ * wait, retries only {@link IllegalStateException}).
  */
 class LionherdAnnotationsAutoConfigurationTests {
 
@@ -60,7 +67,18 @@ class LionherdAnnotationsAutoConfigurationTests {
 				"lionherd.concurrency.rate-limiters.limited.period=1s",
 				"lionherd.concurrency.rate-limiters.strict.max-calls=1",
 				"lionherd.concurrency.rate-limiters.strict.period=1s",
-				"lionherd.concurrency.rate-limiters.strict.timeout=0s");
+				"lionherd.concurrency.rate-limiters.strict.timeout=0s",
+				"lionherd.concurrency.rate-limiters.counted.max-calls=10",
+				"lionherd.concurrency.rate-limiters.counted.period=1h",
+				"lionherd.concurrency.retries.flaky.max-attempts=3",
+				"lionherd.concurrency.retries.flaky.base-delay=100ms",
+				"lionherd.concurrency.retries.flaky.max-delay=1s", "lionherd.concurrency.retries.flaky.jitter=0",
+				"lionherd.concurrency.retries.instant.max-attempts=3",
+				"lionherd.concurrency.retries.instant.base-delay=0s",
+				"lionherd.concurrency.retries.instant.max-delay=0s", "lionherd.concurrency.retries.instant.jitter=0",
+				"lionherd.concurrency.retries.picky.max-attempts=3", "lionherd.concurrency.retries.picky.base-delay=0s",
+				"lionherd.concurrency.retries.picky.max-delay=0s",
+				"lionherd.concurrency.retries.picky.retry-on=java.lang.IllegalStateException");
 
 	// --- @RateLimited on a blocking method
 
@@ -318,7 +336,7 @@ class LionherdAnnotationsAutoConfigurationTests {
 				.hasMessageContaining("bean 'unknownLimiterService'")
 				.hasMessageContaining("UnknownLimiter.call()")
 				.hasMessageContaining("unknown rate limiter 'nope'")
-				.hasMessageContaining("[limited, strict]");
+				.hasMessageContaining("[limited, strict, counted]");
 		});
 	}
 
@@ -397,6 +415,269 @@ class LionherdAnnotationsAutoConfigurationTests {
 			await().atMost(WAIT).until(() -> service.calls() == 2);
 			assertThat(service.thread().getName()).startsWith("async-");
 		});
+	}
+
+	// --- @Retry on a blocking method
+
+	@Test
+	void blockingMethodIsRetriedOnTheCallersThreadAfterEachWaitOfThePolicy() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(2);
+			AtomicReference<Thread> caller = new AtomicReference<>();
+			CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> {
+				caller.set(Thread.currentThread());
+				return service.flaky();
+			});
+			await().atMost(WAIT).until(() -> service.calls() == 1 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(99));
+			assertThat(service.calls()).isOne();
+			time.advance(Duration.ofMillis(1));
+			await().atMost(WAIT).until(() -> service.calls() == 2 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(199));
+			assertThat(service.calls()).isEqualTo(2);
+			assertThat(call).isNotDone();
+			time.advance(Duration.ofMillis(1));
+			assertThat(call).succeedsWithin(WAIT).isEqualTo("done");
+			assertThat(service.calls()).isEqualTo(3);
+			assertThat(service.threads()).containsOnly(caller.get());
+			assertThat(retryCalls(context, "flaky", "successful_with_retry")).isOne();
+		});
+	}
+
+	@Test
+	void blockingMethodThrowsTheLastFailureItselfNotWrapped() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			service.failFirst(Integer.MAX_VALUE);
+			Throwable thrown = catchThrowable(service::instantChecked);
+			assertThat(service.failures()).hasSize(3);
+			assertThat(thrown).isSameAs(service.failures().get(2)).isInstanceOf(IOException.class);
+			assertThat(retryCalls(context, "instant", "failed_with_retry")).isOne();
+		});
+	}
+
+	@Test
+	void blockingMethodThrowsTheLastFailureAfterTheWaits() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(Integer.MAX_VALUE);
+			CompletableFuture<Throwable> call = CompletableFuture.supplyAsync(() -> catchThrowable(service::flaky));
+			await().atMost(WAIT).until(() -> service.calls() == 1 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(100));
+			await().atMost(WAIT).until(() -> service.calls() == 2 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(200));
+			assertThat(call).succeedsWithin(WAIT).isSameAs(service.failures().get(2));
+			assertThat(time.pendingCount()).isZero();
+		});
+	}
+
+	@Test
+	void failureThePolicyDoesNotRetryIsThrownAtOnce() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(service::picky);
+			assertThat(service.calls()).isOne();
+			assertThat(retryCalls(context, "picky", "failed_without_retry")).isOne();
+		});
+	}
+
+	@Test
+	void interruptedBlockingRetryThrowsTheLastFailureStartsNoOtherAttemptAndKeepsTheInterrupt() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(Integer.MAX_VALUE);
+			AtomicReference<Throwable> failure = new AtomicReference<>();
+			AtomicReference<Boolean> interrupted = new AtomicReference<>();
+			Thread caller = new Thread(() -> {
+				failure.set(catchThrowable(service::flaky));
+				interrupted.set(Thread.currentThread().isInterrupted());
+			});
+			caller.start();
+			await().atMost(WAIT).until(() -> service.calls() == 1 && time.pendingCount() == 1);
+			caller.interrupt();
+			caller.join(WAIT.toMillis());
+			assertThat(failure.get()).isSameAs(service.failures().get(0));
+			assertThat(interrupted.get()).isTrue();
+			assertThat(time.pendingCount()).isZero();
+			time.advance(Duration.ofSeconds(1));
+			assertThat(service.calls()).isOne();
+		});
+	}
+
+	@Test
+	void blockingRetryNeverWaitsPastTheDeadlineOfTheCallersScope() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			ManualTime time = time(context);
+			service.failFirst(Integer.MAX_VALUE);
+			CompletableFuture<String> scoped = asyncUtils.failAfter(Duration.ofMillis(150),
+					() -> asyncUtils.runSync(service::flaky));
+			await().atMost(WAIT).until(() -> service.calls() == 1 && time.pendingCount() == 2);
+			time.advance(Duration.ofMillis(100));
+			// attempt 2 fails at 100 ms; a wait of 200 ms would end after the deadline
+			assertThat(scoped).failsWithin(WAIT).withThrowableThat().havingCause().isSameAs(service.failures().get(1));
+			assertThat(time.elapsed()).isEqualTo(Duration.ofMillis(100));
+			assertThat(service.calls()).isEqualTo(2);
+		});
+	}
+
+	// --- @Retry on a method returning a CompletionStage
+
+	@Test
+	void asyncMethodReturnsAtOnceAndIsRetriedOnTheTimerWithoutBlocking() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(2);
+			CompletableFuture<String> call = service.flaky().toCompletableFuture();
+			// the test's own thread makes every step: nothing waits anywhere else
+			assertThat(call).isNotDone();
+			assertThat(service.calls()).isOne();
+			assertThat(time.pendingCount()).isOne();
+			time.advance(Duration.ofMillis(99));
+			assertThat(service.calls()).isOne();
+			time.advance(Duration.ofMillis(1));
+			assertThat(service.calls()).isEqualTo(2);
+			time.advance(Duration.ofMillis(199));
+			assertThat(call).isNotDone();
+			time.advance(Duration.ofMillis(1));
+			assertThat(call).isCompletedWithValue("done");
+			assertThat(retryCalls(context, "flaky", "successful_with_retry")).isOne();
+		});
+	}
+
+	@Test
+	void asyncMethodFailsWithTheLastFailure() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			service.failFirst(Integer.MAX_VALUE);
+			CompletableFuture<String> call = service.flaky().toCompletableFuture();
+			time(context).advance(Duration.ofMillis(300));
+			assertThat(call).isCompletedExceptionally();
+			assertThat(service.failures()).hasSize(3);
+			assertThat(catchThrowable(call::join)).cause().isSameAs(service.failures().get(2));
+			assertThat(retryCalls(context, "flaky", "failed_with_retry")).isOne();
+		});
+	}
+
+	@Test
+	void asyncFailureThePolicyDoesNotRetryFailsAtOnce() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			CompletableFuture<String> call = service.picky();
+			assertThat(call).isCompletedExceptionally();
+			assertThat(catchThrowable(call::join)).cause().isInstanceOf(IllegalArgumentException.class);
+			assertThat(service.calls()).isOne();
+			assertThat(retryCalls(context, "picky", "failed_without_retry")).isOne();
+		});
+	}
+
+	@Test
+	void cancellingAnAsyncRetryDuringAWaitStartsNoOtherAttempt() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(Integer.MAX_VALUE);
+			CompletableFuture<String> call = service.flaky().toCompletableFuture();
+			assertThat(time.pendingCount()).isOne();
+			call.cancel(true);
+			assertThat(time.pendingCount()).isZero();
+			time.advance(Duration.ofSeconds(1));
+			assertThat(service.calls()).isOne();
+		});
+	}
+
+	// --- nesting: @Monitored ( @Retry ( @RateLimited ( method ) ) )
+
+	@Test
+	void eachAttemptOfABlockingMethodTakesItsOwnPermit() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			service.failFirst(Integer.MAX_VALUE);
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(service::limited);
+			assertThat(service.calls()).isEqualTo(3);
+			assertThat(limiter(context, "counted").availablePermits()).isEqualTo(7);
+		});
+	}
+
+	@Test
+	void eachAttemptOfAnAsyncMethodTakesItsOwnPermit() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			service.failFirst(Integer.MAX_VALUE);
+			assertThat(service.limited()).isCompletedExceptionally();
+			assertThat(service.calls()).isEqualTo(3);
+			assertThat(limiter(context, "counted").availablePermits()).isEqualTo(7);
+		});
+	}
+
+	@Test
+	void monitorRecordsTheWholeRetriedBlockingCallOnce() {
+		this.contextRunner.withBean(RetriedService.class).run((context) -> {
+			RetriedService service = context.getBean(RetriedService.class);
+			ManualTime time = time(context);
+			service.failFirst(Integer.MAX_VALUE);
+			CompletableFuture<Throwable> call = CompletableFuture.supplyAsync(() -> catchThrowable(service::monitored));
+			await().atMost(WAIT).until(() -> service.calls() == 1 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(100));
+			await().atMost(WAIT).until(() -> service.calls() == 2 && time.pendingCount() == 1);
+			time.advance(Duration.ofMillis(200));
+			assertThat(call).succeedsWithin(WAIT).isSameAs(service.failures().get(2));
+			assertThat(registry(context).find("lionherd.monitor").timers()).hasSize(1);
+			Timer timer = timer(context, "retried", "sync", "error", "IllegalStateException");
+			assertThat(timer.count()).isOne();
+			assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300.0);
+			assertThat(limiter(context, "counted").availablePermits()).isEqualTo(7);
+		});
+	}
+
+	@Test
+	void monitorRecordsTheWholeRetriedAsyncCallOnce() {
+		this.contextRunner.withBean(AsyncRetriedService.class).run((context) -> {
+			AsyncRetriedService service = context.getBean(AsyncRetriedService.class);
+			service.failFirst(2);
+			CompletableFuture<String> call = service.monitored();
+			time(context).advance(Duration.ofMillis(300));
+			assertThat(call).isCompletedWithValue("done");
+			assertThat(registry(context).find("lionherd.monitor").timers()).hasSize(1);
+			Timer timer = timer(context, "retried_async", "async", "success", "none");
+			assertThat(timer.count()).isOne();
+			assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(300.0);
+			assertThat(limiter(context, "counted").availablePermits()).isEqualTo(7);
+		});
+	}
+
+	@Test
+	void classLevelRetryAppliesToEveryPublicMethodAndMethodLevelOnesWin() {
+		this.contextRunner.withBean(RetriedClass.class).run((context) -> {
+			RetriedClass service = context.getBean(RetriedClass.class);
+			assertThat(service.work()).isEqualTo("attempt 3");
+			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(service::picky);
+			assertThat(service.calls()).isEqualTo(4);
+			assertThat(retryCalls(context, "instant", "successful_with_retry")).isOne();
+			assertThat(retryCalls(context, "picky", "failed_without_retry")).isOne();
+		});
+	}
+
+	@Test
+	void unknownRetryPolicyStopsStartupNamingBeanMethodAndPolicy() {
+		this.contextRunner.withBean("unknownPolicyService", UnknownRetryPolicy.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("bean 'unknownPolicyService'")
+				.hasMessageContaining("UnknownRetryPolicy.call()")
+				.hasMessageContaining("unknown retry policy 'nope'")
+				.hasMessageContaining("[flaky, instant, picky]");
+		});
+	}
+
+	private static double retryCalls(AssertableApplicationContext context, String name, String kind) {
+		return registry(context).get("lionherd.retry.calls").tags("name", name, "kind", kind).counter().count();
 	}
 
 	private static RateLimiter limiter(AssertableApplicationContext context, String name) {
@@ -584,6 +865,170 @@ class LionherdAnnotationsAutoConfigurationTests {
 
 		public String work() {
 			return "work";
+		}
+
+	}
+
+	public static class RetriedService {
+
+		final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+		final List<Exception> failures = new CopyOnWriteArrayList<>();
+
+		volatile int failFirst;
+
+		public void failFirst(int attempts) {
+			this.failFirst = attempts;
+		}
+
+		public int calls() {
+			return this.threads.size();
+		}
+
+		public List<Thread> threads() {
+			return this.threads;
+		}
+
+		public List<Exception> failures() {
+			return this.failures;
+		}
+
+		@Retry("flaky")
+		public String flaky() {
+			return attempt();
+		}
+
+		@Retry("instant")
+		public String instantChecked() throws IOException {
+			this.threads.add(Thread.currentThread());
+			IOException failure = new IOException("attempt " + calls());
+			this.failures.add(failure);
+			throw failure;
+		}
+
+		@Retry("picky")
+		public String picky() {
+			this.threads.add(Thread.currentThread());
+			throw new IllegalArgumentException("not retried");
+		}
+
+		@Retry("instant")
+		@RateLimited("counted")
+		public String limited() {
+			return attempt();
+		}
+
+		@Monitored("retried")
+		@Retry("flaky")
+		@RateLimited("counted")
+		public String monitored() {
+			return attempt();
+		}
+
+		private String attempt() {
+			this.threads.add(Thread.currentThread());
+			if (calls() <= this.failFirst) {
+				IllegalStateException failure = new IllegalStateException("attempt " + calls());
+				this.failures.add(failure);
+				throw failure;
+			}
+			return "done";
+		}
+
+	}
+
+	public static class AsyncRetriedService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		final List<Exception> failures = new CopyOnWriteArrayList<>();
+
+		volatile int failFirst;
+
+		public void failFirst(int attempts) {
+			this.failFirst = attempts;
+		}
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public List<Exception> failures() {
+			return this.failures;
+		}
+
+		@Retry("flaky")
+		public CompletionStage<String> flaky() {
+			return attempt();
+		}
+
+		@Retry("picky")
+		public CompletableFuture<String> picky() {
+			this.calls.incrementAndGet();
+			return CompletableFuture.failedFuture(new IllegalArgumentException("not retried"));
+		}
+
+		@Retry("instant")
+		@RateLimited("counted")
+		public CompletableFuture<String> limited() {
+			return attempt();
+		}
+
+		@Monitored("retried_async")
+		@Retry("flaky")
+		@RateLimited("counted")
+		public CompletableFuture<String> monitored() {
+			return attempt();
+		}
+
+		/**
+		 * The first attempt throws, the others return a failed future, until failFirst.
+		 */
+		private CompletableFuture<String> attempt() {
+			int call = this.calls.incrementAndGet();
+			if (call <= this.failFirst) {
+				IllegalStateException failure = new IllegalStateException("attempt " + call);
+				this.failures.add(failure);
+				if (call == 1) {
+					throw failure;
+				}
+				return CompletableFuture.failedFuture(failure);
+			}
+			return CompletableFuture.completedFuture("done");
+		}
+
+	}
+
+	@Retry("instant")
+	public static class RetriedClass {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		public String work() {
+			int call = this.calls.incrementAndGet();
+			if (call < 3) {
+				throw new IllegalStateException("attempt " + call);
+			}
+			return "attempt " + call;
+		}
+
+		@Retry("picky")
+		public String picky() {
+			this.calls.incrementAndGet();
+			throw new IllegalArgumentException("not retried");
+		}
+
+	}
+
+	public static class UnknownRetryPolicy {
+
+		@Retry("nope")
+		public String call() {
+			return "never";
 		}
 
 	}

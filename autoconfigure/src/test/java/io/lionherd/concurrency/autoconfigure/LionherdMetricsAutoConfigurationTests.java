@@ -5,9 +5,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.RetryPolicy;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
+import io.lionherd.concurrency.micrometer.MicrometerRetryRecorder;
 import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -156,6 +159,48 @@ class LionherdMetricsAutoConfigurationTests {
 	}
 
 	@Test
+	void namedRetriesAreCountedAsLionherdRetryCallsByKind() {
+		this.contextRunner.run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).baseDelay(Duration.ZERO).jitter(0).build();
+			AtomicInteger calls = new AtomicInteger();
+			assertThat(asyncUtils.retry("inventory", () -> CompletableFuture.completedFuture("first"), policy))
+				.succeedsWithin(Duration.ofSeconds(10));
+			assertThat(asyncUtils.retry("inventory",
+					() -> (calls.incrementAndGet() == 1)
+							? CompletableFuture.failedFuture(new IllegalStateException("once"))
+							: CompletableFuture.completedFuture("second"),
+					policy))
+				.succeedsWithin(Duration.ofSeconds(10));
+			assertThat(asyncUtils.retry("inventory", () -> CompletableFuture.failedFuture(new IllegalStateException()),
+					policy))
+				.failsWithin(Duration.ofSeconds(10));
+			assertThat(asyncUtils.retry("inventory", () -> CompletableFuture.failedFuture(new Error("not retried")),
+					policy))
+				.failsWithin(Duration.ofSeconds(10));
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			for (String kind : new String[] { "successful_without_retry", "successful_with_retry", "failed_with_retry",
+					"failed_without_retry" }) {
+				assertThat(
+						registry.get("lionherd.retry.calls").tags("name", "inventory", "kind", kind).counter().count())
+					.as(kind)
+					.isOne();
+			}
+		});
+	}
+
+	@Test
+	void userRetryRecorderMakesTheAutoConfiguredOneBackOff() {
+		this.contextRunner.withUserConfiguration(UserRetryRecorderConfiguration.class).run((context) -> {
+			assertThat(context).getBean(MicrometerRetryRecorder.class).isSameAs(context.getBean("userRetryRecorder"));
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			asyncUtils.retry("mine", () -> CompletableFuture.completedFuture(1), RetryPolicy.defaults())
+				.get(10, TimeUnit.SECONDS);
+			assertThat(context.getBean(MeterRegistry.class).find("lionherd.retry.calls").counters()).isEmpty();
+		});
+	}
+
+	@Test
 	void namedRateLimitersArePublished() {
 		this.contextRunner.withPropertyValues("lionherd.concurrency.rate-limiters.search.max-calls=3")
 			.run((context) -> {
@@ -248,6 +293,16 @@ class LionherdMetricsAutoConfigurationTests {
 			assertThat(registry.get("lionherd.executor.rejected").tag("name", "lionherd").counter().count()).isZero();
 			assertThat(registry.get("lionherd.executor.queue.wait").tag("name", "lionherd").timer().count()).isZero();
 		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserRetryRecorderConfiguration {
+
+		@Bean
+		MicrometerRetryRecorder userRetryRecorder() {
+			return new MicrometerRetryRecorder(new SimpleMeterRegistry());
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
