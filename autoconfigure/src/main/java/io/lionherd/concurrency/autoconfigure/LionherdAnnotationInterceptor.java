@@ -286,10 +286,9 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			if (limiter == null) {
 				return invocation.proceed();
 			}
-			if (limiter.tryAcquire()) {
-				// a permit now (never ahead of a waiter): no future to allocate
-				return invocation.proceed();
-			}
+			// acquire, never a tryAcquire probe first: on a distributed limiter that
+			// would be
+			// a blocking round trip on the caller's thread, and a refusal counted twice.
 			CompletableFuture<Void> permit = (this.timeout != null) ? limiter.acquire(this.timeout) : limiter.acquire();
 			return this.waitForPermit ? afterPermit(limiter, permit, invocation)
 					: whenPermitted(limiter, permit, invocation);

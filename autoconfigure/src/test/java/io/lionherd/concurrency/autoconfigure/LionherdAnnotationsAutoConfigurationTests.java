@@ -19,6 +19,7 @@ import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -108,6 +109,26 @@ class LionherdAnnotationsAutoConfigurationTests {
 				.withCauseInstanceOf(TimeoutException.class)
 				.satisfies((ex) -> assertThat(ex.limiterName()).isEqualTo("strict"));
 			assertThat(service.calls()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void refusedCallIsOneRejectionAndNoTryAcquireProbe() {
+		this.contextRunner.withBean(SyncService.class).run((context) -> {
+			SyncService service = context.getBean(SyncService.class);
+			AtomicInteger rejections = new AtomicInteger();
+			context.getBean(RateLimiterRegistry.class).addListener(new RateLimiterListener() {
+
+				@Override
+				public void rejected(RateLimiter limiter) {
+					rejections.incrementAndGet();
+				}
+
+			});
+			service.strict();
+			assertThat(rejections).hasValue(0);
+			assertThatExceptionOfType(RateLimitExceededException.class).isThrownBy(service::strict);
+			assertThat(rejections).as("the refused call's acquire, counted once").hasValue(1);
 		});
 	}
 
