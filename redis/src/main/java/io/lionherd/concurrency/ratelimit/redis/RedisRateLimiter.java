@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
+import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
@@ -290,7 +291,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 * @param timeoutNanos how long to wait, or a negative value for no limit
 	 */
 	private CompletableFuture<Void> enqueue(long timeoutNanos, @Nullable Duration timeout) {
-		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime());
+		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime(), WorkScope.current());
 		this.lock.lock();
 		try {
 			this.queue.add(waiter);
@@ -298,6 +299,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 		finally {
 			this.lock.unlock();
+		}
+		if (waiter.scope != null) {
+			// Work of a deadline scope: the deadline cancels the wait (it leaves the
+			// queue).
+			waiter.scope.register(waiter);
 		}
 		if (timeoutNanos > 0) {
 			Duration limit = Checks.notNull(timeout, "timeout");

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
+import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,9 +49,16 @@ final class RedisWaiter extends CompletableFuture<Void> {
 
 	private volatile @Nullable Future<?> timeout;
 
-	RedisWaiter(RedisRateLimiter limiter, long arrival) {
+	/**
+	 * The deadline scope of the caller, if any: the deadline cancels this wait, and its
+	 * outcome completes this future in the scope, as the in-memory limiter does.
+	 */
+	final @Nullable WorkScope scope;
+
+	RedisWaiter(RedisRateLimiter limiter, long arrival, @Nullable WorkScope scope) {
 		this.limiter = limiter;
 		this.arrival = arrival;
+		this.scope = scope;
 	}
 
 	boolean isWaiting() {
@@ -82,13 +90,24 @@ final class RedisWaiter extends CompletableFuture<Void> {
 	/** Completes a decided waiter with its permit. */
 	void grant() {
 		cancelTimeout();
-		super.complete(null);
+		if (this.scope == null) {
+			super.complete(null);
+		}
+		else {
+			this.scope.run(() -> super.complete(null));
+		}
 	}
 
 	/** Fails a decided or abandoned waiter. */
 	void fail(@Nullable Throwable ex) {
 		cancelTimeout();
-		super.completeExceptionally((ex != null) ? ex : new IllegalStateException("Failed"));
+		Throwable failure = (ex != null) ? ex : new IllegalStateException("Failed");
+		if (this.scope == null) {
+			super.completeExceptionally(failure);
+		}
+		else {
+			this.scope.run(() -> super.completeExceptionally(failure));
+		}
 	}
 
 	private boolean giveUp() {

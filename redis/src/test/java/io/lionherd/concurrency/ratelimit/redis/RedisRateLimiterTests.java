@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
@@ -203,6 +204,22 @@ class RedisRateLimiterTests {
 		assertThat(RedisTestSupport.windowsOverLimit(this.redis.sortedGrantTimes(), maxCalls, period)).isZero();
 		assertThat(limiter.waitingCount()).isZero();
 		assertThat(other.waitingCount()).isZero();
+	}
+
+	@Test
+	void aDeadlineScopeCancelsAWaitOnARedisLimiterWhichLeavesTheQueueAndTakesNoPermit() {
+		RateLimiter limiter = limiter("deadline", 1, Duration.ofSeconds(2));
+		assertThat(limiter.tryAcquire()).isTrue();
+		AsyncUtils async = AsyncUtils.create(Runnable::run);
+		CompletableFuture<Void> scoped = async.failAfter(Duration.ofMillis(200), limiter::acquire);
+		assertThat(scoped).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+			.withCauseInstanceOf(TimeoutException.class);
+		await().atMost(Duration.ofSeconds(5)).until(() -> limiter.waitingCount() == 0);
+		// The cancelled wait took nothing: once the first grant expires, one permit is
+		// free.
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(limiter::tryAcquire);
+		assertThat(limiter.tryAcquire()).isFalse();
 	}
 
 	@Test
