@@ -68,20 +68,29 @@ final class Backend {
 	 * arrives after its call timed out is handed back.
 	 */
 	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want) {
+		return decide(key, maxCalls, periodMicros, want, true);
+	}
+
+	/**
+	 * Runs one decision, timed by the library's timer or, when {@code timed} is false, by
+	 * a caller that blocks for it anyway and calls {@link #timedOut} after the command
+	 * timeout (no timer entry per call: that costs a timer-thread wake-up on every
+	 * blocking {@code tryAcquire}).
+	 */
+	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want, boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
 		String[] keys = { key };
 		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want) };
 		CompletableFuture<Decision> result = new CompletableFuture<>();
-		Future<?> timer = this.scheduler.schedule(this.executor, () -> {
-			this.reachable = false;
-			result.completeExceptionally(new RedisCommandTimeoutException(
-					"Redis did not answer the rate limiter within " + this.commandTimeout));
-		}, this.commandTimeoutNanos, TimeUnit.NANOSECONDS);
+		Future<?> timer = timed ? this.scheduler.schedule(this.executor, () -> timedOut(result),
+				this.commandTimeoutNanos, TimeUnit.NANOSECONDS) : null;
 		RedisScriptingAsyncCommands<String, String> open = this.connector.openCommands();
 		CompletableFuture<List<Object>> reply = (open != null) ? this.script.run(open, keys, args)
 				: this.connector.commands().thenCompose((commands) -> this.script.run(commands, keys, args));
 		reply.whenComplete((values, error) -> {
-			timer.cancel(false);
+			if (timer != null) {
+				timer.cancel(false);
+			}
 			this.reachable = (error == null);
 			if (error != null) {
 				result.completeExceptionally(unwrap(error));
@@ -100,6 +109,20 @@ final class Backend {
 			}
 		});
 		return result;
+	}
+
+	/**
+	 * Fails a decision whose reply did not come within the command timeout; a grant that
+	 * arrives later is handed back.
+	 */
+	void timedOut(CompletableFuture<Decision> decision) {
+		this.reachable = false;
+		decision.completeExceptionally(new RedisCommandTimeoutException(
+				"Redis did not answer the rate limiter within " + this.commandTimeout));
+	}
+
+	long commandTimeoutNanos() {
+		return this.commandTimeoutNanos;
 	}
 
 	/**

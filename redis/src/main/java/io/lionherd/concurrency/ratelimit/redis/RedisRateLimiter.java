@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -195,8 +196,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			rejected();
 			return false;
 		}
+		// The caller blocks anyway: it times the call itself, no timer entry per call.
+		CompletableFuture<Decision> call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1, false);
+		CompletableFuture<@Nullable Decision> outcome = attempt(call);
+		awaitReply(call);
 		try {
-			Decision decision = attempt().join();
+			Decision decision = outcome.join();
 			// null: allowed while Redis failed (ALLOW).
 			return decision == null || decision.granted() > 0;
 		}
@@ -263,7 +268,44 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 * with {@link RateLimiterBackendException} while Redis fails in {@code FAIL} mode
 	 */
 	private CompletableFuture<@Nullable Decision> attempt() {
-		return this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1).handle((decision, error) -> {
+		return attempt(this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1));
+	}
+
+	/**
+	 * Waits for the reply of an untimed call at most the command timeout, then fails it
+	 * (its grant, if one comes later, is handed back). Not interruptible, like the
+	 * {@code join} it replaces; the interrupt status is kept.
+	 */
+	private void awaitReply(CompletableFuture<Decision> call) {
+		long deadline = System.nanoTime() + this.backend.commandTimeoutNanos();
+		boolean interrupted = false;
+		try {
+			while (!call.isDone()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					this.backend.timedOut(call);
+					return;
+				}
+				try {
+					call.get(left, TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+				catch (ExecutionException | TimeoutException ex) {
+					// Decided (failed) or the loop times it out.
+				}
+			}
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private CompletableFuture<@Nullable Decision> attempt(CompletableFuture<Decision> call) {
+		return call.handle((decision, error) -> {
 			if (error != null) {
 				Throwable cause = Backend.unwrap(error);
 				backendError(cause);
