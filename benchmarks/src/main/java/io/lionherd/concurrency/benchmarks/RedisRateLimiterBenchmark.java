@@ -223,13 +223,20 @@ public final class RedisRateLimiterBenchmark {
 		BucketProxy batching = proxies.builder()
 			.withOptimization(Optimizations.batching())
 			.build("bucket4j-batching", () -> bucketConfig);
-		List<Side> sides = List.of(new Side("ours `tryAcquire()`", limiter::tryAcquire),
+		List<Side> every = List.of(new Side("ours `tryAcquire()`", limiter::tryAcquire),
 				new Side("ours `acquire().join()` (batched)", () -> {
 					limiter.acquire().join();
 					return true;
 				}), new Side("Bucket4j Lettuce `tryConsume(1)`", () -> plain.tryConsume(1)),
 				new Side("Bucket4j Lettuce + `batching()` `tryConsume(1)`", () -> batching.tryConsume(1)));
-		int[] threadCounts = { 1, 16 };
+		// -Dthroughput.sides=0,3 -Dthroughput.callers=16 reruns one comparison only
+		// (indexes into the list above; Bucket4j batching, the reference, must be last).
+		List<Side> sides = Arrays.stream(System.getProperty("throughput.sides", "0,1,2,3").split(","))
+			.map((index) -> every.get(Integer.parseInt(index.trim())))
+			.toList();
+		int[] threadCounts = Arrays.stream(System.getProperty("throughput.callers", "1,16").split(","))
+			.mapToInt((count) -> Integer.parseInt(count.trim()))
+			.toArray();
 		// results[threads][side][round]
 		Measured[][][] results = new Measured[threadCounts.length][sides.size()][rounds];
 		for (int round = 0; round < rounds; round++) {
@@ -271,7 +278,7 @@ public final class RedisRateLimiterBenchmark {
 				out.append(String.format(Locale.ROOT, "| %d | %s | %,.0f (%s) | %.1f | %.1f | %.2f |%n",
 						threadCounts[t], sides.get(s).label, ops, list(all), median(all, (m) -> m.p50Micros),
 						median(all, (m) -> m.p99Micros), ops / reference));
-				if (s < 2) {
+				if (s < sides.size() - 1 && sides.get(s).label.startsWith("ours")) {
 					verdicts.add(String.format(Locale.ROOT, "%d caller(s), %s: %.2f × → %s", threadCounts[t],
 							sides.get(s).label, ops / reference, (ops >= reference) ? "met" : "**NOT met**"));
 				}

@@ -151,6 +151,27 @@ final class Backend {
 	}
 
 	/**
+	 * Hands back given permits that nobody took.
+	 * @param members their members
+	 */
+	void releaseMembers(String key, String... members) {
+		this.connector.commands()
+			.thenCompose((commands) -> commands.<Long>eval(WindowScript.RELEASE, ScriptOutputType.INTEGER,
+					new String[] { key }, members))
+			.whenComplete((removed, error) -> {
+				if (error != null) {
+					// They leave the window after one period anyway.
+					logger.debug("Could not hand back rate limiter permits of {}", key, error);
+				}
+			});
+	}
+
+	/** How many script calls this backend made: tests see batching. */
+	long calls() {
+		return this.calls.get();
+	}
+
+	/**
 	 * Whether the latest call reached Redis. While it did not, each question also sends a
 	 * cheap probe (bounded by the command timeout, waited for by nobody), so that a
 	 * recovered server is seen even when no limiter call comes.

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,8 +43,15 @@ import org.jspecify.annotations.Nullable;
  * live waiter; grants nobody takes are handed back (ZREM of their members), so they count in no
  * window. A reply arriving after its call timed out is handed back the same way (Backend).
  *
- * tryAcquire never overtakes: with live waiters it answers false without asking Redis; else it
- * makes its own call, one round trip.
+ * tryAcquire never overtakes: with live waiters it answers false without asking Redis. Tries
+ * are batched like waiters: at most one call for tries is in flight (`tryCall`); tries arriving
+ * meanwhile queue (`pendingTries`) and share the next call, which asks for as many permits as
+ * there are tries (up to maxCalls); the first live tries get the grants, the rest false, and
+ * grants nobody takes (a cancelled tryAcquireAsync) go back. A queued try waits at most for the
+ * call in flight plus its own; if a waiter arrived meanwhile, the queued tries answer false
+ * without a call. Each try is decided once (its `decided` future), which reports it to the
+ * listener. A call only blocking tryAcquires wait for has no timer entry: each caller waits at
+ * most the command timeout, then fails the call it waits for and answers as for a backend error.
  *
  * Backend failures. A failed or timed-out call decides every waiter queued at that moment
  * together: all failed (FAIL) or all granted (ALLOW). Lettuce reconnects by itself; the next
@@ -97,6 +105,18 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 * frees, {@code null} while none is scheduled.
 	 */
 	private @Nullable Future<?> retry;
+
+	/** Marks a call for tries about to be sent. */
+	private static final CompletableFuture<Decision> PLACEHOLDER = new CompletableFuture<>();
+
+	/**
+	 * Guarded by {@link #lock}: the call for tries in flight ({@link #PLACEHOLDER} while
+	 * being sent), {@code null} while none is.
+	 */
+	private @Nullable CompletableFuture<Decision> tryCall;
+
+	/** Guarded by {@link #lock}: tries for the next call, in arrival order. */
+	private final List<TryRequest> pendingTries = new ArrayList<>();
 
 	/** Live waiters. */
 	private final AtomicInteger waiting = new AtomicInteger();
@@ -187,7 +207,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Blocks the caller for one round trip to Redis, at most the command timeout;
+	 * Blocks the caller for one round trip to Redis (or the call in flight for other
+	 * tries of this instance plus one), at most the command timeout;
 	 * {@link #tryAcquireAsync()} does not.
 	 */
 	@Override
@@ -196,21 +217,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			rejected();
 			return false;
 		}
-		// The caller blocks anyway: it times the call itself, no timer entry per call.
-		CompletableFuture<Decision> call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1, false);
-		CompletableFuture<@Nullable Decision> outcome = attempt(call);
-		awaitReply(call);
-		try {
-			Decision decision = outcome.join();
-			// null: allowed while Redis failed (ALLOW).
-			return decision == null || decision.granted() > 0;
-		}
-		catch (CompletionException ex) {
-			if (ex.getCause() instanceof RateLimiterBackendException) {
-				return false;
-			}
-			throw ex;
-		}
+		TryRequest request = new TryRequest(null);
+		submit(request);
+		// The caller blocks anyway: it times its wait itself, no timer entry per call.
+		awaitDecision(request);
+		return request.decided.join();
 	}
 
 	@Override
@@ -220,25 +231,242 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			return CompletableFuture.completedFuture(false);
 		}
 		CompletableFuture<Boolean> result = new CompletableFuture<>();
-		attempt().whenComplete((decision, error) -> handOver(() -> {
-			if (error != null) {
-				Throwable cause = Backend.unwrap(error);
-				if (cause instanceof RateLimiterBackendException) {
-					result.complete(false);
-				}
-				else {
-					result.completeExceptionally(cause);
-				}
-			}
-			else {
-				boolean granted = decision == null || decision.granted() > 0;
-				if (!result.complete(granted) && decision != null) {
-					// Cancelled meanwhile: the permit goes back.
-					this.backend.release(this.key, decision, 0);
-				}
-			}
-		}));
+		submit(new TryRequest(result));
 		return result;
+	}
+
+	/**
+	 * Sends a try in a call of its own, or, while a call for tries is in flight, queues
+	 * it for the next call, which asks for the permits of every try queued meanwhile.
+	 */
+	private void submit(TryRequest request) {
+		this.lock.lock();
+		try {
+			if (this.tryCall != null) {
+				this.pendingTries.add(request);
+				return;
+			}
+			this.tryCall = PLACEHOLDER;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		send(List.of(request));
+	}
+
+	/** One script call for a batch of tries; under no lock; {@link #tryCall} is set. */
+	private void send(List<TryRequest> batch) {
+		int want = Math.min(batch.size(), this.maxCalls);
+		boolean timed = false;
+		for (TryRequest request : batch) {
+			timed |= (request.result != null);
+		}
+		CompletableFuture<Decision> call;
+		try {
+			// Untimed when only blocking callers wait for it: they time it themselves.
+			call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, want, timed);
+		}
+		catch (RuntimeException ex) {
+			call = CompletableFuture.failedFuture(ex);
+		}
+		this.lock.lock();
+		try {
+			this.tryCall = call;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		for (TryRequest request : batch) {
+			request.call = call;
+		}
+		call.whenComplete((decision, error) -> triesDecided(batch, decision, error));
+	}
+
+	/** The reply of a call for tries: the first live tries get its grants. */
+	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
+		if (decision == null) {
+			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
+			boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+			for (TryRequest request : batch) {
+				if (request.claim()) {
+					backendError(cause);
+					if (allow) {
+						granted(0);
+					}
+					else {
+						rejected();
+					}
+					request.deliver(allow, null);
+				}
+			}
+		}
+		else {
+			this.available = decision.available();
+			int next = 1;
+			for (TryRequest request : batch) {
+				boolean grant = next <= decision.granted() && !request.isAbandoned();
+				if (request.claim()) {
+					if (grant) {
+						granted(0);
+						this.backend.grantLog.granted(this, decision.serverMicros());
+						request.deliver(true, decision.token() + ":" + next);
+						next++;
+					}
+					else {
+						rejected();
+						request.deliver(false, null);
+					}
+				}
+			}
+			// Grants nobody took (their tries were abandoned) go back.
+			this.backend.release(this.key, decision, next - 1);
+		}
+		nextTries();
+	}
+
+	/** Sends the tries queued while the previous call was in flight, if any. */
+	private void nextTries() {
+		List<TryRequest> batch;
+		this.lock.lock();
+		try {
+			if (this.pendingTries.isEmpty()) {
+				this.tryCall = null;
+				return;
+			}
+			batch = new ArrayList<>(this.pendingTries);
+			this.pendingTries.clear();
+			this.tryCall = PLACEHOLDER;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (this.waiting.get() > 0) {
+			// A waiter came meanwhile: tries never overtake it.
+			for (TryRequest request : batch) {
+				if (request.claim()) {
+					rejected();
+					request.deliver(false, null);
+				}
+			}
+			nextTries();
+			return;
+		}
+		send(batch);
+	}
+
+	/**
+	 * Waits for the decision of a blocking try at most the command timeout, then fails
+	 * the call it waits for (its own, or the one in flight before it) and decides it as a
+	 * backend failure; a grant that comes later is handed back. Not interruptible, like a
+	 * {@code join}; the interrupt status is kept.
+	 */
+	private void awaitDecision(TryRequest request) {
+		CompletableFuture<Boolean> decided = request.decided;
+		long deadline = System.nanoTime() + this.backend.commandTimeoutNanos();
+		boolean interrupted = false;
+		try {
+			while (!decided.isDone()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					CompletableFuture<Decision> call = request.call;
+					if (call == null) {
+						this.lock.lock();
+						try {
+							call = this.tryCall;
+						}
+						finally {
+							this.lock.unlock();
+						}
+					}
+					if (call != null && call != PLACEHOLDER) {
+						this.backend.timedOut(call);
+					}
+					boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+					if (request.claim()) {
+						backendError(new RateLimiterBackendException("Redis did not answer rate limiter '" + this.name
+								+ "' within " + this.backend.commandTimeout, null));
+						if (allow) {
+							granted(0);
+						}
+						else {
+							rejected();
+						}
+						decided.complete(allow);
+					}
+					else {
+						// Claimed by the reply, which completes it next.
+						decided.join();
+					}
+					return;
+				}
+				try {
+					decided.get(left, TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+				catch (ExecutionException | TimeoutException ex) {
+					// The loop decides.
+				}
+			}
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	/**
+	 * One {@code tryAcquire} or {@code tryAcquireAsync}: decided once (by a completion of
+	 * {@link #decided}), which reports it to the listener.
+	 */
+	private final class TryRequest {
+
+		/** The caller's future of {@code tryAcquireAsync}; {@code null} when blocking. */
+		final @Nullable CompletableFuture<Boolean> result;
+
+		final CompletableFuture<Boolean> decided = new CompletableFuture<>();
+
+		private final AtomicBoolean claimed = new AtomicBoolean();
+
+		/** The call deciding it, once sent. */
+		volatile @Nullable CompletableFuture<Decision> call;
+
+		TryRequest(@Nullable CompletableFuture<Boolean> result) {
+			this.result = result;
+		}
+
+		/**
+		 * Takes the one decision of this try; the winner reports it, then completes
+		 * {@link #decided} (so a blocking caller sees its event reported).
+		 */
+		boolean claim() {
+			return this.claimed.compareAndSet(false, true);
+		}
+
+		/** Its caller cancelled (or completed) the future before it was decided. */
+		boolean isAbandoned() {
+			return this.result != null && this.result.isDone();
+		}
+
+		/**
+		 * Completes the caller's future on the wake-up executor; a permit its caller no
+		 * longer takes (cancelled meanwhile) goes back.
+		 */
+		void deliver(boolean granted, @Nullable String member) {
+			this.decided.complete(granted);
+			CompletableFuture<Boolean> result = this.result;
+			if (result == null) {
+				return;
+			}
+			handOver(() -> {
+				if (!result.complete(granted) && member != null) {
+					RedisRateLimiter.this.backend.releaseMembers(RedisRateLimiter.this.key, member);
+				}
+			});
+		}
+
 	}
 
 	/** {@code acquire(ZERO)}: one attempt, never queued, never overtaking. */
@@ -269,39 +497,6 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 */
 	private CompletableFuture<@Nullable Decision> attempt() {
 		return attempt(this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1));
-	}
-
-	/**
-	 * Waits for the reply of an untimed call at most the command timeout, then fails it
-	 * (its grant, if one comes later, is handed back). Not interruptible, like the
-	 * {@code join} it replaces; the interrupt status is kept.
-	 */
-	private void awaitReply(CompletableFuture<Decision> call) {
-		long deadline = System.nanoTime() + this.backend.commandTimeoutNanos();
-		boolean interrupted = false;
-		try {
-			while (!call.isDone()) {
-				long left = deadline - System.nanoTime();
-				if (left <= 0) {
-					this.backend.timedOut(call);
-					return;
-				}
-				try {
-					call.get(left, TimeUnit.NANOSECONDS);
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-				catch (ExecutionException | TimeoutException ex) {
-					// Decided (failed) or the loop times it out.
-				}
-			}
-		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
 	}
 
 	private CompletableFuture<@Nullable Decision> attempt(CompletableFuture<Decision> call) {
