@@ -166,11 +166,6 @@ final class Backend {
 			});
 	}
 
-	/** How many script calls this backend made: tests see batching. */
-	long calls() {
-		return this.calls.get();
-	}
-
 	/**
 	 * Whether the latest call reached Redis. While it did not, each question also sends a
 	 * cheap probe (bounded by the command timeout, waited for by nobody), so that a
