@@ -43,6 +43,8 @@ import org.jspecify.annotations.Nullable;
 public final class AsyncUtils {
 
 	/** Stands in for the handle of a recorder that failed to start. */
+	private static final String MONITOR_RECORDER = "monitor recorder";
+
 	private static final MonitorRecorder.Monitoring NO_MONITORING = (error, nanos) -> {
 	};
 
@@ -361,19 +363,37 @@ public final class AsyncUtils {
 	 * fail or strand the monitored call: it is then not recorded.
 	 */
 	private MonitorRecorder.Monitoring startMonitoring(String name, ExecutionType type) {
-		MonitorRecorder.Monitoring monitoring = Guard.call(() -> this.monitorRecorder.start(name, type),
-				"monitor recorder", name);
-		return (monitoring != null) ? monitoring : NO_MONITORING;
+		try {
+			MonitorRecorder.Monitoring monitoring = this.monitorRecorder.start(name, type);
+			return (monitoring != null) ? monitoring : NO_MONITORING;
+		}
+		catch (RuntimeException | LinkageError ex) {
+			Guard.failed(MONITOR_RECORDER, name, ex);
+			return NO_MONITORING;
+		}
 	}
 
 	private static <T> Callable<T> wrap(MonitorRecorder.Monitoring monitoring, String name, Callable<T> task) {
-		Callable<T> wrapped = Guard.call(() -> monitoring.wrap(task), "monitor recorder", name);
-		return (wrapped != null) ? wrapped : task;
+		try {
+			Callable<T> wrapped = monitoring.wrap(task);
+			return (wrapped != null) ? wrapped : task;
+		}
+		catch (RuntimeException | LinkageError ex) {
+			Guard.failed(MONITOR_RECORDER, name, ex);
+			return task;
+		}
 	}
 
+	// try/catch rather than Guard.run: the monitor is a hot path, and a capturing lambda
+	// per call showed up in its allocation rate.
 	private static void stop(MonitorRecorder.Monitoring monitoring, String name, @Nullable Throwable error,
 			long nanos) {
-		Guard.run(() -> monitoring.stop(error, nanos), "monitor recorder", name);
+		try {
+			monitoring.stop(error, nanos);
+		}
+		catch (RuntimeException | LinkageError ex) {
+			Guard.failed(MONITOR_RECORDER, name, ex);
+		}
 	}
 
 	/**

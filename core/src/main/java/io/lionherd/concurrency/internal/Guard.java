@@ -1,8 +1,5 @@
 package io.lionherd.concurrency.internal;
 
-import java.util.function.Supplier;
-
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,26 +26,19 @@ public final class Guard {
 			callback.run();
 		}
 		catch (RuntimeException | LinkageError ex) {
-			logger.warn("A {} failed for {}; ignored", what, subject, ex);
+			failed(what, subject, ex);
 		}
 	}
 
 	/**
-	 * Calls {@code callback}, logging at WARN what it throws.
-	 * @param callback the callback
-	 * @param what what the callback is, for the log ("monitor recorder")
+	 * Logs at WARN the failure of a callback a hot path guards with its own
+	 * {@code try}/{@code catch} (no lambda to allocate per call).
+	 * @param what what the callback is, for the log
 	 * @param subject what it was called for, for the log
-	 * @param <T> the result type
-	 * @return what the callback returned, or {@code null} if it failed
+	 * @param ex what it threw
 	 */
-	public static <T> @Nullable T call(Supplier<? extends @Nullable T> callback, String what, Object subject) {
-		try {
-			return callback.get();
-		}
-		catch (RuntimeException | LinkageError ex) {
-			logger.warn("A {} failed for {}; ignored", what, subject, ex);
-			return null;
-		}
+	public static void failed(String what, Object subject, Throwable ex) {
+		logger.warn("A {} failed for {}; ignored", what, subject, ex);
 	}
 
 }

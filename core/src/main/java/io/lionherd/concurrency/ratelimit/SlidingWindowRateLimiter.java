@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
-import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.internal.Guard;
+import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
 
 /*
