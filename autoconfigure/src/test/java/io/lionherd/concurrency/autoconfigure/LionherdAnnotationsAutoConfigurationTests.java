@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.ManualTime;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
