@@ -397,10 +397,11 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 			this.lock.unlock();
 		}
 		if (waiter != null) {
-			if (waiter.scope != null) {
+			WorkScope scope = waiter.scope();
+			if (scope != null) {
 				// Work of a deadline scope: the deadline cancels the wait (it leaves the
 				// queue).
-				waiter.scope.register(waiter);
+				scope.register(waiter);
 			}
 			if (timeoutNanos > 0) {
 				Waiter timed = waiter;

@@ -537,10 +537,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		finally {
 			this.lock.unlock();
 		}
-		if (waiter.scope != null) {
+		WorkScope scope = waiter.scope();
+		if (scope != null) {
 			// Work of a deadline scope: the deadline cancels the wait (it leaves the
 			// queue).
-			waiter.scope.register(waiter);
+			scope.register(waiter);
 		}
 		if (timeoutNanos > 0) {
 			Duration limit = Checks.notNull(timeout, "timeout");
@@ -602,10 +603,10 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		long retryMicros = 0;
 		int taken = 0;
 		Throwable cause = (error != null) ? Backend.unwrap(error) : null;
-		RateLimiterBackendException failure = (cause != null) ? backendException(cause) : null;
+		RateLimiterBackendException failure = (cause != null || decision == null) ? backendException(cause) : null;
 		this.lock.lock();
 		try {
-			if (decision == null || failure != null) {
+			if (failure != null) {
 				// Every waiter queued now is decided together.
 				RedisWaiter waiter;
 				while ((waiter = this.queue.poll()) != null) {
@@ -647,7 +648,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		finally {
 			this.lock.unlock();
 		}
-		if (decision != null && failure == null) {
+		if (failure == null) {
 			this.backend.release(this.key, decision, taken);
 			for (RedisWaiter waiter : decided) {
 				granted(System.nanoTime() - waiter.arrival);
