@@ -1,9 +1,7 @@
 package io.lionherd.concurrency;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the item type
  * @param <R> the element type of the result list
  */
-final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
+final class BoundedMapFuture<T, R> extends ResultListFuture<R> {
 
 	private static final AtomicIntegerFieldUpdater<BoundedMapFuture> WIP = AtomicIntegerFieldUpdater
 		.newUpdater(BoundedMapFuture.class, "wip");
@@ -34,22 +32,12 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 	private static final AtomicIntegerFieldUpdater<BoundedMapFuture> FREE = AtomicIntegerFieldUpdater
 		.newUpdater(BoundedMapFuture.class, "free");
 
-	private static final AtomicIntegerFieldUpdater<BoundedMapFuture> REMAINING = AtomicIntegerFieldUpdater
-		.newUpdater(BoundedMapFuture.class, "remaining");
-
-	private static final AtomicIntegerFieldUpdater<BoundedMapFuture> ENDING = AtomicIntegerFieldUpdater
-		.newUpdater(BoundedMapFuture.class, "ending");
-
 	private final @Nullable Object[] items;
-
-	private final @Nullable Object[] results;
 
 	/** The stages in flight, by index; cleared as each completes. */
 	private final AtomicReferenceArray<@Nullable CompletionStage<?>> inFlight;
 
 	private final AsyncFunction<? super T, ?> fn;
-
-	private final boolean settled;
 
 	/** The deadline scope of the caller: every call of {@code fn} runs in it. */
 	private final @Nullable WorkScope scope;
@@ -62,20 +50,14 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 	/** Free slots. */
 	private volatile int free;
 
-	private volatile int remaining;
-
-	private volatile int ending;
-
 	private BoundedMapFuture(@Nullable Object[] items, int limit, AsyncFunction<? super T, ?> fn, boolean settled,
 			@Nullable WorkScope scope) {
+		super(items.length, settled);
 		this.items = items;
-		this.results = new Object[items.length];
 		this.inFlight = new AtomicReferenceArray<>(items.length);
 		this.fn = fn;
-		this.settled = settled;
 		this.scope = scope;
 		this.free = limit;
-		this.remaining = items.length;
 	}
 
 	static <T, R> CompletableFuture<List<R>> map(Collection<? extends T> items, int limit,
@@ -110,7 +92,7 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 		}
 		int missed = 1;
 		for (;;) {
-			while (this.ending == 0 && this.next < this.items.length && this.free > 0) {
+			while (!isEnding() && this.next < this.items.length && this.free > 0) {
 				FREE.decrementAndGet(this);
 				int index = this.next++;
 				launch(index);
@@ -142,7 +124,7 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 			return;
 		}
 		this.inFlight.set(index, stage);
-		if (this.ending != 0) {
+		if (isEnding()) {
 			// Ended while fn ran: the cancel that ended it may not have seen this stage.
 			this.inFlight.set(index, null);
 			Stages.cancel(stage);
@@ -159,89 +141,14 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 		});
 	}
 
-	private void onValue(int index, @Nullable Object value) {
-		if (this.ending != 0) {
-			return;
-		}
-		this.results[index] = this.settled ? new Outcome.Success<>(value) : value;
-		arrived();
-	}
-
-	private void onError(int index, Throwable error) {
-		if (this.ending != 0) {
-			return;
-		}
-		if (this.settled) {
-			this.results[index] = new Outcome.Failure<>(error);
-			arrived();
-		}
-		else {
-			completeExceptionally(error);
-		}
-	}
-
-	@SuppressWarnings("unchecked")
-	private void arrived() {
-		if (REMAINING.decrementAndGet(this) == 0) {
-			if (this.ending == 0) {
-				super.complete((List<R>) Collections.unmodifiableList(Arrays.asList(this.results)));
-			}
-			return;
-		}
+	@Override
+	void arrivedWithMoreToCome() {
 		FREE.incrementAndGet(this);
 		drain();
 	}
 
 	@Override
-	public boolean complete(@Nullable List<R> value) {
-		if (!claimEarlyEnd()) {
-			return false;
-		}
-		try {
-			cancelInFlight();
-		}
-		finally {
-			super.complete(value);
-		}
-		return true;
-	}
-
-	@Override
-	public boolean completeExceptionally(Throwable ex) {
-		Checks.notNull(ex, "ex");
-		if (!claimEarlyEnd()) {
-			return false;
-		}
-		boolean completed;
-		try {
-			cancelInFlight();
-		}
-		finally {
-			completed = super.completeExceptionally(ex);
-		}
-		return completed;
-	}
-
-	@Override
-	public boolean cancel(boolean mayInterruptIfRunning) {
-		if (!claimEarlyEnd()) {
-			return false;
-		}
-		boolean cancelled;
-		try {
-			cancelInFlight();
-		}
-		finally {
-			cancelled = super.cancel(mayInterruptIfRunning);
-		}
-		return cancelled;
-	}
-
-	private boolean claimEarlyEnd() {
-		return !isDone() && ENDING.compareAndSet(this, 0, 1);
-	}
-
-	private void cancelInFlight() {
+	void cancelInputs() {
 		List<CompletionStage<?>> pending = new ArrayList<>();
 		for (int i = 0; i < this.inFlight.length(); i++) {
 			CompletionStage<?> stage = this.inFlight.getAndSet(i, null);
@@ -250,11 +157,6 @@ final class BoundedMapFuture<T, R> extends CompletableFuture<List<R>> {
 			}
 		}
 		Stages.cancelAll(pending);
-	}
-
-	@Override
-	public <U> CompletableFuture<U> newIncompleteFuture() {
-		return new CompletableFuture<>();
 	}
 
 }
