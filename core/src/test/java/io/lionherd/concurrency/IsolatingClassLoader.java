@@ -4,24 +4,30 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
- * Defines its own copy of the named classes from the bytes of their compiled class files,
- * without asking its parent first; every other class comes from the parent. A copy is
- * therefore a different class from the original, and goes away with this loader.
+ * Defines its own copy of the named (or matching) classes from the bytes of their
+ * compiled class files, without asking its parent first; every other class comes from the
+ * parent. A copy is therefore a different class from the original, and goes away with
+ * this loader.
  */
 public final class IsolatingClassLoader extends ClassLoader {
 
-	private final Set<String> isolated;
+	private final Predicate<String> isolated;
 
 	public IsolatingClassLoader(ClassLoader parent, String... isolatedClassNames) {
+		this(parent, Set.of(isolatedClassNames)::contains);
+	}
+
+	public IsolatingClassLoader(ClassLoader parent, Predicate<String> isolated) {
 		super(parent);
-		this.isolated = Set.of(isolatedClassNames);
+		this.isolated = isolated;
 	}
 
 	@Override
 	protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-		if (!this.isolated.contains(name)) {
+		if (!this.isolated.test(name)) {
 			return super.loadClass(name, resolve);
 		}
 		synchronized (getClassLoadingLock(name)) {

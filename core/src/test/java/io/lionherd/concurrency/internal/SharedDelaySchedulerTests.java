@@ -1,15 +1,11 @@
 package io.lionherd.concurrency.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -38,8 +34,8 @@ class SharedDelaySchedulerTests {
 	 */
 	@Test
 	void timerAndWakeUpThreadsDoNotPinTheClassLoaderOfTheirFirstCaller() throws Exception {
-		ClassLoader library = new PackageIsolatingClassLoader(getClass().getClassLoader(),
-				Set.of(SharedDelaySchedulerLeakProbe.class.getName()));
+		ClassLoader library = new IsolatingClassLoader(getClass().getClassLoader(),
+				(name) -> isOfThisPackage(name) && !name.equals(SharedDelaySchedulerLeakProbe.class.getName()));
 		try {
 			WeakReference<ClassLoader> application = sleepFromThrowawayLoader(library);
 			await("the probe's throwaway class loader to be collected").atMost(Duration.ofSeconds(20))
@@ -97,52 +93,11 @@ class SharedDelaySchedulerTests {
 	}
 
 	/**
-	 * Defines its own copy of every class of this package (but not of its subpackages,
-	 * nor of the excluded ones) from the bytes of their class files, without asking its
-	 * parent first.
+	 * Whether the class is of this package (not of a subpackage): the library copy the
+	 * probe runs against.
 	 */
-	static final class PackageIsolatingClassLoader extends ClassLoader {
-
-		private final Set<String> excluded;
-
-		PackageIsolatingClassLoader(ClassLoader parent, Set<String> excluded) {
-			super(parent);
-			this.excluded = excluded;
-		}
-
-		@Override
-		protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-			boolean isolated = name.startsWith(PACKAGE) && name.indexOf('.', PACKAGE.length()) < 0
-					&& !this.excluded.contains(name);
-			if (!isolated) {
-				return super.loadClass(name, resolve);
-			}
-			synchronized (getClassLoadingLock(name)) {
-				Class<?> loaded = findLoadedClass(name);
-				if (loaded == null) {
-					byte[] bytes = readClassBytes(name);
-					loaded = defineClass(name, bytes, 0, bytes.length);
-				}
-				if (resolve) {
-					resolveClass(loaded);
-				}
-				return loaded;
-			}
-		}
-
-		private byte[] readClassBytes(String name) throws ClassNotFoundException {
-			String resource = name.replace('.', '/') + ".class";
-			try (InputStream in = getParent().getResourceAsStream(resource)) {
-				if (in == null) {
-					throw new ClassNotFoundException(name);
-				}
-				return in.readAllBytes();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
+	private static boolean isOfThisPackage(String className) {
+		return className.startsWith(PACKAGE) && className.indexOf('.', PACKAGE.length()) < 0;
 	}
 
 }
