@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 import io.lionherd.concurrency.internal.Checks;
 import org.jspecify.annotations.Nullable;
@@ -95,54 +96,42 @@ abstract class ResultListFuture<R> extends CompletableFuture<List<R>> {
 
 	@Override
 	public final boolean complete(@Nullable List<R> value) {
-		if (!claimEarlyEnd()) {
-			return false;
-		}
-		boolean completed;
-		try {
-			cancelInputs();
-		}
-		finally {
-			completed = super.complete(value);
-		}
-		return completed;
+		return endEarly(() -> super.complete(value));
 	}
 
 	@Override
 	public final boolean completeExceptionally(Throwable ex) {
 		Checks.notNull(ex, "ex");
-		if (!claimEarlyEnd()) {
-			return false;
-		}
-		boolean completed;
-		try {
-			cancelInputs();
-		}
-		finally {
-			completed = super.completeExceptionally(ex);
-		}
-		return completed;
+		return endEarly(() -> super.completeExceptionally(ex));
 	}
 
 	@Override
 	public final boolean cancel(boolean mayInterruptIfRunning) {
+		return endEarly(() -> super.cancel(mayInterruptIfRunning));
+	}
+
+	/**
+	 * Ends this future early, unless it is done or already ending: cancels the inputs,
+	 * then completes it with {@code completion} whatever cancelling did (a foreign
+	 * {@code cancel} may throw).
+	 */
+	private boolean endEarly(BooleanSupplier completion) {
 		if (!claimEarlyEnd()) {
 			return false;
 		}
-		boolean cancelled;
+		boolean completed = false;
 		try {
 			cancelInputs();
 		}
 		finally {
-			cancelled = super.cancel(mayInterruptIfRunning);
+			completed = completion.getAsBoolean();
 		}
-		return cancelled;
+		return completed;
 	}
 
 	/**
 	 * Claims the early end, so that the first failure (or the cancel) is what this future
-	 * completes with; the caller then cancels the inputs and completes this future
-	 * whatever cancelling did (a foreign {@code cancel} may throw).
+	 * completes with.
 	 */
 	private boolean claimEarlyEnd() {
 		return !isDone() && ENDING.compareAndSet(this, 0, 1);
