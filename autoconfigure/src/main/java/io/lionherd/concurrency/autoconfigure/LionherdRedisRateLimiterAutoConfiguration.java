@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -52,7 +53,14 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 			.keyPrefix(properties.getRedis().getKeyPrefix())
 			.commandTimeout(timeout)
 			.build();
-		return new RedisRateLimiterBackend(factory);
+		return new RedisRateLimiterBackend(factory, stopPhaseBefore(connectionFactory.getPhase()));
+	}
+
+	/**
+	 * A lifecycle phase that stops before the given one (higher phases stop first).
+	 */
+	private static int stopPhaseBefore(int phase) {
+		return (phase == Integer.MAX_VALUE) ? phase : phase + 1;
 	}
 
 	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
@@ -69,13 +77,44 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		throw new IllegalStateException("Unsupported Lettuce client " + client);
 	}
 
-	/** The Redis backend: one factory, one connection, one failure mode per limiter. */
-	static final class RedisRateLimiterBackend implements RateLimiterBackend, DisposableBean {
+	/**
+	 * The Redis backend: one factory, one connection, one failure mode per limiter. Its
+	 * connection comes from the connection factory's client, which that factory shuts
+	 * down when the context stops: so it is closed just before (a lifecycle phase above
+	 * the connection factory's) and opened again on the next use after a restart.
+	 */
+	static final class RedisRateLimiterBackend implements RateLimiterBackend, SmartLifecycle, DisposableBean {
 
 		private final RedisRateLimiterFactory factory;
 
-		RedisRateLimiterBackend(RedisRateLimiterFactory factory) {
+		private final int phase;
+
+		private volatile boolean running;
+
+		RedisRateLimiterBackend(RedisRateLimiterFactory factory, int phase) {
 			this.factory = factory;
+			this.phase = phase;
+		}
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.running = false;
+			this.factory.disconnect();
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+		@Override
+		public int getPhase() {
+			return this.phase;
 		}
 
 		@Override

@@ -5,6 +5,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.lionherd.concurrency.ratelimit.redis.OnBackendFailure;
@@ -13,6 +17,7 @@ import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -23,6 +28,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -144,6 +150,49 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 				assertThat(context.getBean(RateLimiterRegistry.class).get("up").tryAcquire()).isTrue();
 				assertThat(context.getBean(RateLimitersHealthIndicator.class).health().getStatus())
 					.isEqualTo(Status.UP);
+			});
+	}
+
+	@Test
+	void limitersConnectionIsClosedBeforeTheConnectionFactoryShutsItsClientDown() {
+		ListAppender<ILoggingEvent> lettuceWarnings = new ListAppender<>();
+		Logger lettuce = (Logger) LoggerFactory.getLogger("io.lettuce.core");
+		lettuceWarnings.start();
+		lettuce.addAppender(lettuceWarnings);
+		try {
+			this.contextRunner
+				.withPropertyValues("spring.data.redis.port=" + port,
+						"lionherd.concurrency.rate-limiters.closing.backend=redis")
+				.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).get("closing").tryAcquire())
+					.isTrue());
+		}
+		finally {
+			lettuce.detachAppender(lettuceWarnings);
+		}
+		// Closed after the client had closed it, Lettuce warns "Connection is already
+		// closed".
+		assertThat(lettuceWarnings.list).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN))
+			.extracting(ILoggingEvent::getFormattedMessage)
+			.isEmpty();
+	}
+
+	@Test
+	void limitersWorkAgainAfterTheContextIsStoppedAndStarted() {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + port,
+					"lionherd.concurrency.rate-limiters.restarted.backend=redis",
+					"lionherd.concurrency.rate-limiters.restarted.max-calls=5",
+					"lionherd.concurrency.rate-limiters.restarted.period=10s")
+			.run((context) -> {
+				RateLimiter limiter = context.getBean(RateLimiterRegistry.class).get("restarted");
+				assertThat(limiter.tryAcquire()).isTrue();
+				ConfigurableApplicationContext source = context
+					.getSourceApplicationContext(ConfigurableApplicationContext.class);
+
+				source.stop();
+				source.start();
+
+				assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
 			});
 	}
 

@@ -189,6 +189,10 @@ final class Backend {
 			});
 	}
 
+	void disconnect() {
+		this.connector.disconnect();
+	}
+
 	void close() {
 		this.connector.close();
 	}

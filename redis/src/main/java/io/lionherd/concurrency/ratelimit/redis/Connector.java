@@ -65,10 +65,16 @@ final class Connector {
 		if (open != null) {
 			return CompletableFuture.completedFuture(open);
 		}
-		return connection().thenApply((connection) -> {
+		CompletableFuture<StatefulConnection<String, String>> opening = connection();
+		return opening.thenApply((connection) -> {
 			RedisScriptingAsyncCommands<String, String> commands = this.commands.apply(connection);
-			this.open = commands;
-			this.openConnection = connection;
+			synchronized (this) {
+				// Not once disconnected meanwhile: the next use opens a new connection.
+				if (this.connection == opening) {
+					this.open = commands;
+					this.openConnection = connection;
+				}
+			}
 			return commands;
 		});
 	}
@@ -105,7 +111,27 @@ final class Connector {
 		return current;
 	}
 
-	/** Closes the connection if this connector opened it. */
+	/**
+	 * Closes the connection if this connector opened it; the next use opens a new one.
+	 * For a stop before the client's own (its connections go with it).
+	 */
+	void disconnect() {
+		CompletableFuture<StatefulConnection<String, String>> current;
+		synchronized (this) {
+			if (!this.owned) {
+				return;
+			}
+			current = this.connection;
+			this.connection = null;
+			this.open = null;
+			this.openConnection = null;
+		}
+		if (current != null) {
+			current.thenAccept(StatefulConnection::close);
+		}
+	}
+
+	/** Closes the connection if this connector opened it, for good. */
 	void close() {
 		CompletableFuture<StatefulConnection<String, String>> current;
 		synchronized (this) {

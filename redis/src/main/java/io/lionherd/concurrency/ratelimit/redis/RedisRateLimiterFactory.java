@@ -147,6 +147,16 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	}
 
 	/**
+	 * Closes the connection, if this factory opened it, and opens a new one on the next
+	 * use: for a stop of the client the connection comes from (a Spring
+	 * {@code LettuceConnectionFactory} shuts its client down when its context stops, and
+	 * starts a new one if the context is started again).
+	 */
+	public void disconnect() {
+		this.backend.disconnect();
+	}
+
+	/**
 	 * Closes the connection, if this factory opened it; limiters of this factory fail (or
 	 * allow) every call after.
 	 */

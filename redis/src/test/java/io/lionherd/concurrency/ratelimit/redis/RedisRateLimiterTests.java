@@ -2,12 +2,16 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -220,6 +224,29 @@ class RedisRateLimiterTests {
 		// free.
 		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(limiter::tryAcquire);
 		assertThat(limiter.tryAcquire()).isFalse();
+	}
+
+	@Test
+	void disconnectClosesTheConnectionAndTheNextCallOpensANewOne() {
+		Set<String> clientsBefore = clientIds();
+		RateLimiter limiter = limiter("reconnect", 5, Duration.ofSeconds(10));
+		assertThat(limiter.tryAcquire()).isTrue();
+		Set<String> limiterClients = clientIds();
+		limiterClients.removeAll(clientsBefore);
+		assertThat(limiterClients).as("the limiter's connection").hasSize(1);
+
+		this.factory.disconnect();
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> Collections.disjoint(clientIds(), limiterClients));
+		assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+		assertThat(limiter.availablePermits()).isEqualTo(3);
+	}
+
+	private Set<String> clientIds() {
+		return this.commands.clientList()
+			.lines()
+			.map((line) -> line.substring(0, line.indexOf(' ')))
+			.collect(Collectors.toCollection(HashSet::new));
 	}
 
 	@Test
