@@ -58,21 +58,24 @@ class AsyncUtilsGatherTests {
 
 	@Test
 	void gatherRunsBlockingTasksInParallel() {
-		// The notebook recipe: three 0.15 s blocking calls take about 0.15 s together,
-		// not 0.45 s.
-		long start = System.nanoTime();
-		CompletableFuture<List<String>> all = this.asyncUtils.gather(blocking("task-A"), blocking("task-B"),
-				blocking("task-C"));
-		assertThat(all).succeedsWithin(WAIT)
-			.isEqualTo(List.of("Completed task-A after 0.15s", "Completed task-B after 0.15s",
-					"Completed task-C after 0.15s"));
-		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(440));
+		// The notebook recipe: three blocking calls run at the same time, not one after
+		// the other. Each blocks until all three have started, so a sequential run never
+		// finishes (its first call gives up and fails the gather).
+		CountDownLatch allStarted = new CountDownLatch(3);
+		CompletableFuture<List<String>> all = this.asyncUtils.gather(blocking("task-A", allStarted),
+				blocking("task-B", allStarted), blocking("task-C", allStarted));
+		assertThat(all).succeedsWithin(Duration.ofSeconds(60))
+			.isEqualTo(List.of("Completed task-A alongside the others", "Completed task-B alongside the others",
+					"Completed task-C alongside the others"));
 	}
 
-	private CompletableFuture<String> blocking(String name) {
+	private CompletableFuture<String> blocking(String name, CountDownLatch allStarted) {
 		return this.asyncUtils.runSync(() -> {
-			Thread.sleep(150);
-			return "Completed " + name + " after 0.15s";
+			allStarted.countDown();
+			if (!allStarted.await(30, TimeUnit.SECONDS)) {
+				throw new IllegalStateException(name + " ran alone: the others never started");
+			}
+			return "Completed " + name + " alongside the others";
 		});
 	}
 

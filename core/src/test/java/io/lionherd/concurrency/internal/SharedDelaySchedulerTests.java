@@ -47,10 +47,16 @@ class SharedDelaySchedulerTests {
 			assertThat(timer(library).getPoolSize()).as("the fresh timer thread is still running").isOne();
 		}
 		finally {
-			timer(library).shutdownNow();
+			ScheduledThreadPoolExecutor timer = timer(library);
+			Thread timerThread = timer.submit(Thread::currentThread).get(30, TimeUnit.SECONDS);
+			timer.shutdownNow();
 			Method shared = library.loadClass(WakeUpExecutor.class.getName()).getDeclaredMethod("shared");
 			shared.setAccessible(true);
 			((ExecutorService) shared.invoke(null)).shutdownNow();
+			// The fresh timer's thread bears the shared timer's name: it ends here, so
+			// no later test of this JVM counts it as a second timer thread.
+			timerThread.join(Duration.ofSeconds(30).toMillis());
+			assertThat(timerThread.isAlive()).as("the fresh timer thread ended").isFalse();
 		}
 	}
 

@@ -68,7 +68,9 @@ class SlidingWindowRateLimiterContentionTests {
 		Outcomes outcomes = hammer(limiter, grants, period.toNanos(), period.toNanos());
 		assertThat(outcomes.operations.sum()).isGreaterThanOrEqualTo(100_000);
 		await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waitingCount() == 0);
-		assertThat(reported.count()).isEqualTo(outcomes.granted());
+		// A cancel that loses to a grant completes the future itself, possibly before
+		// the wake-up that granted it reports the grant.
+		await().atMost(Duration.ofSeconds(30)).until(() -> reported.count() == outcomes.granted());
 		assertThat(grants.count()).isEqualTo(outcomes.granted());
 		assertWindowsHoldAtMost(grants.sorted(), MAX_CALLS, period.toNanos());
 		assertThat(outcomes.cancelled.sum()).isPositive();

@@ -96,43 +96,58 @@ class RedisRateLimiterTests {
 
 	@Test
 	void sequentialAcquiresFollowTheOriginalRecipe() {
-		RateLimiter limiter = limiter("recipe", 3, Duration.ofMillis(500));
+		// A period long enough that no pause of a busy machine between the first three
+		// acquires lets the first grant expire before the third.
+		RateLimiter limiter = limiter("recipe", 3, Duration.ofSeconds(2));
 		for (int i = 0; i < 5; i++) {
-			assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(5));
+			assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(30));
 		}
 		List<Long> times = this.redis.sortedGrantTimes();
 		assertThat(times).hasSize(5);
-		assertThat(times.get(2) - times.get(0)).isLessThan(500_000);
-		assertThat(times.get(3) - times.get(0)).isGreaterThanOrEqualTo(500_000);
-		assertThat(times.get(4) - times.get(1)).isGreaterThanOrEqualTo(500_000);
+		assertThat(times.get(2) - times.get(0)).isLessThan(2_000_000);
+		assertThat(times.get(3) - times.get(0)).isGreaterThanOrEqualTo(2_000_000);
+		assertThat(times.get(4) - times.get(1)).isGreaterThanOrEqualTo(2_000_000);
 	}
 
 	@Test
 	void waitersOfOneInstanceAreServedInArrivalOrder() {
 		RateLimiter limiter = limiter("fifo", 2, Duration.ofMillis(100));
-		List<Integer> order = new CopyOnWriteArrayList<>();
+		List<RedisWaiter> waiters = new CopyOnWriteArrayList<>();
+		List<String> overtaken = new CopyOnWriteArrayList<>();
 		List<CompletableFuture<Void>> acquires = new ArrayList<>();
 		for (int i = 0; i < 12; i++) {
 			int index = i;
-			acquires.add(limiter.acquire().thenRun(() -> order.add(index)));
+			RedisWaiter waiter = (RedisWaiter) limiter.acquire();
+			waiters.add(waiter);
+			// Completions of waiters granted together run on their own threads, in any
+			// order: what arrival order means is that no waiter is granted while an
+			// earlier one still waits.
+			acquires.add(waiter.thenRun(() -> {
+				for (int earlier = 0; earlier < index; earlier++) {
+					if (waiters.get(earlier).isWaiting()) {
+						overtaken.add(index + " before " + earlier);
+					}
+				}
+			}));
 		}
 		assertThat(CompletableFuture.allOf(acquires.toArray(CompletableFuture[]::new)))
-			.succeedsWithin(Duration.ofSeconds(10));
-		// Granted two at a time; within a pair the completions may interleave.
-		for (int pair = 0; pair < 6; pair++) {
-			assertThat(order.subList(2 * pair, 2 * pair + 2)).containsExactlyInAnyOrder(2 * pair, 2 * pair + 1);
-		}
+			.succeedsWithin(Duration.ofSeconds(30));
+		assertThat(overtaken).isEmpty();
+		assertThat(RedisTestSupport.windowsOverLimit(this.redis.sortedGrantTimes(), 2, Duration.ofMillis(100)))
+			.isZero();
 	}
 
 	@Test
 	void tryAcquireNeverOvertakesAWaiter() {
-		RateLimiter limiter = limiter("overtake", 1, Duration.ofMillis(300));
+		// A period long enough that no pause of a busy machine lets the first grant (or
+		// the waiter's) expire before the next step looks.
+		RateLimiter limiter = limiter("overtake", 1, Duration.ofSeconds(2));
 		assertThat(limiter.tryAcquire()).isTrue();
 		CompletableFuture<Void> waiter = limiter.acquire();
 		assertThat(limiter.waitingCount()).isOne();
 		assertThat(limiter.tryAcquire()).isFalse();
 		assertThat(limiter.availablePermits()).isZero();
-		assertThat(waiter).succeedsWithin(Duration.ofSeconds(5));
+		assertThat(waiter).succeedsWithin(Duration.ofSeconds(30));
 		assertThat(limiter.tryAcquire()).isFalse();
 	}
 
@@ -191,10 +206,13 @@ class RedisRateLimiterTests {
 		long granted = acquires.stream()
 			.filter((acquire) -> acquire.isDone() && !acquire.isCompletedExceptionally())
 			.count();
-		assertThat(granted).isEqualTo(this.redis.grantTimes.size());
+		// Every acquire is decided now, but a reply being handled may have decided a
+		// grant (which a lost cancel then completes) before logging it.
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.redis.grantTimes).hasSize((int) granted));
 		// Entries still in the window are exactly the grants handed out in it: every
 		// permit of an abandoned acquire went to another waiter or back to Redis.
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			List<Object> look = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
 					new String[] { limiter.key() }, Integer.toString(maxCalls), Long.toString(period.toNanos() / 1000),
 					"look", "0");

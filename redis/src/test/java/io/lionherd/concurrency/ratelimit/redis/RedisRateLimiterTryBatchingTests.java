@@ -16,6 +16,10 @@ import java.util.regex.Pattern;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
@@ -57,6 +61,8 @@ class RedisRateLimiterTryBatchingTests {
 	@AfterEach
 	void tearDown() throws Exception {
 		this.callers.shutdownNow();
+		// The server is shared: never leave it paused, even after a failure.
+		unpause();
 		this.redis.close();
 		if (this.unreachable != null) {
 			this.unreachable.shutdown();
@@ -73,7 +79,9 @@ class RedisRateLimiterTryBatchingTests {
 		for (int c = 0; c < CALLERS; c++) {
 			boolean async = c % 2 == 0;
 			running.add(this.callers.submit(() -> {
-				while (System.nanoTime() < end) {
+				// At least 3 s, and on until enough grants to be sure the limiter grants
+				// at all (a slow machine makes fewer round trips per window).
+				while (System.nanoTime() < end || trues.get() <= 20 * 5) {
 					boolean granted = async ? limiter.tryAcquireAsync().join() : limiter.tryAcquire();
 					if (granted) {
 						trues.incrementAndGet();
@@ -124,17 +132,18 @@ class RedisRateLimiterTryBatchingTests {
 
 	@Test
 	void triesArrivingWhileACallIsInFlightShareTheNextCall() {
-		RedisRateLimiter limiter = limiter(this.redis.build(this.redis.factory()), "next", 50, Duration.ofSeconds(60));
+		RedisRateLimiter limiter = limiter(heldCallsFactory(), "next", 50, Duration.ofSeconds(60));
 		assertThat(limiter.tryAcquire()).isTrue();
 		long callsBefore = scriptCalls();
 		// The server holds the first call while the others arrive.
-		this.commands.clientPause(300);
+		pauseScripts();
 		List<CompletableFuture<Boolean>> tries = new ArrayList<>();
 		for (int i = 0; i < 11; i++) {
 			tries.add(limiter.tryAcquireAsync());
 		}
+		unpause();
 		for (CompletableFuture<Boolean> attempt : tries) {
-			assertThat(attempt).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+			assertThat(attempt).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
 		}
 		assertThat(scriptCalls() - callsBefore).isEqualTo(2);
 		assertThat(this.commands.zcard(limiter.key())).isEqualTo(12);
@@ -158,18 +167,19 @@ class RedisRateLimiterTryBatchingTests {
 
 	@Test
 	void aCancelledTryInABatchHandsItsPermitBack() {
-		RedisRateLimiter limiter = limiter(this.redis.build(this.redis.factory()), "cancel", 10,
-				Duration.ofSeconds(60));
-		this.commands.clientPause(300);
+		RedisRateLimiter limiter = limiter(heldCallsFactory(), "cancel", 10, Duration.ofSeconds(60));
+		// The server holds the first call while the others queue and one is cancelled.
+		pauseScripts();
 		CompletableFuture<Boolean> first = limiter.tryAcquireAsync();
 		CompletableFuture<Boolean> second = limiter.tryAcquireAsync();
 		CompletableFuture<Boolean> cancelled = limiter.tryAcquireAsync();
 		CompletableFuture<Boolean> last = limiter.tryAcquireAsync();
 		assertThat(cancelled.cancel(true)).isTrue();
-		assertThat(first).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
-		assertThat(second).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
-		assertThat(last).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+		unpause();
+		assertThat(first).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
+		assertThat(second).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
+		assertThat(last).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			assertThat(this.commands.zcard(limiter.key())).isEqualTo(3);
 			assertThat(this.events.granted.get() + this.events.rejected.get()).isEqualTo(4);
 		});
@@ -200,24 +210,41 @@ class RedisRateLimiterTryBatchingTests {
 			.build(this.redis.factory().commandTimeout(Duration.ofMillis(300)).onBackendFailure(OnBackendFailure.FAIL));
 		RedisRateLimiter limiter = limiter(factory, "late", 100, Duration.ofSeconds(60));
 		assertThat(limiter.tryAcquire()).isTrue();
-		this.commands.clientPause(2000);
-		List<Future<Long>> running = new ArrayList<>();
+		// The server holds every call until all callers have answered: none of them
+		// waited for it.
+		pauseScripts();
+		List<Future<Boolean>> running = new ArrayList<>();
 		for (int c = 0; c < CALLERS; c++) {
-			running.add(this.callers.submit(() -> {
-				long start = System.nanoTime();
-				assertThat(limiter.tryAcquire()).isFalse();
-				return System.nanoTime() - start;
-			}));
+			running.add(this.callers.submit(limiter::tryAcquire));
 		}
-		for (Future<Long> caller : running) {
-			// Generous: well below the pause, so nobody waited for the server.
-			assertThat(Duration.ofNanos(caller.get(30, TimeUnit.SECONDS))).isLessThan(Duration.ofMillis(1500));
+		for (Future<Boolean> caller : running) {
+			assertThat(caller.get(30, TimeUnit.SECONDS)).isFalse();
 		}
+		unpause();
 		assertThat(this.events.backendErrors.get()).isEqualTo(CALLERS);
 		assertThat(this.events.rejected.get()).isEqualTo(CALLERS);
-		await().atMost(Duration.ofSeconds(10))
+		await().atMost(Duration.ofSeconds(30))
 			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.key())).isEqualTo(1));
 		assertThat(limiter.tryAcquire()).isTrue();
+	}
+
+	/**
+	 * Holds every script call (EVAL and EVALSHA are writes) until {@link #unpause()}, at
+	 * most a minute; reads and {@code CLIENT UNPAUSE} go on.
+	 */
+	private void pauseScripts() {
+		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(60_000).add("WRITE"));
+	}
+
+	private void unpause() {
+		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+	}
+
+	/** Calls held by {@link #pauseScripts()} do not time out while the test runs. */
+	private RedisRateLimiterFactory heldCallsFactory() {
+		return this.redis.build(this.redis.factory().commandTimeout(Duration.ofSeconds(30)));
 	}
 
 	private int hammer(RateLimiter limiter, int triesEach) throws Exception {
