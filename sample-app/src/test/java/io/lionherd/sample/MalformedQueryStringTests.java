@@ -1,5 +1,9 @@
 package io.lionherd.sample;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -8,9 +12,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.http.MediaType;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,10 +35,19 @@ class MalformedQueryStringTests {
 	/** The start of a log record in Spring Boot's console format: an ISO date. */
 	private static final Pattern RECORD = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T");
 
+	/**
+	 * A record's thread, the bracketed field before the logger name and {@code :} (Spring
+	 * Boot's console format keeps its last 15 characters).
+	 */
+	private static final Pattern THREAD = Pattern.compile("\\[ *([^\\]]+)\\] \\S+ +: ");
+
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	WebServerApplicationContext context;
 
 	@ParameterizedTest(name = "{0}")
 	@CsvSource(delimiter = '|',
@@ -71,27 +87,53 @@ class MalformedQueryStringTests {
 			assertThat(RawHttp.get(this.port, target).status()).isEqualTo(400);
 		}
 
-		String logged = loggedByRequestThreads(output.toString().substring(before));
+		String logged = loggedByRequestThreads(output.toString().substring(before), requestThreadPrefix());
 		assertThat(logged).doesNotContain(" ERROR ", "Exception", "\tat ");
 		assertThat(logged.lines().filter((line) -> line.contains(" WARN "))).hasSizeLessThanOrEqualTo(3);
 	}
 
 	/**
-	 * The records logged by Tomcat's request threads, with their stack traces: other
-	 * contexts of this JVM (a Redis client shutting down, say) may log meanwhile.
+	 * The name prefix of this server's request threads, such as
+	 * {@code http-nio-auto-1-exec-}: other servers of this JVM (the cached contexts of
+	 * other test classes) have request threads too, named with another number.
 	 */
-	private static String loggedByRequestThreads(String logged) {
+	private String requestThreadPrefix() throws Exception {
+		TomcatWebServer server = (TomcatWebServer) this.context.getWebServer();
+		Executor requestThreads = server.getTomcat().getConnector().getProtocolHandler().getExecutor();
+		CompletableFuture<String> name = new CompletableFuture<>();
+		requestThreads.execute(() -> name.complete(Thread.currentThread().getName()));
+		String thread = name.get(30, TimeUnit.SECONDS);
+		return thread.substring(0, thread.lastIndexOf("-exec-") + "-exec-".length());
+	}
+
+	/**
+	 * The records logged by this server's request threads, with their stack traces: other
+	 * threads of this JVM (a Redis client shutting down, say), other servers' request
+	 * threads among them (an abandoned request of another test class answered late, say),
+	 * may log meanwhile.
+	 */
+	private static String loggedByRequestThreads(String logged, String requestThreadPrefix) {
 		StringBuilder kept = new StringBuilder();
 		boolean fromRequest = false;
 		for (String line : logged.lines().toList()) {
 			if (RECORD.matcher(line).lookingAt()) {
-				fromRequest = line.contains("-exec-");
+				fromRequest = isRequestThread(line, requestThreadPrefix);
 			}
 			if (fromRequest) {
 				kept.append(line).append('\n');
 			}
 		}
 		return kept.toString();
+	}
+
+	private static boolean isRequestThread(String record, String requestThreadPrefix) {
+		Matcher thread = THREAD.matcher(record);
+		if (!thread.find()) {
+			return false;
+		}
+		// the name's end as logged, the thread's number taken off: "o-auto-1-exec-"
+		String logged = thread.group(1).replaceFirst("[0-9]+$", "");
+		return logged.endsWith("-exec-") && requestThreadPrefix.endsWith(logged);
 	}
 
 }

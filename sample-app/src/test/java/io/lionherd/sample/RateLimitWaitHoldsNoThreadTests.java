@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SampleAppTest(properties = { "server.tomcat.threads.max=2", "server.tomcat.threads.min-spare=1",
 		"lionherd.concurrency.rate-limiters.sample.max-calls=1", "lionherd.concurrency.rate-limiters.sample.period=1h",
-		"lionherd.concurrency.rate-limiters.sample.timeout=6s" })
+		"lionherd.concurrency.rate-limiters.sample.timeout=12s" })
 class RateLimitWaitHoldsNoThreadTests {
 
 	@LocalServerPort
@@ -58,20 +58,22 @@ class RateLimitWaitHoldsNoThreadTests {
 		for (int i = 0; i < 3; i++) {
 			waiting.add(CompletableFuture.supplyAsync(() -> this.api.get("/api/rate-limited"), this.clients));
 		}
-		// the three reach the limiter and wait there (6 s at most); were each holding a
-		// worker
-		// thread, the third could not even be read, nor this metrics request answered
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(waitingForPermit()).isEqualTo(3.0));
+		// the three reach the limiter and wait there (12 s at most); were each holding a
+		// worker thread, the third could not even be read, nor this metrics request
+		// answered
+		await().atMost(Duration.ofSeconds(7)).untilAsserted(() -> assertThat(waitingForPermit()).isEqualTo(3.0));
 
 		long start = System.nanoTime();
 		Api.Response health = this.api.get("/actuator/health");
 		double seconds = (System.nanoTime() - start) / 1e9;
 
 		assertThat(health.status()).isEqualTo(200);
-		assertThat(waiting).as("still waiting for a permit").noneMatch(CompletableFuture::isDone);
-		// with a worker thread held per waiting call this would take until their 6 s
+		// with a worker thread held per waiting call this would take until their 12 s
 		// timeout
 		assertThat(seconds).isLessThan(3.0);
+		// The waits were sent less than 7 + 3 s ago (the bounds above), so none can have
+		// timed out yet: the limiter's timeout is 12 s.
+		assertThat(waiting).as("still waiting for a permit").noneMatch(CompletableFuture::isDone);
 		for (CompletableFuture<Api.Response> call : waiting) {
 			assertThat(call.get(30, TimeUnit.SECONDS).status()).isEqualTo(429);
 		}

@@ -19,10 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code GET /api/rate-limited} with the shipped {@code application.yml}: 3 calls per 500
- * ms. The one test owns its limiter: its own context (the property only sets it apart
- * from the shared one).
+ * ms. The one test owns its limiter: its own context. It waits up to 10 s for a permit
+ * instead of the shipped 2 s: the last three calls wait about half a second for theirs,
+ * and a busy machine may deliver a grant late, so 2 s would leave only 1.5 s of slack.
  */
-@SampleAppTest(properties = "lionherd.concurrency.rate-limiters.sample.max-calls=3")
+@SampleAppTest(properties = { "lionherd.concurrency.rate-limiters.sample.max-calls=3",
+		"lionherd.concurrency.rate-limiters.sample.timeout=10s" })
 class RateLimitedEndpointTests {
 
 	private static final double PERIOD = 0.5;

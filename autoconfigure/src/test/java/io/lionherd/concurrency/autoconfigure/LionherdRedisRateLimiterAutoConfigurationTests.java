@@ -70,7 +70,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 		this.contextRunner
 			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.redis.key-prefix=autoconfig:",
 					"lionherd.concurrency.rate-limiters.shared.max-calls=2",
-					"lionherd.concurrency.rate-limiters.shared.period=10s",
+					"lionherd.concurrency.rate-limiters.shared.period=1h",
 					"lionherd.concurrency.rate-limiters.shared.backend=redis",
 					"lionherd.concurrency.rate-limiters.local.max-calls=2")
 			.run((context) -> {
@@ -89,7 +89,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 					.withPropertyValues("spring.data.redis.port=" + port,
 							"lionherd.concurrency.redis.key-prefix=autoconfig:",
 							"lionherd.concurrency.rate-limiters.shared.max-calls=2",
-							"lionherd.concurrency.rate-limiters.shared.period=10s",
+							"lionherd.concurrency.rate-limiters.shared.period=1h",
 							"lionherd.concurrency.rate-limiters.shared.backend=redis")
 					.run((other) -> assertThat(other.getBean(RateLimiterRegistry.class).get("shared").tryAcquire())
 						.isFalse());
