@@ -1,5 +1,7 @@
 package io.lionherd.concurrency;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,10 +17,34 @@ import org.jspecify.annotations.Nullable;
  * attempt started in the caller's deadline scope. A cancel cancels what is in flight;
  * since every step checks {@link #isDone()} after publishing what it started, no attempt
  * or wait starts after it.
+ * <p>
+ * The outcome is decided once, by a CAS, before it is recorded and then completes this
+ * future: whoever sees the future done also sees its {@code lionherd.retry.calls} count.
+ * A caller's cancel (or completion) that loses to a decided outcome completes the future
+ * with that outcome itself and returns {@code false}.
  *
  * @param <T> the result type
  */
 final class RetryFuture<T> extends CompletableFuture<T> {
+
+	private static final int PENDING = 0;
+
+	/** Decided by the retry loop: recorded, then completed. */
+	private static final int DECIDED = 1;
+
+	/** Ended by the caller (cancel, completion): nothing recorded. */
+	private static final int ENDED_BY_CALLER = 2;
+
+	private static final VarHandle DECISION;
+
+	static {
+		try {
+			DECISION = MethodHandles.lookup().findVarHandle(RetryFuture.class, "decision", int.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	private final AsyncCallable<T> body;
 
@@ -41,6 +67,14 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	private int attempts;
 
 	private volatile @Nullable CompletionStage<?> inFlight;
+
+	private volatile int decision;
+
+	/** The decided value: written before the CAS to {@link #DECIDED}. */
+	private @Nullable T decidedValue;
+
+	/** The decided failure, if it failed: written before the CAS to {@link #DECIDED}. */
+	private @Nullable Throwable decidedFailure;
 
 	RetryFuture(AsyncCallable<T> body, RetryPolicy policy, @Nullable WorkScope scope, @Nullable Long deadline,
 			Ticker ticker, LongFunction<CompletableFuture<Void>> sleep, @Nullable String name, RetryRecorder recorder) {
@@ -165,16 +199,20 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 
 	private void succeed(@Nullable T value) {
 		this.inFlight = null;
-		if (super.complete(value)) {
+		this.decidedValue = value;
+		if (DECISION.compareAndSet(this, PENDING, DECIDED)) {
 			record(this.attempts == 1 ? RetryRecorder.Kind.SUCCESSFUL_WITHOUT_RETRY
 					: RetryRecorder.Kind.SUCCESSFUL_WITH_RETRY);
+			super.complete(value);
 		}
 	}
 
 	private void fail(Throwable failure) {
 		this.inFlight = null;
-		if (super.completeExceptionally(failure)) {
+		this.decidedFailure = failure;
+		if (DECISION.compareAndSet(this, PENDING, DECIDED)) {
 			record(this.attempts == 1 ? RetryRecorder.Kind.FAILED_WITHOUT_RETRY : RetryRecorder.Kind.FAILED_WITH_RETRY);
+			super.completeExceptionally(failure);
 		}
 	}
 
@@ -187,17 +225,19 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 
 	@Override
 	public boolean cancel(boolean mayInterruptIfRunning) {
-		boolean cancelled = super.cancel(mayInterruptIfRunning);
-		CompletionStage<?> current = this.inFlight;
-		if (current != null) {
-			this.inFlight = null;
-			Stages.cancel(current);
+		if (!endByCaller()) {
+			return isCancelled();
 		}
+		boolean cancelled = super.cancel(mayInterruptIfRunning);
+		cancelInFlight();
 		return cancelled;
 	}
 
 	@Override
 	public boolean complete(@Nullable T value) {
+		if (!endByCaller()) {
+			return false;
+		}
 		boolean completed = super.complete(value);
 		cancelInFlight();
 		return completed;
@@ -205,9 +245,33 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 
 	@Override
 	public boolean completeExceptionally(Throwable ex) {
+		Checks.notNull(ex, "ex");
+		if (!endByCaller()) {
+			return false;
+		}
 		boolean completed = super.completeExceptionally(ex);
 		cancelInFlight();
 		return completed;
+	}
+
+	/**
+	 * Claims the outcome for the caller, unless the retry loop decided it first: then it
+	 * is completed here (it may not be yet), so a lost cancel leaves the future done.
+	 */
+	private boolean endByCaller() {
+		if (DECISION.compareAndSet(this, PENDING, ENDED_BY_CALLER)) {
+			return true;
+		}
+		if (this.decision == DECIDED) {
+			Throwable failure = this.decidedFailure;
+			if (failure != null) {
+				super.completeExceptionally(failure);
+			}
+			else {
+				super.complete(this.decidedValue);
+			}
+		}
+		return this.decision == ENDED_BY_CALLER && !isDone();
 	}
 
 	private void cancelInFlight() {

@@ -286,6 +286,67 @@ class AsyncUtilsRetryTests {
 	}
 
 	@Test
+	void namedRetryIsRecordedBeforeItsFutureCompletes() {
+		CompletableFuture<String> attempt = new CompletableFuture<>();
+		CompletableFuture<String> failedLater = this.async.retry("late", () -> attempt,
+				policy(1, 1, 1).retryOn(IOException.class::isInstance).build());
+		List<String> recordedWhenDone = new CopyOnWriteArrayList<>();
+		failedLater.whenComplete((value, error) -> recordedWhenDone.addAll(this.recorded));
+
+		attempt.completeExceptionally(new IllegalStateException("not retried"));
+
+		assertThat(failedLater).isCompletedExceptionally();
+		assertThat(recordedWhenDone).containsExactly("late:failed_without_retry");
+	}
+
+	@Test
+	void cancelledRetryIsNotRecorded() {
+		CompletableFuture<String> attempt = new CompletableFuture<>();
+		CompletableFuture<String> result = this.async.retry("cancelled", () -> attempt, policy(2, 1, 1).build());
+
+		assertThat(result.cancel(true)).isTrue();
+		attempt.complete("too late");
+
+		assertThat(attempt).isCancelled();
+		assertThat(result).isCancelled();
+		assertThat(this.recorded).isEmpty();
+	}
+
+	@Test
+	void cancelThatLosesToTheOutcomeLeavesTheRetryDoneWithIt() throws Exception {
+		for (int round = 0; round < 2_000; round++) {
+			CompletableFuture<String> attempt = new CompletableFuture<>();
+			CompletableFuture<String> result = this.async.retry("race", () -> attempt, policy(1, 1, 1).build());
+			CountDownLatch start = new CountDownLatch(1);
+			CompletableFuture<Boolean> cancelled = CompletableFuture.supplyAsync(() -> {
+				awaitQuietly(start);
+				return result.cancel(true);
+			}, this.executor);
+			start.countDown();
+			attempt.complete("ok");
+
+			boolean cancelWon = cancelled.get(10, TimeUnit.SECONDS);
+			assertThat(result).isDone();
+			if (cancelWon) {
+				assertThat(result).isCancelled();
+			}
+			else {
+				assertThat(result).isCompletedWithValue("ok");
+			}
+		}
+		assertThat(this.recorded).allMatch("race:successful_without_retry"::equals);
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Test
 	void argumentErrorsAreThrownAtTheCall() {
 		RetryPolicy policy = RetryPolicy.defaults();
 		assertThatNullPointerException().isThrownBy(() -> this.async.retry(null, policy)).withMessageContaining("body");
