@@ -21,6 +21,8 @@ final class RedisServerProcess implements AutoCloseable {
 
 	static final String EXECUTABLE_PROPERTY = "lionherd.test.redis-server";
 
+	private static final int START_ATTEMPTS = 3;
+
 	private final int port;
 
 	private final RedisServer server;
@@ -41,11 +43,28 @@ final class RedisServerProcess implements AutoCloseable {
 		}
 	}
 
-	/** Starts a server on a free port. */
+	/**
+	 * Starts a server on a free port; on another port if another process took that one
+	 * between the look-up and the start.
+	 */
 	static RedisServerProcess start() {
-		RedisServerProcess process = new RedisServerProcess(freePort());
-		process.startAgain();
-		return process;
+		UncheckedIOException failure = null;
+		for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+			RedisServerProcess process = new RedisServerProcess(freePort());
+			try {
+				process.startAgain();
+				return process;
+			}
+			catch (UncheckedIOException ex) {
+				if (failure == null) {
+					failure = ex;
+				}
+				else {
+					failure.addSuppressed(ex);
+				}
+			}
+		}
+		throw failure;
 	}
 
 	int port() {
