@@ -1,10 +1,9 @@
 package io.lionherd.concurrency;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongFunction;
 
 import io.lionherd.concurrency.internal.Checks;
@@ -35,16 +34,8 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	/** Ended by the caller (cancel, completion): nothing recorded. */
 	private static final int ENDED_BY_CALLER = 2;
 
-	private static final VarHandle DECISION;
-
-	static {
-		try {
-			DECISION = MethodHandles.lookup().findVarHandle(RetryFuture.class, "decision", int.class);
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new ExceptionInInitializerError(ex);
-		}
-	}
+	private static final AtomicIntegerFieldUpdater<RetryFuture> DECISION = AtomicIntegerFieldUpdater
+		.newUpdater(RetryFuture.class, "decision");
 
 	private final AsyncCallable<T> body;
 
