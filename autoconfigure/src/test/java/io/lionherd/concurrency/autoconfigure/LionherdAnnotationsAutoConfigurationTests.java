@@ -433,9 +433,8 @@ class LionherdAnnotationsAutoConfigurationTests {
 			service.fireAndForget();
 			await().atMost(WAIT).until(() -> service.calls() == 1);
 			CompletableFuture<Void> caller = CompletableFuture.runAsync(service::fireAndForget);
-			// the permit comes only when the test advances the clock: a caller waiting
-			// for
-			// it would never return
+			// The permit comes only when the test advances the clock: a caller that
+			// waited for it would never return.
 			assertThat(caller).succeedsWithin(WAIT);
 			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
 			time(context).advance(Duration.ofSeconds(1));
