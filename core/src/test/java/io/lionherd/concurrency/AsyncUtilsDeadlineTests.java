@@ -44,12 +44,7 @@ class AsyncUtilsDeadlineTests {
 	private final ThreadPoolExecutor executor = new ThreadPoolExecutor(4, 4, 0, TimeUnit.SECONDS,
 			new LinkedBlockingQueue<>());
 
-	private final AsyncUtils async = AsyncUtils.builder()
-		.executor(this.executor)
-		.ticker(this.time)
-		.scheduler(this.time)
-		.wakeUpExecutor(ManualTime.DIRECT)
-		.build();
+	private final AsyncUtils async = this.time.configure(AsyncUtils.builder()).executor(this.executor).build();
 
 	@AfterEach
 	void shutdown() throws InterruptedException {

@@ -28,12 +28,7 @@ class AsyncUtilsRaceTests {
 
 	private final ExecutorService executor = Executors.newFixedThreadPool(4);
 
-	private final AsyncUtils async = AsyncUtils.builder()
-		.executor(this.executor)
-		.ticker(this.time)
-		.scheduler(this.time)
-		.wakeUpExecutor(ManualTime.DIRECT)
-		.build();
+	private final AsyncUtils async = this.time.configure(AsyncUtils.builder()).executor(this.executor).build();
 
 	@AfterEach
 	void shutdown() throws InterruptedException {

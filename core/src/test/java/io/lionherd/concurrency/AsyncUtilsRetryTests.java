@@ -30,11 +30,8 @@ class AsyncUtilsRetryTests {
 
 	private final List<String> recorded = new CopyOnWriteArrayList<>();
 
-	private final AsyncUtils async = AsyncUtils.builder()
+	private final AsyncUtils async = this.time.configure(AsyncUtils.builder())
 		.executor(this.executor)
-		.ticker(this.time)
-		.scheduler(this.time)
-		.wakeUpExecutor(ManualTime.DIRECT)
 		.retryRecorder((name, kind) -> this.recorded.add(name + ":" + kind.tagValue()))
 		.build();
 

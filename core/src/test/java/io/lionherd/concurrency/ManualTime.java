@@ -29,8 +29,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ManualTime time = new ManualTime();
- * AsyncUtils async = AsyncUtils.builder().executor(ManualTime.DIRECT).wakeUpExecutor(ManualTime.DIRECT)
- *     .ticker(time).scheduler(time).build();
+ * AsyncUtils async = time.configure(AsyncUtils.builder()).executor(ManualTime.DIRECT).build();
  * CompletableFuture<Void> slept = async.sleep(Duration.ofSeconds(1));
  * time.advance(Duration.ofMillis(999)); // not done
  * time.advance(Duration.ofMillis(1));   // done
@@ -63,6 +62,16 @@ public final class ManualTime implements Ticker, DelayScheduler {
 	 */
 	public ManualTime(long startNanos) {
 		this.start = startNanos;
+	}
+
+	/**
+	 * Makes this the clock and the timer of {@code builder}, with wake-ups run inline: an
+	 * {@code AsyncUtils} whose time only the test moves.
+	 * @param builder the builder
+	 * @return the builder
+	 */
+	public AsyncUtils.Builder configure(AsyncUtils.Builder builder) {
+		return builder.ticker(this).scheduler(this).wakeUpExecutor(DIRECT);
 	}
 
 	/** The current reading in nanoseconds. */

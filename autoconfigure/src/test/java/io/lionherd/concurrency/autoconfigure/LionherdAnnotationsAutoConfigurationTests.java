@@ -752,7 +752,7 @@ class LionherdAnnotationsAutoConfigurationTests {
 
 		@Bean
 		AsyncUtilsBuilderCustomizer manualClock(ManualTime time) {
-			return (builder) -> builder.ticker(time).scheduler(time).wakeUpExecutor(ManualTime.DIRECT);
+			return time::configure;
 		}
 
 		@Bean

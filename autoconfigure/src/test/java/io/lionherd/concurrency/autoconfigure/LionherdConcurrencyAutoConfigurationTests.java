@@ -28,7 +28,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
-import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -249,12 +248,14 @@ class LionherdConcurrencyAutoConfigurationTests {
 
 	@Test
 	void taskDecoratorBeansApplyToTheExecutor() {
-		this.contextRunner.withUserConfiguration(TaskDecoratorConfiguration.class).run((context) -> {
-			String seen = context.getBean(AsyncUtils.class)
-				.runSync(() -> TaskDecoratorConfiguration.MARKER.get())
-				.get(10, TimeUnit.SECONDS);
-			assertThat(seen).isEqualTo("decorated");
-		});
+		this.contextRunner
+			.withUserConfiguration(LionherdExecutorConfigurationsTests.MarkingTaskDecoratorConfiguration.class)
+			.run((context) -> {
+				String seen = context.getBean(AsyncUtils.class)
+					.runSync(LionherdExecutorConfigurationsTests.MarkingTaskDecoratorConfiguration.MARKER::get)
+					.get(10, TimeUnit.SECONDS);
+				assertThat(seen).isEqualTo("decorated");
+			});
 	}
 
 	@Test
@@ -576,26 +577,6 @@ class LionherdConcurrencyAutoConfigurationTests {
 		@Bean(destroyMethod = "shutdown")
 		ExecutorService userExecutor() {
 			return Executors.newSingleThreadExecutor((runnable) -> new Thread(runnable, "user-executor"));
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class TaskDecoratorConfiguration {
-
-		static final ThreadLocal<String> MARKER = new ThreadLocal<>();
-
-		@Bean
-		TaskDecorator markingTaskDecorator() {
-			return (runnable) -> () -> {
-				MARKER.set("decorated");
-				try {
-					runnable.run();
-				}
-				finally {
-					MARKER.remove();
-				}
-			};
 		}
 
 	}

@@ -22,12 +22,7 @@ class RateLimiterRegistryTests {
 
 	private final ManualTime time = new ManualTime();
 
-	private final AsyncUtils asyncUtils = AsyncUtils.builder()
-		.executor(ManualTime.DIRECT)
-		.wakeUpExecutor(ManualTime.DIRECT)
-		.ticker(this.time)
-		.scheduler(this.time)
-		.build();
+	private final AsyncUtils asyncUtils = this.time.configure(AsyncUtils.builder()).executor(ManualTime.DIRECT).build();
 
 	private final RateLimiterRegistry registry = new RateLimiterRegistry(this.asyncUtils.rateLimiterFactory());
 
