@@ -7,7 +7,6 @@ package io.lionherd.concurrency.ratelimit;
  * exactly when a limiter implementing this reports its backend unreachable. An in-memory
  * limiter has no backend and does not implement it.
  */
-@FunctionalInterface
 public interface BackendHealth {
 
 	/**
@@ -17,5 +16,15 @@ public interface BackendHealth {
 	 * @return {@code true} if the backend is reachable
 	 */
 	boolean isBackendReachable();
+
+	/**
+	 * Whether this limiter grants permits while its backend cannot be reached ({@code
+	 * on-backend-failure: allow}): then an outage leaves callers served, unlimited, and a
+	 * health check reports it without taking the application out of service.
+	 * @return {@code true} if permits are granted while the backend is unreachable
+	 */
+	default boolean grantsWhenUnreachable() {
+		return false;
+	}
 
 }
