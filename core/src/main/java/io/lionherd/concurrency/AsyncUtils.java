@@ -146,6 +146,30 @@ public final class AsyncUtils {
 	}
 
 	/**
+	 * Wraps {@code task} so that it runs, on whatever thread and whenever it is run, in
+	 * the calling thread's context as it is now: its SLF4J MDC, its Micrometer
+	 * context-propagation values (the current observation, tracing, security...) and its
+	 * context class loader, as {@code runSync} tasks and later {@code retry} attempts do
+	 * (nothing when {@link Builder#propagateContext propagation} is off). The running
+	 * thread's own context is put back afterwards. For user code continued on the
+	 * library's wake-up threads: <pre>{@code
+	 * limiter.acquire().thenRun(async.withCurrentContext(() -> client.send(request)));
+	 * }</pre>
+	 * @param task the code to run later
+	 * @return {@code task} in the current context
+	 * @throws NullPointerException if {@code task} is {@code null}
+	 */
+	public Runnable withCurrentContext(Runnable task) {
+		Checks.notNull(task, "task");
+		ContextCapture.Snapshot context = this.contextCapture.capture();
+		return () -> {
+			try (ContextCapture.Scope restored = context.restore()) {
+				task.run();
+			}
+		};
+	}
+
+	/**
 	 * Runs a blocking task on the executor; the caller never blocks.
 	 * <p>
 	 * The future fails with the task's own exception. {@code cancel(true)} interrupts the
@@ -667,7 +691,7 @@ public final class AsyncUtils {
 		WorkScope scope = WorkScope.current();
 		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
 		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
-				this.retryRecorder);
+				this.retryRecorder, this.contextCapture.capture());
 		retry.start(first);
 		return enrol(retry);
 	}
@@ -826,8 +850,9 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * Whether {@code runSync} carries the caller's MDC and Micrometer context to the
-		 * worker (default {@code true}).
+		 * Whether {@code runSync} tasks, later {@code retry} attempts and
+		 * {@link #withCurrentContext} carry the caller's MDC, Micrometer context and
+		 * context class loader (default {@code true}).
 		 * @param propagateContext whether to propagate
 		 * @return this builder
 		 */

@@ -9,9 +9,11 @@ import org.slf4j.MDC;
 
 /**
  * Carries the submitting thread's context to the worker, as Spring Boot's
- * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC always, and every
- * Micrometer context-propagation accessor (observations, tracing...) when that library is
- * on the class path.
+ * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC and the context class
+ * loader always, and every Micrometer context-propagation accessor (observations,
+ * tracing, security...) when that library is on the class path. Used wherever user code
+ * runs on a thread other than its caller's: {@code runSync} workers, and retry attempts
+ * started by the timer's wake-up threads (which have no context class loader).
  */
 abstract class ContextCapture {
 
@@ -70,7 +72,25 @@ abstract class ContextCapture {
 		@Override
 		Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
-			return () -> installMdc(mdc);
+			ClassLoader loader = Thread.currentThread().getContextClassLoader();
+			return () -> {
+				Scope loaderScope = installLoader(loader);
+				Scope mdcScope = installMdc(mdc);
+				return () -> {
+					mdcScope.close();
+					loaderScope.close();
+				};
+			};
+		}
+
+		static Scope installLoader(@Nullable ClassLoader loader) {
+			Thread thread = Thread.currentThread();
+			ClassLoader previous = thread.getContextClassLoader();
+			if (previous == loader) {
+				return Scope.NOOP;
+			}
+			thread.setContextClassLoader(loader);
+			return () -> thread.setContextClassLoader(previous);
 		}
 
 		static Scope installMdc(@Nullable Map<String, String> mdc) {
@@ -115,11 +135,14 @@ abstract class ContextCapture {
 		@Override
 		Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
+			ClassLoader loader = Thread.currentThread().getContextClassLoader();
 			ContextSnapshot snapshot = this.factory.captureAll();
 			return () -> {
-				// A context accessor is foreign code and may throw: the worker's MDC goes
-				// back
-				// whatever it does, or the caller's MDC would stay on the pool thread.
+				// A context accessor is foreign code and may throw: the worker's MDC and
+				// class loader go back whatever it does, or the caller's would stay on
+				// the
+				// pool thread.
+				Scope loaderScope = MdcCapture.installLoader(loader);
 				Scope mdcScope = MdcCapture.installMdc(mdc);
 				ContextSnapshot.Scope scope;
 				try {
@@ -127,6 +150,7 @@ abstract class ContextCapture {
 				}
 				catch (RuntimeException | Error ex) {
 					mdcScope.close();
+					loaderScope.close();
 					throw ex;
 				}
 				return () -> {
@@ -135,6 +159,7 @@ abstract class ContextCapture {
 					}
 					finally {
 						mdcScope.close();
+						loaderScope.close();
 					}
 				};
 			};

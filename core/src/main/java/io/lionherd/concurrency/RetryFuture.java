@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The future {@code retry} returns: one attempt or one wait in flight at a time, each
- * attempt started in the caller's deadline scope. A cancel cancels what is in flight;
- * since every step checks {@link #isDone()} after publishing what it started, no attempt
- * or wait starts after it.
+ * attempt started in the caller's deadline scope and context (MDC, Micrometer context,
+ * context class loader), wherever the wait or the previous attempt ended. A cancel
+ * cancels what is in flight; since every step checks {@link #isDone()} after publishing
+ * what it started, no attempt or wait starts after it.
  * <p>
  * The outcome is decided once, by a CAS, before it is recorded and then completes this
  * future: whoever sees the future done also sees its {@code lionherd.retry.calls} count.
@@ -55,6 +56,9 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 
 	private final RetryRecorder recorder;
 
+	/** The caller's context, taken when the retry started. */
+	private final ContextCapture.Snapshot context;
+
 	private int attempts;
 
 	private volatile @Nullable CompletionStage<?> inFlight;
@@ -68,7 +72,8 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	private @Nullable Throwable decidedFailure;
 
 	RetryFuture(AsyncCallable<T> body, RetryPolicy policy, @Nullable WorkScope scope, @Nullable Long deadline,
-			Ticker ticker, LongFunction<CompletableFuture<Void>> sleep, @Nullable String name, RetryRecorder recorder) {
+			Ticker ticker, LongFunction<CompletableFuture<Void>> sleep, @Nullable String name, RetryRecorder recorder,
+			ContextCapture.Snapshot context) {
 		this.body = body;
 		this.policy = policy;
 		this.scope = scope;
@@ -77,6 +82,7 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 		this.sleep = sleep;
 		this.name = name;
 		this.recorder = recorder;
+		this.context = context;
 	}
 
 	/**
@@ -103,6 +109,14 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	@SuppressWarnings("unchecked")
 	private CompletionStage<T> call() {
 		this.attempts++;
+		ContextCapture.Scope restored;
+		try {
+			restored = this.context.restore();
+		}
+		catch (RuntimeException | Error ex) {
+			// a context accessor is foreign code: its failure fails this attempt
+			return CompletableFuture.failedFuture(ex);
+		}
 		WorkScope previous = (this.scope != null) ? WorkScope.install(this.scope) : null;
 		try {
 			return (CompletionStage<T>) Checks.notNull(this.body.call(), "stage returned by body");
@@ -114,6 +128,7 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 			if (this.scope != null) {
 				WorkScope.restore(previous);
 			}
+			restored.close();
 		}
 	}
 

@@ -1,6 +1,7 @@
 package io.lionherd.concurrency;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.Predicate;
 
@@ -11,20 +12,30 @@ import io.lionherd.concurrency.internal.Checks;
  * {@code retry} arguments as one immutable value. After failed attempt {@code n} it waits
  * {@code min(maxDelay, baseDelay × 2^(n-1)) × (1 + random × jitter)}, up to
  * {@code maxAttempts} attempts in all, and retries only the failures {@code retryOn}
- * accepts.
+ * accepts and {@code exclude} does not list.
+ * <p>
+ * A {@link CancellationException} or {@link InterruptedException}, or a failure caused by
+ * one, is never retried, whatever {@code retryOn} says: someone asked the work to stop.
  *
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.builder()
  *     .maxAttempts(5)
  *     .baseDelay(Duration.ofMillis(1))
- *     .retryOn(ConnectException.class::isInstance)
+ *     .retryOn(IOException.class)
+ *     .exclude(FileNotFoundException.class)
  *     .build();
  * }</pre>
  */
 public final class RetryPolicy {
 
-	private static final Predicate<Throwable> DEFAULT_RETRY_ON = (error) -> error instanceof Exception
-			&& !(error instanceof CancellationException) && !(error instanceof InterruptedException);
+	private static final Predicate<Throwable> DEFAULT_RETRY_ON = Exception.class::isInstance;
+
+	/** Never retried, whatever {@code retryOn} says; causes included. */
+	private static final List<Class<? extends Throwable>> STOPS = List.of(CancellationException.class,
+			InterruptedException.class);
+
+	/** How deep a chain of causes is searched: ends a chain that loops. */
+	private static final int MAX_CAUSE_DEPTH = 32;
 
 	private static final RetryPolicy DEFAULTS = builder().build();
 
@@ -38,6 +49,8 @@ public final class RetryPolicy {
 
 	private final Predicate<? super Throwable> retryOn;
 
+	private final List<Class<? extends Throwable>> exclude;
+
 	private final long baseNanos;
 
 	private final long maxNanos;
@@ -48,6 +61,7 @@ public final class RetryPolicy {
 		this.maxDelay = builder.maxDelay;
 		this.jitter = builder.jitter;
 		this.retryOn = builder.retryOn;
+		this.exclude = builder.exclude;
 		this.baseNanos = Checks.saturatedNanos(this.baseDelay);
 		this.maxNanos = Checks.saturatedNanos(this.maxDelay);
 	}
@@ -103,12 +117,32 @@ public final class RetryPolicy {
 	}
 
 	/**
-	 * Whether {@code failure} is retried.
+	 * Whether {@code failure} is retried: not when it is, or is caused by, a
+	 * {@link CancellationException}, an {@link InterruptedException} or an excluded type;
+	 * else when {@code retryOn} accepts it.
 	 * @param failure an attempt's own exception
 	 * @return whether to retry it
 	 */
 	public boolean retries(Throwable failure) {
-		return this.retryOn.test(failure);
+		return !causedBy(failure, STOPS) && !causedBy(failure, this.exclude) && this.retryOn.test(failure);
+	}
+
+	/** Whether {@code failure} or one of its causes is of one of {@code types}. */
+	static boolean causedBy(Throwable failure, List<Class<? extends Throwable>> types) {
+		if (types.isEmpty()) {
+			return false;
+		}
+		Throwable current = failure;
+		for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+			for (Class<? extends Throwable> type : types) {
+				if (type.isInstance(current)) {
+					return true;
+				}
+			}
+			Throwable cause = current.getCause();
+			current = (cause != current) ? cause : null;
+		}
+		return false;
 	}
 
 	/**
@@ -134,7 +168,9 @@ public final class RetryPolicy {
 	@Override
 	public String toString() {
 		return "RetryPolicy[maxAttempts=" + this.maxAttempts + ", baseDelay=" + this.baseDelay + ", maxDelay="
-				+ this.maxDelay + ", jitter=" + this.jitter + "]";
+				+ this.maxDelay + ", jitter=" + this.jitter
+				+ (this.exclude.isEmpty() ? "" : ", exclude=" + this.exclude.stream().map(Class::getName).toList())
+				+ "]";
 	}
 
 	/**
@@ -151,6 +187,8 @@ public final class RetryPolicy {
 		private double jitter = 0.1;
 
 		private Predicate<? super Throwable> retryOn = DEFAULT_RETRY_ON;
+
+		private List<Class<? extends Throwable>> exclude = List.of();
 
 		private Builder() {
 		}
@@ -202,14 +240,54 @@ public final class RetryPolicy {
 		}
 
 		/**
-		 * Which failures are retried (default: every {@link Exception} but
-		 * {@link CancellationException} and {@link InterruptedException}).
+		 * Which failures are retried (default: every {@link Exception}); replaces an
+		 * earlier {@code retryOn}. Whatever it accepts, a {@link CancellationException}
+		 * or {@link InterruptedException} (or a failure caused by one) and an
+		 * {@link #exclude excluded} failure are not retried.
 		 * @param retryOn accepts the attempt's own exception to retry it
 		 * @return this builder
 		 */
 		public Builder retryOn(Predicate<? super Throwable> retryOn) {
 			this.retryOn = Checks.notNull(retryOn, "retryOn");
 			return this;
+		}
+
+		/**
+		 * Retries the failures that are, or are caused by, one of {@code types}
+		 * (subclasses included), as Spring Framework's {@code @Retryable(includes)}
+		 * matches; replaces an earlier {@code retryOn}.
+		 * @param types at least one type
+		 * @return this builder
+		 */
+		@SafeVarargs
+		public final Builder retryOn(Class<? extends Throwable>... types) {
+			List<Class<? extends Throwable>> retried = types("retryOn", types);
+			if (retried.isEmpty()) {
+				throw new IllegalArgumentException("retryOn needs at least one exception type");
+			}
+			this.retryOn = (failure) -> causedBy(failure, retried);
+			return this;
+		}
+
+		/**
+		 * Never retries the failures that are, or are caused by, one of {@code types}
+		 * (subclasses included), whatever {@code retryOn} accepts, as Spring Framework's
+		 * {@code @Retryable(excludes)}; replaces an earlier {@code exclude}.
+		 * @param types the excluded types; none to exclude nothing
+		 * @return this builder
+		 */
+		@SafeVarargs
+		public final Builder exclude(Class<? extends Throwable>... types) {
+			this.exclude = types("exclude", types);
+			return this;
+		}
+
+		private static List<Class<? extends Throwable>> types(String name, Class<? extends Throwable>[] types) {
+			Checks.notNull(types, name);
+			for (int i = 0; i < types.length; i++) {
+				Checks.notNull(types[i], name + "[" + i + "]");
+			}
+			return List.of(types);
 		}
 
 		/**

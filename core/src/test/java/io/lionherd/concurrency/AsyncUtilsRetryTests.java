@@ -1,8 +1,13 @@
 package io.lionherd.concurrency;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -12,8 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
@@ -332,6 +340,83 @@ class AsyncUtilsRetryTests {
 			}
 		}
 		assertThat(this.recorded).allMatch("race:successful_without_retry"::equals);
+	}
+
+	@Test
+	void laterAttemptsRunInTheCallersContext() {
+		ObservationRegistry observations = ObservationRegistry.create();
+		observations.observationConfig().observationHandler((context) -> true);
+		Observation callers = Observation.start("caller", observations);
+		ClassLoader callersLoader = new URLClassLoader(new URL[0], getClass().getClassLoader());
+		ClassLoader testLoader = Thread.currentThread().getContextClassLoader();
+		List<String> seen = new CopyOnWriteArrayList<>();
+		CompletableFuture<String> result;
+		MDC.put("requestId", "r-1");
+		Thread.currentThread().setContextClassLoader(callersLoader);
+		try (Observation.Scope scope = callers.openScope()) {
+			result = this.async.retry(() -> {
+				seen.add(MDC.get("requestId") + " " + (Thread.currentThread().getContextClassLoader() == callersLoader)
+						+ " " + (observations.getCurrentObservation() == callers));
+				return (this.calls.incrementAndGet() < 2) ? CompletableFuture.failedFuture(new IOException())
+						: CompletableFuture.completedFuture("ok");
+			}, policy(2, 1, 1).build());
+		}
+		finally {
+			MDC.clear();
+			Thread.currentThread().setContextClassLoader(testLoader);
+		}
+		// the wait ends on this thread, whose own context is not the caller's any more
+		this.time.advance(Duration.ofMillis(1));
+		callers.stop();
+		assertThat(result).isCompletedWithValue("ok");
+		assertThat(seen).containsExactly("r-1 true true", "r-1 true true");
+		assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+		assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(testLoader);
+		assertThat(observations.getCurrentObservation()).isNull();
+	}
+
+	@Test
+	void anExplicitRetryOnNeverRetriesACancelledAttempt() {
+		CompletableFuture<String> result = this.async.retry(() -> {
+			this.calls.incrementAndGet();
+			return CompletableFuture.failedFuture(new CancellationException("stopped"));
+		}, policy(3, 1, 1).retryOn(Exception.class::isInstance).build());
+		this.time.advance(Duration.ofMillis(10));
+		assertThat(result).isCompletedExceptionally();
+		assertThat(this.calls).hasValue(1);
+	}
+
+	@Test
+	void anExplicitRetryOnNeverRetriesAnInterruption() {
+		CompletableFuture<String> result = this.async.retry(() -> {
+			this.calls.incrementAndGet();
+			throw new InterruptedException("stopped");
+		}, policy(3, 1, 1).retryOn(Exception.class::isInstance).build());
+		this.time.advance(Duration.ofMillis(10));
+		assertThat(result).failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.havingCause()
+			.isInstanceOf(InterruptedException.class);
+		assertThat(this.calls).hasValue(1);
+	}
+
+	@Test
+	void retryOnTypesAlsoMatchTheCauses() {
+		CompletableFuture<String> result = this.async.retry(() -> (this.calls.incrementAndGet() < 2)
+				? CompletableFuture.failedFuture(new UncheckedIOException(new IOException("reset")))
+				: CompletableFuture.completedFuture("ok"), policy(2, 1, 1).retryOn(IOException.class).build());
+		this.time.advance(Duration.ofMillis(1));
+		assertThat(result).isCompletedWithValue("ok");
+		assertThat(this.calls).hasValue(2);
+	}
+
+	@Test
+	void anExcludedFailureFailsAtOnce() {
+		FileNotFoundException missing = new FileNotFoundException("gone");
+		CompletableFuture<String> result = this.async.retry(always(missing),
+				policy(3, 1, 1).retryOn(IOException.class).exclude(FileNotFoundException.class).build());
+		assertThat(result).failsWithin(Duration.ZERO).withThrowableThat().havingCause().isSameAs(missing);
+		assertThat(this.calls).hasValue(1);
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {

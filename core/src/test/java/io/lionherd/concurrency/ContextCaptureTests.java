@@ -1,5 +1,7 @@
 package io.lionherd.concurrency;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -87,6 +89,64 @@ class ContextCaptureTests {
 		CompletableFuture<String> task = runOnWorker(capture, () -> MDC.get("requestId") + "/" + TENANT.get());
 		assertThat(task).succeedsWithin(WAIT).isEqualTo("r-1/caller-tenant");
 		assertThat(onWorkerDirectly(TENANT::get)).isNull();
+	}
+
+	@Test
+	void callersClassLoaderIsTheTasksAndTheWorkersOwnComesBack() {
+		ClassLoader workers = onWorkerDirectly(() -> Thread.currentThread().getContextClassLoader());
+		ClassLoader callers = new URLClassLoader(new URL[0], getClass().getClassLoader());
+		ClassLoader tests = Thread.currentThread().getContextClassLoader();
+		CompletableFuture<ClassLoader> task;
+		Thread.currentThread().setContextClassLoader(callers);
+		try {
+			task = runOnWorker(ContextCapture.detect(), () -> Thread.currentThread().getContextClassLoader());
+		}
+		finally {
+			Thread.currentThread().setContextClassLoader(tests);
+		}
+		assertThat(task).succeedsWithin(WAIT).isSameAs(callers);
+		assertThat(onWorkerDirectly(() -> Thread.currentThread().getContextClassLoader())).isSameAs(workers);
+	}
+
+	@Test
+	void accessorThrowingWhileInstallingLeavesTheWorkersOwnClassLoader() {
+		ClassLoader workers = onWorkerDirectly(() -> Thread.currentThread().getContextClassLoader());
+		ContextCapture capture = captureWith(new TenantAccessor(true, false));
+		ClassLoader tests = Thread.currentThread().getContextClassLoader();
+		CompletableFuture<String> task;
+		Thread.currentThread().setContextClassLoader(new URLClassLoader(new URL[0], getClass().getClassLoader()));
+		try {
+			TENANT.set("caller-tenant");
+			task = runOnWorker(capture, () -> "ran");
+		}
+		finally {
+			Thread.currentThread().setContextClassLoader(tests);
+		}
+		assertThat(task).failsWithin(WAIT).withThrowableOfType(ExecutionException.class);
+		assertThat(onWorkerDirectly(() -> Thread.currentThread().getContextClassLoader())).isSameAs(workers);
+	}
+
+	@Test
+	void withCurrentContextRunsTheTaskLaterInTheCallersContext() {
+		AsyncUtils asyncUtils = AsyncUtils.create(this.worker);
+		ClassLoader callers = new URLClassLoader(new URL[0], getClass().getClassLoader());
+		ClassLoader tests = Thread.currentThread().getContextClassLoader();
+		CompletableFuture<String> seen = new CompletableFuture<>();
+		Runnable task;
+		MDC.put("requestId", "r-1");
+		Thread.currentThread().setContextClassLoader(callers);
+		try {
+			task = asyncUtils.withCurrentContext(() -> seen
+				.complete(MDC.get("requestId") + "/" + (Thread.currentThread().getContextClassLoader() == callers)));
+		}
+		finally {
+			MDC.clear();
+			Thread.currentThread().setContextClassLoader(tests);
+		}
+		giveTheWorkerItsOwnMdc();
+		onWorkerDirectly(Executors.callable(task));
+		assertThat(seen).isCompletedWithValue("r-1/true");
+		assertThat(onWorkerDirectly(MDC::getCopyOfContextMap)).isEqualTo(Map.of("worker", "w"));
 	}
 
 	private static ContextCapture captureWith(ThreadLocalAccessor<?> accessor) {

@@ -1,9 +1,13 @@
 package io.lionherd.concurrency;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +39,56 @@ class RetryPolicyTests {
 		assertThat(defaults.retries(new InterruptedException())).isFalse();
 		assertThat(defaults.retries(new Error())).isFalse();
 		assertThat(defaults.retries(new OutOfMemoryError())).isFalse();
+	}
+
+	@Test
+	void anExplicitRetryOnNeverRetriesCancellationOrInterruption() {
+		RetryPolicy everything = RetryPolicy.builder().retryOn((failure) -> true).build();
+		assertThat(everything.retries(new IOException())).isTrue();
+		assertThat(everything.retries(new CancellationException())).isFalse();
+		assertThat(everything.retries(new InterruptedException())).isFalse();
+		assertThat(everything.retries(new IllegalStateException(new InterruptedException()))).isFalse();
+		assertThat(everything.retries(new CompletionException(new CancellationException()))).isFalse();
+	}
+
+	@Test
+	void retryOnTypesMatchTheFailureOrOneOfItsCauses() {
+		RetryPolicy io = RetryPolicy.builder().retryOn(IOException.class, TimeoutException.class).build();
+		assertThat(io.retries(new FileNotFoundException())).isTrue();
+		assertThat(io.retries(new TimeoutException())).isTrue();
+		assertThat(io.retries(new IllegalStateException(new UncheckedIOException(new IOException())))).isTrue();
+		assertThat(io.retries(new IllegalStateException())).isFalse();
+		assertThat(io.retries(new Error(new IllegalStateException()))).isFalse();
+	}
+
+	@Test
+	void excludedTypesWinOverRetryOnAndMatchCausesToo() {
+		RetryPolicy policy = RetryPolicy.builder()
+			.retryOn(IOException.class)
+			.exclude(FileNotFoundException.class)
+			.build();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new FileNotFoundException())).isFalse();
+		assertThat(policy.retries(new UncheckedIOException(new FileNotFoundException()))).isFalse();
+	}
+
+	@Test
+	void excludeAloneKeepsTheDefaultRetryOn() {
+		RetryPolicy policy = RetryPolicy.builder().exclude(IllegalArgumentException.class).build();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new IllegalArgumentException())).isFalse();
+		assertThat(policy.retries(new NumberFormatException())).isFalse();
+		assertThat(policy.retries(new CancellationException())).isFalse();
+		assertThat(policy.retries(new Error())).isFalse();
+	}
+
+	@Test
+	void aCycleOfCausesEnds() {
+		IOException first = new IOException();
+		IllegalStateException second = new IllegalStateException(first);
+		first.initCause(second);
+		assertThat(RetryPolicy.builder().retryOn(TimeoutException.class).build().retries(first)).isFalse();
+		assertThat(RetryPolicy.builder().retryOn(IllegalStateException.class).build().retries(first)).isTrue();
 	}
 
 	@Test
@@ -94,8 +148,14 @@ class RetryPolicyTests {
 			.withMessageContaining("jitter");
 		assertThatNullPointerException().isThrownBy(() -> RetryPolicy.builder().baseDelay(null))
 			.withMessageContaining("baseDelay");
-		assertThatNullPointerException().isThrownBy(() -> RetryPolicy.builder().retryOn(null))
+		assertThatNullPointerException().isThrownBy(() -> RetryPolicy.builder().retryOn((Predicate<Throwable>) null))
 			.withMessageContaining("retryOn");
+		assertThatNullPointerException().isThrownBy(() -> RetryPolicy.builder().retryOn(IOException.class, null))
+			.withMessageContaining("retryOn[1]");
+		assertThatIllegalArgumentException().isThrownBy(() -> RetryPolicy.builder().retryOn(new Class[0]))
+			.withMessageContaining("retryOn");
+		assertThatNullPointerException().isThrownBy(() -> RetryPolicy.builder().exclude((Class<Throwable>) null))
+			.withMessageContaining("exclude[0]");
 	}
 
 }
