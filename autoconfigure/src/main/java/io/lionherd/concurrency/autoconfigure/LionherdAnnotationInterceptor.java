@@ -2,6 +2,8 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -104,6 +106,15 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		boolean async = CompletionStage.class.isAssignableFrom(returnType);
 		Monitored monitored = AnnotatedMethodPointcut.find(specific, targetClass, Monitored.class);
 		RateLimited rateLimited = AnnotatedMethodPointcut.find(specific, targetClass, RateLimited.class);
+		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
+		String unsupported = ReturnTypes.unsupported(specific);
+		if (unsupported != null) {
+			throw invalid(beanName, specific,
+					annotations(monitored, retry, rateLimited) + " cannot handle the return type "
+							+ specific.getGenericReturnType().getTypeName() + ", " + unsupported
+							+ ": it would be neither retried, rate limited nor timed as the call it is. "
+							+ "Supported return types: " + ReturnTypes.SUPPORTED);
+		}
 		RateLimiter limiter = null;
 		Duration timeout = null;
 		if (rateLimited != null) {
@@ -123,7 +134,6 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 								+ "or CompletableFuture, not " + returnType.getName());
 			}
 		}
-		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
 		String retryName = null;
 		RetryPolicy retryPolicy = null;
 		if (retry != null) {
@@ -136,7 +146,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 								+ policies.keySet() + " (configure it under lionherd.concurrency.retries." + retryName
 								+ ")");
 			}
-			retryPolicy = retryPolicy(properties.toSettings());
+			retryPolicy = properties.toSettings().toPolicy();
 			if (async && !returnType.isAssignableFrom(CompletableFuture.class)) {
 				throw invalid(beanName, specific,
 						"@Retry on a method returning a CompletionStage needs it declared as CompletionStage "
@@ -151,19 +161,28 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		// anyway: it waits there for its permit, so that the method still runs there.
 		boolean springAsync = AnnotatedElementUtils.hasAnnotation(specific, Async.class)
 				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
-		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null) ? this.asyncUtils.get() : null;
-		return new Plan(async, !async || springAsync, asyncUtils, monitorName, limiter, timeout, retryName,
-				retryPolicy);
+		boolean waitForPermit = !async || springAsync;
+		// without waiting, a later permit calls the method on the limiter's wake-up
+		// thread,
+		// in the caller's context that AsyncUtils captures
+		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
+				? this.asyncUtils.get() : null;
+		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, retryName, retryPolicy);
 	}
 
-	private static RetryPolicy retryPolicy(RetrySettings settings) {
-		return RetryPolicy.builder()
-			.maxAttempts(settings.maxAttempts())
-			.baseDelay(settings.baseDelay())
-			.maxDelay(settings.maxDelay())
-			.jitter(settings.jitter())
-			.retryOn(settings::retries)
-			.build();
+	private static String annotations(@Nullable Monitored monitored, @Nullable Retry retry,
+			@Nullable RateLimited rateLimited) {
+		List<String> names = new ArrayList<>();
+		if (monitored != null) {
+			names.add("@Monitored");
+		}
+		if (retry != null) {
+			names.add("@Retry");
+		}
+		if (rateLimited != null) {
+			names.add("@RateLimited");
+		}
+		return String.join(", ", names);
 	}
 
 	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
@@ -206,7 +225,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	 * @param waitForPermit whether the caller's thread waits for the permit and between
 	 * attempts: for a blocking method, and for an {@code @Async} one (on the async
 	 * executor's thread)
-	 * @param asyncUtils the monitor and the retry, when monitored or retried
+	 * @param asyncUtils the monitor, the retry and the caller's context for a later
+	 * permit, when monitored, retried or rate limited without waiting
 	 * @param monitorName the monitor name, or {@code null}
 	 * @param limiter the rate limiter, or {@code null}
 	 * @param timeout the annotation's timeout, or {@code null} for the limiter's
@@ -291,7 +311,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			// a blocking round trip on the caller's thread, and a refusal counted twice.
 			CompletableFuture<Void> permit = (this.timeout != null) ? limiter.acquire(this.timeout) : limiter.acquire();
 			return this.waitForPermit ? afterPermit(limiter, permit, invocation)
-					: whenPermitted(limiter, permit, invocation);
+					: whenPermitted(limiter, permit, invocation, this.asyncUtils);
 		}
 
 		/** Blocks the caller until the permit comes, then calls the method. */
@@ -314,20 +334,31 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 		/**
 		 * Returns at once: the method's own stage when the permit is granted now, else a
-		 * future that calls the method when it is (or fails when it is not).
+		 * future that calls the method when it is (or fails when it is not), in the
+		 * caller's context. Either way, what the method throws fails the stage returned,
+		 * as it does when the method is called later.
 		 */
-		private @Nullable Object whenPermitted(RateLimiter limiter, CompletableFuture<Void> permit,
-				MethodInvocation invocation) throws Throwable {
+		private static Object whenPermitted(RateLimiter limiter, CompletableFuture<Void> permit,
+				MethodInvocation invocation, @Nullable AsyncUtils context) {
 			if (permit.isDone() && !permit.isCompletedExceptionally()) {
-				return invocation.proceed();
+				Object returned;
+				try {
+					returned = invocation.proceed();
+				}
+				catch (Throwable ex) {
+					return CompletableFuture.failedFuture(ex);
+				}
+				return (returned != null) ? returned : CompletableFuture.failedFuture(returnedNull(invocation));
 			}
 			CompletableFuture<Object> result = new CompletableFuture<>();
+			Runnable call = () -> relay(invocation, result);
+			Runnable callInContext = (context != null) ? context.withCurrentContext(call) : call;
 			permit.whenComplete((granted, error) -> {
 				if (error != null) {
 					result.completeExceptionally(exceeded(limiter, error));
 				}
 				else if (!result.isDone()) {
-					relay(invocation, result);
+					callInContext.run();
 				}
 			});
 			result.whenComplete((value, error) -> {
@@ -348,9 +379,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				return;
 			}
 			if (!(returned instanceof CompletionStage<?> stage)) {
-				result.completeExceptionally(new NullPointerException(
-						"The @RateLimited method " + ClassUtils.getQualifiedMethodName(invocation.getMethod())
-								+ "() returned null instead of a CompletionStage"));
+				result.completeExceptionally(returnedNull(invocation));
 				return;
 			}
 			stage.whenComplete((value, error) -> {
@@ -366,6 +395,12 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 					stage.toCompletableFuture().cancel(true);
 				}
 			});
+		}
+
+		private static NullPointerException returnedNull(MethodInvocation invocation) {
+			return new NullPointerException(
+					"The @RateLimited method " + ClassUtils.getQualifiedMethodName(invocation.getMethod())
+							+ "() returned null instead of a CompletionStage");
 		}
 
 		private static Throwable exceeded(RateLimiter limiter, @Nullable Throwable error) {
@@ -520,6 +555,12 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			}
 			catch (Throwable ex) {
 				this.lastFailure = ex;
+				if (Thread.currentThread().isInterrupted()) {
+					// The caller was interrupted: a failure no policy retries ends the
+					// retry, and run() throws the attempt's own failure, the interrupt
+					// kept.
+					return CompletableFuture.failedFuture(new InterruptedException("Interrupted during an attempt"));
+				}
 				return CompletableFuture.failedFuture(ex);
 			}
 		}

@@ -485,10 +485,19 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * Fully qualified names of the exception classes (subclasses included) that are
-		 * retried; any other failure fails at once. Empty: every Exception except
-		 * CancellationException and InterruptedException.
+		 * retried when thrown or found among the causes of the failure; any other failure
+		 * fails at once. Empty: every Exception. Whatever it lists, a
+		 * CancellationException or InterruptedException (thrown or as a cause) is never
+		 * retried.
 		 */
 		private List<String> retryOn = new ArrayList<>();
+
+		/**
+		 * Fully qualified names of the exception classes (subclasses included) that are
+		 * never retried when thrown or found among the causes of the failure, even when
+		 * "retry-on" lists them or a superclass.
+		 */
+		private List<String> exclude = new ArrayList<>();
 
 		void validate(String prefix) {
 			check(this.maxAttempts >= 1, prefix + ".max-attempts", this.maxAttempts, "max-attempts must be at least 1");
@@ -499,10 +508,16 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			check(fitsInNanos(this.maxDelay), prefix + ".max-delay", this.maxDelay,
 					"max-delay must be at most " + Duration.ofNanos(Long.MAX_VALUE));
 			check(this.jitter >= 0 && this.jitter <= 1, prefix + ".jitter", this.jitter, "jitter must be from 0 to 1");
-			for (int i = 0; i < this.retryOn.size(); i++) {
-				String name = this.retryOn.get(i);
-				check(exceptionClass(name) != null, prefix + ".retry-on[" + i + "]", name,
-						"retry-on must list fully qualified names of Throwable classes on the class path");
+			checkClasses(this.retryOn, prefix + ".retry-on");
+			checkClasses(this.exclude, prefix + ".exclude");
+		}
+
+		private static void checkClasses(List<String> names, String property) {
+			for (int i = 0; i < names.size(); i++) {
+				String name = names.get(i);
+				check(exceptionClass(name) != null, property + "[" + i + "]", name,
+						property.substring(property.lastIndexOf('.') + 1)
+								+ " must list fully qualified names of Throwable classes on the class path");
 			}
 		}
 
@@ -511,14 +526,19 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 * @return the settings
 		 */
 		RetrySettings toSettings() {
+			return new RetrySettings(this.maxAttempts, this.baseDelay, this.maxDelay, this.jitter,
+					exceptionClasses(this.retryOn), exceptionClasses(this.exclude));
+		}
+
+		private static List<Class<? extends Throwable>> exceptionClasses(List<String> names) {
 			List<Class<? extends Throwable>> classes = new ArrayList<>();
-			for (String name : this.retryOn) {
+			for (String name : names) {
 				Class<? extends Throwable> type = exceptionClass(name);
 				if (type != null) {
 					classes.add(type);
 				}
 			}
-			return new RetrySettings(this.maxAttempts, this.baseDelay, this.maxDelay, this.jitter, classes);
+			return classes;
 		}
 
 		private static @Nullable Class<? extends Throwable> exceptionClass(@Nullable String name) {
@@ -582,6 +602,14 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setRetryOn(List<String> retryOn) {
 			this.retryOn = retryOn;
+		}
+
+		public List<String> getExclude() {
+			return this.exclude;
+		}
+
+		public void setExclude(List<String> exclude) {
+			this.exclude = exclude;
 		}
 
 	}

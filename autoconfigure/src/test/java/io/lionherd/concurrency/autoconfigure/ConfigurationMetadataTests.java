@@ -38,6 +38,20 @@ class ConfigurationMetadataTests {
 		assertThat((String) property(name).get("description")).isNotBlank();
 	}
 
+	@ParameterizedTest
+	@CsvSource({ "lionherd.concurrency.retries.values.retry-on", "lionherd.concurrency.retries.values.exclude" })
+	void retryPolicyClassListsHintThrowableClasses(String name) throws IOException {
+		try (InputStream metadata = ConfigurationMetadataTests.class
+			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(metadata).as("generated configuration metadata").isNotNull();
+			List<Map<String, Object>> providers = JsonPath.parse(metadata)
+				.read("$.hints[?(@.name == '" + name + "')].providers[*]");
+			assertThat(providers).singleElement()
+				.satisfies((provider) -> assertThat(provider).containsEntry("name", "class-reference")
+					.containsEntry("parameters", Map.of("target", "java.lang.Throwable", "concrete", false)));
+		}
+	}
+
 	private static Map<String, Object> property(String name) throws IOException {
 		try (InputStream metadata = ConfigurationMetadataTests.class
 			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {

@@ -1,6 +1,10 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,10 +14,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.ManualTime;
@@ -27,7 +37,16 @@ import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.reactivestreams.Publisher;
+import org.slf4j.MDC;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -61,6 +80,24 @@ import static org.awaitility.Awaitility.await;
 class LionherdAnnotationsAutoConfigurationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
+
+	private static final ObservationRegistry OBSERVATIONS = ObservationRegistry.create();
+
+	static {
+		OBSERVATIONS.observationConfig().observationHandler((context) -> true);
+	}
+
+	/** Retries every Exception, at once. */
+	private static final String[] EVERYTHING = { "lionherd.concurrency.retries.everything.max-attempts=3",
+			"lionherd.concurrency.retries.everything.base-delay=0s",
+			"lionherd.concurrency.retries.everything.max-delay=0s",
+			"lionherd.concurrency.retries.everything.retry-on=java.lang.Exception" };
+
+	/** Retries an IOException, also as a cause, but no FileNotFoundException, at once. */
+	private static final String[] IO = { "lionherd.concurrency.retries.io.max-attempts=3",
+			"lionherd.concurrency.retries.io.base-delay=0s", "lionherd.concurrency.retries.io.max-delay=0s",
+			"lionherd.concurrency.retries.io.retry-on=java.io.IOException",
+			"lionherd.concurrency.retries.io.exclude=java.io.FileNotFoundException" };
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
@@ -702,6 +739,164 @@ class LionherdAnnotationsAutoConfigurationTests {
 		});
 	}
 
+	// --- the caller's context in calls made later (issue 15, item 5)
+
+	@Test
+	void asyncMethodPermittedLaterRunsInTheCallersContext() {
+		this.contextRunner.withBean(ContextService.class).run((context) -> {
+			ContextService service = context.getBean(ContextService.class);
+			service.limited();
+			CallersContext caller = new CallersContext();
+			CompletableFuture<String> later = caller.call(service::limited);
+			assertThat(later).isNotDone();
+			// the permit comes on this thread, whose own context is not the caller's any
+			// more
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(later).isCompletedWithValue("done");
+			assertThat(service.seen()).hasSize(2).last().isEqualTo(caller.expected());
+			caller.assertGoneFromThisThread();
+		});
+	}
+
+	@Test
+	void asyncRetryAttemptsAfterTheFirstRunInTheCallersContext() {
+		this.contextRunner.withBean(ContextService.class).run((context) -> {
+			ContextService service = context.getBean(ContextService.class);
+			CallersContext caller = new CallersContext();
+			CompletableFuture<String> retried = caller.call(service::retried);
+			assertThat(retried).isNotDone();
+			time(context).advance(Duration.ofMillis(100));
+			assertThat(retried).isCompletedWithValue("done");
+			assertThat(service.seen()).containsExactly(caller.expected(), caller.expected());
+			caller.assertGoneFromThisThread();
+		});
+	}
+
+	// --- return types the annotations cannot handle (issue 15, item 6)
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "RetriedMono | @Retry | reactor.core.publisher.Mono<java.lang.String>",
+					"RateLimitedFlux | @RateLimited | reactor.core.publisher.Flux<java.lang.String>",
+					"MonitoredPublisher | @Monitored | org.reactivestreams.Publisher<java.lang.String>",
+					"RetriedFlowPublisher | @Retry | java.util.concurrent.Flow$Publisher<java.lang.String>",
+					"MonitoredFuture | @Monitored | java.util.concurrent.Future<java.lang.String>",
+					"RateLimitedStream | @RateLimited | java.util.stream.Stream<java.lang.String>",
+					"AllOnMono | @Monitored, @Retry, @RateLimited | reactor.core.publisher.Mono<java.lang.Void>" })
+	void unsupportedReturnTypeStopsStartupNamingBeanMethodTypeAndWhatIsSupported(String beanClass, String annotations,
+			String returnType) throws ClassNotFoundException {
+		Class<?> type = Class.forName(getClass().getName() + "$" + beanClass);
+		this.contextRunner.withBean("lazyService", type).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("bean 'lazyService'")
+				.hasMessageContaining(beanClass + ".call()")
+				.hasMessageContaining(annotations + " cannot handle the return type " + returnType)
+				.hasMessageContaining(
+						"Supported return types: void, a plain value (the method's work is done when it returns), "
+								+ "or CompletionStage / CompletableFuture");
+		});
+	}
+
+	@Test
+	void supportedReturnTypesStartUp() {
+		this.contextRunner.withBean(SupportedReturnTypes.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			SupportedReturnTypes service = context.getBean(SupportedReturnTypes.class);
+			service.nothing();
+			assertThat(service.value()).isEqualTo(1);
+			assertThat(service.stage()).isCompletedWithValue("stage");
+		});
+	}
+
+	// --- one failure shape for an async @RateLimited method (issue 15, item 7)
+
+	@Test
+	void asyncMethodThrowingBeforeItsFutureFailsTheFutureWhenPermittedAtOnce() {
+		this.contextRunner.withBean(ThrowingAsyncService.class).run((context) -> {
+			ThrowingAsyncService service = context.getBean(ThrowingAsyncService.class);
+			CompletableFuture<String> call = service.limited();
+			assertThat(call).isCompletedExceptionally();
+			assertThat(catchThrowable(call::join)).cause().isSameAs(service.failure());
+		});
+	}
+
+	@Test
+	void asyncMethodThrowingBeforeItsFutureFailsTheFutureWhenPermittedLater() {
+		this.contextRunner.withBean(ThrowingAsyncService.class).run((context) -> {
+			ThrowingAsyncService service = context.getBean(ThrowingAsyncService.class);
+			service.limited();
+			CompletableFuture<String> call = service.limited();
+			time(context).advance(Duration.ofSeconds(1));
+			assertThat(call).isCompletedExceptionally();
+			assertThat(catchThrowable(call::join)).cause().isSameAs(service.failure());
+		});
+	}
+
+	@Test
+	void monitoredAsyncMethodThrowingBeforeItsFutureIsRecordedAsAFailedFuture() {
+		this.contextRunner.withBean(ThrowingAsyncService.class).run((context) -> {
+			ThrowingAsyncService service = context.getBean(ThrowingAsyncService.class);
+			CompletableFuture<String> call = service.monitoredAndLimited();
+			assertThat(call).isCompletedExceptionally();
+			assertThat(timer(context, "throwing", "async", "error", "IllegalStateException").count()).isOne();
+		});
+	}
+
+	// --- what retry-on and exclude retry (issue 15, item 8)
+
+	@Test
+	void blockingMethodThrowingInterruptedIsNotRetriedWhateverRetryOnSays() {
+		this.contextRunner.withBean(StoppedService.class).withPropertyValues(EVERYTHING).run((context) -> {
+			StoppedService service = context.getBean(StoppedService.class);
+			assertThatExceptionOfType(InterruptedException.class).isThrownBy(service::interrupted);
+			assertThat(service.calls()).isOne();
+			assertThat(retryCalls(context, "everything", "failed_without_retry")).isOne();
+		});
+	}
+
+	@Test
+	void blockingAttemptThatLeavesItsThreadInterruptedIsNotRetriedAndKeepsTheInterrupt() {
+		this.contextRunner.withBean(StoppedService.class).withPropertyValues(EVERYTHING).run((context) -> {
+			StoppedService service = context.getBean(StoppedService.class);
+			Throwable thrown = catchThrowable(service::interruptsItself);
+			boolean interrupted = Thread.interrupted();
+			assertThat(thrown).isInstanceOf(IOException.class).hasMessage("interrupted read");
+			assertThat(interrupted).isTrue();
+			assertThat(service.calls()).isOne();
+		});
+	}
+
+	@Test
+	void asyncCancelledAttemptIsNotRetriedWhateverRetryOnSays() {
+		this.contextRunner.withBean(StoppedService.class).withPropertyValues(EVERYTHING).run((context) -> {
+			StoppedService service = context.getBean(StoppedService.class);
+			CompletableFuture<String> call = service.cancelled();
+			assertThat(call).isCompletedExceptionally();
+			assertThat(service.calls()).isOne();
+		});
+	}
+
+	@Test
+	void retryOnRetriesAFailureCausedByAListedType() {
+		this.contextRunner.withBean(CausedService.class).withPropertyValues(IO).run((context) -> {
+			CausedService service = context.getBean(CausedService.class);
+			assertThat(service.causedByIo(new IOException("reset"))).isEqualTo("done");
+			assertThat(service.calls()).isEqualTo(3);
+		});
+	}
+
+	@Test
+	void excludedTypeIsNotRetriedEvenAsTheCauseOfAListedOne() {
+		this.contextRunner.withBean(CausedService.class).withPropertyValues(IO).run((context) -> {
+			CausedService service = context.getBean(CausedService.class);
+			assertThatExceptionOfType(UncheckedIOException.class)
+				.isThrownBy(() -> service.causedByIo(new FileNotFoundException("gone")))
+				.withCauseInstanceOf(FileNotFoundException.class);
+			assertThat(service.calls()).isOne();
+		});
+	}
+
 	/**
 	 * The threads, the caller aside, with a frame of lionherd's code or of this test's
 	 * services: where a thread held by a pending call would wait. Not a thread count: the
@@ -1129,6 +1324,235 @@ class LionherdAnnotationsAutoConfigurationTests {
 		public CompletableFuture<String> future() {
 			this.calls.incrementAndGet();
 			return CompletableFuture.completedFuture(Thread.currentThread().getName());
+		}
+
+	}
+
+	/**
+	 * What a call saw of its caller's context: its MDC entry, its context class loader,
+	 * its current observation.
+	 */
+	record Seen(@Nullable String requestId, @Nullable ClassLoader loader, @Nullable Observation observation) {
+
+		static Seen now() {
+			return new Seen(MDC.get("requestId"), Thread.currentThread().getContextClassLoader(),
+					OBSERVATIONS.getCurrentObservation());
+		}
+
+	}
+
+	/**
+	 * A caller with a context of its own: an MDC entry, a context class loader and a
+	 * current observation, set only while it makes its call.
+	 */
+	static final class CallersContext {
+
+		private final ClassLoader loader = new URLClassLoader(new URL[0], getClass().getClassLoader());
+
+		private final Observation observation = Observation.start("caller", OBSERVATIONS);
+
+		private final ClassLoader threadsOwn = Thread.currentThread().getContextClassLoader();
+
+		<T> T call(Supplier<T> call) {
+			MDC.put("requestId", "r-1");
+			Thread.currentThread().setContextClassLoader(this.loader);
+			try (Observation.Scope scope = this.observation.openScope()) {
+				return call.get();
+			}
+			finally {
+				MDC.clear();
+				Thread.currentThread().setContextClassLoader(this.threadsOwn);
+			}
+		}
+
+		Seen expected() {
+			return new Seen("r-1", this.loader, this.observation);
+		}
+
+		void assertGoneFromThisThread() {
+			assertThat(Seen.now()).isEqualTo(new Seen(null, this.threadsOwn, null));
+		}
+
+	}
+
+	public static class ContextService {
+
+		final List<Seen> seen = new CopyOnWriteArrayList<>();
+
+		public List<Seen> seen() {
+			return this.seen;
+		}
+
+		@RateLimited("limited")
+		public CompletableFuture<String> limited() {
+			this.seen.add(Seen.now());
+			return CompletableFuture.completedFuture("done");
+		}
+
+		@Retry("flaky")
+		public CompletableFuture<String> retried() {
+			this.seen.add(Seen.now());
+			return (this.seen.size() < 2) ? CompletableFuture.failedFuture(new IOException("first"))
+					: CompletableFuture.completedFuture("done");
+		}
+
+	}
+
+	public static class ThrowingAsyncService {
+
+		final IllegalStateException failure = new IllegalStateException("thrown before any future");
+
+		public IllegalStateException failure() {
+			return this.failure;
+		}
+
+		@RateLimited("limited")
+		public CompletableFuture<String> limited() {
+			throw this.failure;
+		}
+
+		@Monitored("throwing")
+		@RateLimited("counted")
+		public CompletableFuture<String> monitoredAndLimited() {
+			throw this.failure;
+		}
+
+	}
+
+	public static class StoppedService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		@Retry("everything")
+		public String interrupted() throws InterruptedException {
+			this.calls.incrementAndGet();
+			throw new InterruptedException("stopped");
+		}
+
+		@Retry("everything")
+		public String interruptsItself() throws IOException {
+			this.calls.incrementAndGet();
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted read");
+		}
+
+		@Retry("everything")
+		public CompletableFuture<String> cancelled() {
+			this.calls.incrementAndGet();
+			CompletableFuture<String> cancelled = new CompletableFuture<>();
+			cancelled.cancel(true);
+			return cancelled;
+		}
+
+	}
+
+	public static class CausedService {
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		public int calls() {
+			return this.calls.get();
+		}
+
+		@Retry("io")
+		public String causedByIo(IOException cause) {
+			if (this.calls.incrementAndGet() < 3) {
+				throw new UncheckedIOException(cause);
+			}
+			return "done";
+		}
+
+	}
+
+	public static class SupportedReturnTypes {
+
+		@Retry("instant")
+		@RateLimited("counted")
+		@Monitored("void")
+		public void nothing() {
+		}
+
+		@Retry("instant")
+		@RateLimited("counted")
+		@Monitored("value")
+		public int value() {
+			return 1;
+		}
+
+		@Retry("instant")
+		@RateLimited("counted")
+		@Monitored("stage")
+		public CompletionStage<String> stage() {
+			return CompletableFuture.completedFuture("stage");
+		}
+
+	}
+
+	public static class RetriedMono {
+
+		@Retry("instant")
+		public Mono<String> call() {
+			return Mono.error(new IOException("lazy"));
+		}
+
+	}
+
+	public static class RateLimitedFlux {
+
+		@RateLimited("limited")
+		public Flux<String> call() {
+			return Flux.just("lazy");
+		}
+
+	}
+
+	public static class MonitoredPublisher {
+
+		@Monitored("publisher")
+		public Publisher<String> call() {
+			return Flux.just("lazy");
+		}
+
+	}
+
+	public static class RetriedFlowPublisher {
+
+		@Retry("instant")
+		public Flow.Publisher<String> call() {
+			return new SubmissionPublisher<>();
+		}
+
+	}
+
+	public static class MonitoredFuture {
+
+		@Monitored("future")
+		public Future<String> call() {
+			return new FutureTask<>(() -> "lazy");
+		}
+
+	}
+
+	public static class RateLimitedStream {
+
+		@RateLimited("limited")
+		public Stream<String> call() {
+			return Stream.of("lazy");
+		}
+
+	}
+
+	@Monitored("all")
+	@Retry("instant")
+	@RateLimited("counted")
+	public static class AllOnMono {
+
+		public Mono<Void> call() {
+			return Mono.empty();
 		}
 
 	}

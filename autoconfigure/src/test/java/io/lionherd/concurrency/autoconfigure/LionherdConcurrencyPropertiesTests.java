@@ -1,5 +1,6 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 
+import io.lionherd.concurrency.RetryPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,8 +33,8 @@ class LionherdConcurrencyPropertiesTests {
 	void retryPolicyDefaultsAreLionherdCores() {
 		this.contextRunner.withPropertyValues("lionherd.concurrency.retries.remote.max-attempts=3").run((context) -> {
 			RetrySettings settings = settings(context.getBean(LionherdConcurrencyProperties.class), "remote");
-			assertThat(settings)
-				.isEqualTo(new RetrySettings(3, Duration.ofMillis(100), Duration.ofSeconds(2), 0.1, List.of()));
+			assertThat(settings).isEqualTo(
+					new RetrySettings(3, Duration.ofMillis(100), Duration.ofSeconds(2), 0.1, List.of(), List.of()));
 		});
 	}
 
@@ -41,30 +43,53 @@ class LionherdConcurrencyPropertiesTests {
 		this.contextRunner.withPropertyValues("lionherd.concurrency.retries.remote.max-attempts=5",
 				"lionherd.concurrency.retries.remote.base-delay=50ms",
 				"lionherd.concurrency.retries.remote.max-delay=1s", "lionherd.concurrency.retries.remote.jitter=0.5",
-				"lionherd.concurrency.retries.remote.retry-on=java.io.IOException,java.util.concurrent.TimeoutException")
+				"lionherd.concurrency.retries.remote.retry-on=java.io.IOException,java.util.concurrent.TimeoutException",
+				"lionherd.concurrency.retries.remote.exclude=java.io.FileNotFoundException")
 			.run((context) -> {
 				RetrySettings settings = settings(context.getBean(LionherdConcurrencyProperties.class), "remote");
 				assertThat(settings).isEqualTo(new RetrySettings(5, Duration.ofMillis(50), Duration.ofSeconds(1), 0.5,
-						List.of(IOException.class, TimeoutException.class)));
+						List.of(IOException.class, TimeoutException.class), List.of(FileNotFoundException.class)));
 			});
 	}
 
 	@Test
 	void defaultRetryOnRetriesEveryExceptionButCancellationAndInterruption() {
-		RetrySettings settings = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of());
-		assertThat(settings.retries(new IOException())).isTrue();
-		assertThat(settings.retries(new IllegalStateException())).isTrue();
-		assertThat(settings.retries(new CancellationException())).isFalse();
-		assertThat(settings.retries(new InterruptedException())).isFalse();
-		assertThat(settings.retries(new AssertionError())).isFalse();
+		RetryPolicy policy = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of(), List.of()).toPolicy();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new IllegalStateException())).isTrue();
+		assertThat(policy.retries(new CancellationException())).isFalse();
+		assertThat(policy.retries(new InterruptedException())).isFalse();
+		assertThat(policy.retries(new AssertionError())).isFalse();
 	}
 
 	@Test
-	void retryOnRetriesTheListedClassesAndTheirSubclassesOnly() {
-		RetrySettings settings = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of(IOException.class));
-		assertThat(settings.retries(new IOException())).isTrue();
-		assertThat(settings.retries(new java.io.FileNotFoundException())).isTrue();
-		assertThat(settings.retries(new UncheckedIOException(new IOException()))).isFalse();
+	void retryOnRetriesTheListedClassesAndTheirSubclassesAlsoAsCauses() {
+		RetryPolicy policy = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of(IOException.class),
+				List.of())
+			.toPolicy();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new FileNotFoundException())).isTrue();
+		assertThat(policy.retries(new UncheckedIOException(new IOException()))).isTrue();
+		assertThat(policy.retries(new IllegalStateException())).isFalse();
+	}
+
+	@Test
+	void retryOnExceptionStillNeverRetriesCancellationOrInterruption() {
+		RetryPolicy policy = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of(Exception.class), List.of())
+			.toPolicy();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new CancellationException())).isFalse();
+		assertThat(policy.retries(new InterruptedException())).isFalse();
+	}
+
+	@Test
+	void excludeWinsOverRetryOnAlsoAsACause() {
+		RetryPolicy policy = new RetrySettings(3, Duration.ZERO, Duration.ZERO, 0, List.of(IOException.class),
+				List.of(FileNotFoundException.class))
+			.toPolicy();
+		assertThat(policy.retries(new IOException())).isTrue();
+		assertThat(policy.retries(new FileNotFoundException())).isFalse();
+		assertThat(policy.retries(new UncheckedIOException(new FileNotFoundException()))).isFalse();
 	}
 
 	@ParameterizedTest
@@ -74,7 +99,9 @@ class LionherdConcurrencyPropertiesTests {
 			"jitter=1.5 | jitter | 1.5 | jitter must be from 0 to 1",
 			"jitter=-0.1 | jitter | -0.1 | jitter must be from 0 to 1",
 			"retry-on=com.example.Missing | retry-on[0] | com.example.Missing | Throwable classes on the class path",
-			"retry-on=java.lang.String | retry-on[0] | java.lang.String | Throwable classes on the class path" })
+			"retry-on=java.lang.String | retry-on[0] | java.lang.String | Throwable classes on the class path",
+			"exclude=java.io.IOException,com.example.Missing | exclude[1] | com.example.Missing | "
+					+ "exclude must list fully qualified names of Throwable classes on the class path" })
 	void invalidRetryPropertyStopsStartupNamingPropertyValueAndWhatIsAllowed(String setting, String property,
 			String value, String allowed) {
 		this.contextRunner.withPropertyValues("lionherd.concurrency.retries.remote." + setting).run((context) -> {
