@@ -162,9 +162,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		boolean springAsync = AnnotatedElementUtils.hasAnnotation(specific, Async.class)
 				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
 		boolean waitForPermit = !async || springAsync;
-		// without waiting, a later permit calls the method on the limiter's wake-up
-		// thread,
-		// in the caller's context that AsyncUtils captures
+		// Without waiting, a later permit calls the method on the limiter's wake-up
+		// thread: in the caller's context, which AsyncUtils captures.
 		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
 				? this.asyncUtils.get() : null;
 		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, retryName, retryPolicy);
