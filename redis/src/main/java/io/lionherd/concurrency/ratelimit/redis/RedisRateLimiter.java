@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,8 +69,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
-	/** The most head waiters one script call asks permits for. */
-	static final int BATCH = 256;
+	/**
+	 * The most permits one script call asks for (head waiters, or tries): a bound on the
+	 * work of one script run, which blocks the server while it runs.
+	 */
+	static final int BATCH = 1000;
+
+	/** The longest a waiter sleeps while no hand-back can wake it. */
+	private static final long POLL_MICROS = 1_000_000;
+
+	/**
+	 * The longest random delay before a call for waiters whose permit frees (every
+	 * instance wakes at that same instant).
+	 */
+	private static final long JITTER_MICROS = 2_000;
 
 	private static final String LISTENER = "rate limiter listener";
 
@@ -79,11 +92,15 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	private final Backend backend;
 
+	private final WakeUps wakeUps;
+
 	private final OnBackendFailure onBackendFailure;
 
 	private final RateLimiterListener listener;
 
 	private final String key;
+
+	private final String channel;
 
 	private final int maxCalls;
 
@@ -99,6 +116,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** Guarded by {@link #lock}: a call for the queue is in flight or scheduled. */
 	private boolean busy;
+
+	/**
+	 * Guarded by {@link #lock}: a hand-back freed room since the call for the queue was
+	 * sent, so its refusal may be stale.
+	 */
+	private boolean woken;
 
 	/**
 	 * Guarded by {@link #lock}: the pending call for the queue when the next permit
@@ -124,14 +147,16 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** As last reported by Redis. */
 	private volatile int available;
 
-	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
-			RateLimiterListener listener) {
+	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, WakeUps wakeUps,
+			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
 		this.config = Checks.notNull(config, "config");
 		this.backend = Checks.notNull(backend, "backend");
+		this.wakeUps = Checks.notNull(wakeUps, "wakeUps");
 		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
 		this.listener = Checks.notNull(listener, "listener");
 		this.key = backend.keyPrefix + "{" + name + "}";
+		this.channel = this.key + WindowScript.WAKE_SUFFIX;
 		this.maxCalls = config.maxCalls();
 		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
 		this.available = this.maxCalls;
@@ -256,6 +281,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** One script call for a batch of tries; under no lock; {@link #tryCall} is set. */
 	private void send(List<TryRequest> batch) {
+		// At most BATCH tries (nextTries): the rest wait for the next call.
 		int want = Math.min(batch.size(), this.maxCalls);
 		boolean timed = false;
 		for (TryRequest request : batch) {
@@ -286,7 +312,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
 		if (decision == null) {
 			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
-			boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+			boolean allow = allows(cause);
 			for (TryRequest request : batch) {
 				if (request.claim()) {
 					backendError(cause);
@@ -333,8 +359,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				this.tryCall = null;
 				return;
 			}
-			batch = new ArrayList<>(this.pendingTries);
-			this.pendingTries.clear();
+			List<TryRequest> next = this.pendingTries.subList(0, Math.min(this.pendingTries.size(), BATCH));
+			batch = new ArrayList<>(next);
+			next.clear();
 			this.tryCall = PLACEHOLDER;
 		}
 		finally {
@@ -504,7 +531,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			if (error != null) {
 				Throwable cause = Backend.unwrap(error);
 				backendError(cause);
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allows(cause)) {
 					granted(0);
 					return null;
 				}
@@ -574,6 +601,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				return;
 			}
 			this.busy = true;
+			this.woken = false;
 		}
 		finally {
 			this.lock.unlock();
@@ -610,8 +638,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				// Every waiter queued now is decided together.
 				RedisWaiter waiter;
 				while ((waiter = this.queue.poll()) != null) {
-					boolean won = (this.onBackendFailure == OnBackendFailure.ALLOW) ? waiter.decideGrant()
-							: waiter.decideFailure(failure);
+					boolean won = allows(cause) ? waiter.decideGrant() : waiter.decideFailure(failure);
 					if (won) {
 						this.waiting.decrementAndGet();
 						decided.add(waiter);
@@ -636,12 +663,21 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				if (this.queue.isEmpty()) {
 					this.busy = false;
 				}
-				else if (decision.available() > 0 || decision.waitMicros() <= 0) {
+				else if (decision.available() > 0 || decision.waitMicros() <= 0 || this.woken) {
+					// Room, or a hand-back since the call was sent: ask again now.
 					this.busy = false;
 					again = true;
 				}
 				else {
 					retryMicros = decision.waitMicros();
+					if (!this.wakeUps.isListening(this.channel)) {
+						// No hand-back can wake the waiters: look again now and then.
+						retryMicros = Math.min(retryMicros, POLL_MICROS);
+					}
+					// Every waiting instance wakes at the same instant: a random delay
+					// makes the first to ask a matter of chance, not of a shorter round
+					// trip.
+					retryMicros += jitterMicros();
 				}
 			}
 		}
@@ -662,7 +698,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		else {
 			backendError(cause);
 			for (RedisWaiter waiter : decided) {
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allows(cause)) {
 					granted(System.nanoTime() - waiter.arrival);
 					handOver(waiter::grant);
 				}
@@ -698,6 +734,44 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		if (refused) {
 			pump();
 		}
+	}
+
+	/**
+	 * A hand-back freed room in the window (a grant nobody took, here or in another
+	 * instance): waiters ask again at once (after a random delay of at most
+	 * {@link #JITTER_MICROS}, like the waiters of every other instance woken with them),
+	 * not at the time their latest reply named.
+	 */
+	void wake() {
+		this.lock.lock();
+		try {
+			this.woken = true;
+			Future<?> pending = this.retry;
+			if (pending == null) {
+				// Nobody waits, or a call is in flight: its reply sees woken.
+				return;
+			}
+			pending.cancel(false);
+			this.retry = null;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		scheduleRetry(jitterMicros());
+	}
+
+	/**
+	 * Whether a hand-back of a grant in this limiter's window, by any instance, wakes
+	 * this limiter's waiters now (its pub/sub subscription is confirmed and its
+	 * connection open).
+	 */
+	boolean isWokenByHandBacks() {
+		return this.wakeUps.isListening(this.channel);
+	}
+
+	private long jitterMicros() {
+		long bound = Math.min(JITTER_MICROS, this.periodMicros / 16);
+		return (bound > 0) ? ThreadLocalRandom.current().nextLong(bound + 1) : 0;
 	}
 
 	/** The call for the queue when the next permit frees. */
@@ -751,9 +825,29 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 	}
 
+	/**
+	 * Whether a call that Redis could not decide grants: in {@code ALLOW} mode, unless
+	 * Redis refused for another definition of the limit (granting would break the limit
+	 * the other instances keep).
+	 */
+	private boolean allows(@Nullable Throwable cause) {
+		return this.onBackendFailure == OnBackendFailure.ALLOW
+				&& !(cause instanceof Decision.DefinitionMismatchException);
+	}
+
 	private RateLimiterBackendException backendException(@Nullable Throwable cause) {
 		if (cause instanceof RateLimiterBackendException backendException) {
 			return backendException;
+		}
+		if (cause instanceof Decision.DefinitionMismatchException mismatch) {
+			String definitionKey = this.key + WindowScript.DEFINITION_SUFFIX;
+			return new RateLimiterBackendException("Rate limiter '" + this.name + "' is defined here as "
+					+ WindowScript.definition(this.maxCalls, this.periodMicros) + " but as " + mismatch.stored
+					+ " by an instance that shares it (Redis key " + definitionKey
+					+ "); every instance must define a shared limiter alike, so this one is refused. To change a "
+					+ "limit, give the new definition a new name, or delete " + definitionKey
+					+ " once every instance runs the new definition (it also expires one period after the "
+					+ "latest grant)", cause);
 		}
 		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
 				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
