@@ -24,6 +24,8 @@ import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /*
  * Implementation notes.
@@ -35,9 +37,18 @@ import org.jspecify.annotations.Nullable;
  * Waiting. Every acquire joins a FIFO queue. At most one script call is in flight for the queue
  * (`busy`), asking for as many permits as there are live waiters (up to BATCH): the reply's
  * grants go to the head waiters in order. If waiters remain, the reply also says when the oldest
- * grant leaves the window, and the next call is made then, on the library's timer; until then
- * `busy` stays set, so later arrivals queue behind. No thread waits: replies are handled on
- * Lettuce's threads and futures are completed on the wake-up executor.
+ * grant leaves the window, and the next call is made then (plus a random delay of at most
+ * JITTER_MICROS: every instance wakes at that instant, and the first call to arrive takes what
+ * freed), on the library's timer; until then `busy` stays set, so later arrivals queue behind.
+ * No thread waits: replies are handled on Lettuce's threads and futures are completed on the
+ * wake-up executor.
+ *
+ * Waking. Room can also free early: a grant nobody took is handed back, here or in another
+ * instance. The hand-back script publishes on the limiter's channel (key + ":wake"), every
+ * factory subscribes to its limiters' channels (WakeUps), and a message moves the pending call
+ * to now (`wake`); a message that comes while the call is in flight sets `woken`, so a refusal
+ * the call brings back is asked again at once. While the subscription is not confirmed (no
+ * pub/sub connection, or it is lost), waiters sleep at most POLL_MICROS.
  *
  * Consuming no permit. A waiter is decided once, by a CAS (RedisWaiter): granted, failed, or
  * abandoned (cancel, timeout). A grant whose head waiter was abandoned meanwhile goes to the next
@@ -46,16 +57,18 @@ import org.jspecify.annotations.Nullable;
  *
  * tryAcquire never overtakes: with live waiters it answers false without asking Redis. Tries
  * are batched like waiters: at most one call for tries is in flight (`tryCall`); tries arriving
- * meanwhile queue (`pendingTries`) and share the next call, which asks for as many permits as
- * there are tries (up to maxCalls); the first live tries get the grants, the rest false, and
- * grants nobody takes (a cancelled tryAcquireAsync) go back. A queued try waits at most for the
- * call in flight plus its own; if a waiter arrived meanwhile, the queued tries answer false
+ * meanwhile queue (`pendingTries`) and share the next call, which takes the first BATCH of them
+ * and asks for as many permits as it took (up to maxCalls); the first live tries get the
+ * grants, the rest false, and grants nobody takes (a cancelled tryAcquireAsync) go back. A
+ * queued try waits for the call in flight plus its own (plus one per BATCH tries queued before
+ * it in a burst); if a waiter arrived meanwhile, the queued tries answer false
  * without a call. Each try is decided once (its `decided` future), which reports it to the
  * listener. A call only blocking tryAcquires wait for has no timer entry: each caller waits at
  * most the command timeout, then fails the call it waits for and answers as for a backend error.
  *
  * Backend failures. A failed or timed-out call decides every waiter queued at that moment
- * together: all failed (FAIL) or all granted (ALLOW). Lettuce reconnects by itself; the next
+ * together: all failed (FAIL) or all granted (ALLOW). Another instance's definition of the
+ * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes. Lettuce reconnects by itself; the next
  * call after the server is back just works (the script is re-sent if the server lost it).
  */
 
@@ -83,6 +96,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 * instance wakes at that same instant).
 	 */
 	private static final long JITTER_MICROS = 2_000;
+
+	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
 	private static final String LISTENER = "rate limiter listener";
 
@@ -143,6 +158,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** Live waiters. */
 	private final AtomicInteger waiting = new AtomicInteger();
+
+	/** Whether this instance logged that another defines the limiter differently. */
+	private final AtomicBoolean mismatchLogged = new AtomicBoolean();
 
 	/** As last reported by Redis. */
 	private volatile int available;
@@ -670,14 +688,6 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				}
 				else {
 					retryMicros = decision.waitMicros();
-					if (!this.wakeUps.isListening(this.channel)) {
-						// No hand-back can wake the waiters: look again now and then.
-						retryMicros = Math.min(retryMicros, POLL_MICROS);
-					}
-					// Every waiting instance wakes at the same instant: a random delay
-					// makes the first to ask a matter of chance, not of a shorter round
-					// trip.
-					retryMicros += jitterMicros();
 				}
 			}
 		}
@@ -692,7 +702,13 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				handOver(waiter::grant);
 			}
 			if (retryMicros > 0) {
-				scheduleRetry(retryMicros);
+				if (!this.wakeUps.isListening(this.channel)) {
+					// No hand-back can wake the waiters: they look again now and then.
+					retryMicros = Math.min(retryMicros, POLL_MICROS);
+				}
+				// Every waiting instance wakes at the same instant: a random delay makes
+				// the first to ask a matter of chance, not of a shorter round trip.
+				scheduleRetry(retryMicros + jitterMicros());
 			}
 		}
 		else {
@@ -717,10 +733,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		this.lock.lock();
 		try {
 			RetryTask task = new RetryTask();
+			// A hand-back since the call was sent (its wake-up found no timer to move).
+			long delay = this.woken ? Math.min(micros, jitterMicros()) : micros;
 			try {
 				// Under the lock: the task cannot run before it knows its timer.
-				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, micros,
-						TimeUnit.MICROSECONDS);
+				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, delay, TimeUnit.MICROSECONDS);
 				this.retry = task.timer;
 			}
 			catch (RuntimeException ex) {
@@ -866,6 +883,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	private void backendError(@Nullable Throwable cause) {
+		if (cause instanceof Decision.DefinitionMismatchException && this.mismatchLogged.compareAndSet(false, true)) {
+			// Loud once: every call of this instance is refused until the definitions
+			// agree.
+			logger.warn(backendException(cause).getMessage());
+		}
 		Throwable error = (cause != null) ? cause : new IllegalStateException("No reply");
 		Guard.run(() -> this.listener.backendError(this, error), LISTENER, this);
 	}

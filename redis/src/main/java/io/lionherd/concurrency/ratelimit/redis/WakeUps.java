@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * its latest reply named: a hand-back (a grant whose caller left, here or in another
  * instance) publishes on the limiter's channel ({@link WindowScript#RELEASE}), and the
  * limiters of one factory listen on a pub/sub connection of their own, opened off the
- * caller's thread when the first limiter is made, and opened again on the next look after
- * an attempt failed; once open, Lettuce reconnects it and subscribes again by itself.
+ * caller's thread when a waiter of one of them first sleeps (an application whose
+ * limiters never make anyone wait opens none), and opened again on the next look after an
+ * attempt failed; once open, Lettuce reconnects it and subscribes again by itself.
  */
 final class WakeUps {
 
@@ -67,12 +68,20 @@ final class WakeUps {
 		}
 		String channel = channel(limiter);
 		this.limiters.computeIfAbsent(channel, (key) -> new CopyOnWriteArrayList<>()).add(limiter);
-		connection().thenAccept((connection) -> connection.async().subscribe(channel));
+		CompletableFuture<StatefulRedisPubSubConnection<String, String>> current;
+		synchronized (this) {
+			current = this.connection;
+		}
+		if (current != null) {
+			// Open or opening (it may have listed the channels before this one).
+			current.thenAccept((connection) -> connection.async().subscribe(channel));
+		}
 	}
 
 	/**
 	 * Whether a hand-back on {@code channel} reaches this instance now; if not, a waiter
-	 * must look again by itself. Opens the connection again if the last attempt failed.
+	 * must look again by itself. Opens the connection if it is not open yet, or again if
+	 * the last attempt failed.
 	 */
 	boolean isListening(String channel) {
 		if (this.connect == null) {
