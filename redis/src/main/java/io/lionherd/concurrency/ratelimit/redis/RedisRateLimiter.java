@@ -68,8 +68,9 @@ import org.slf4j.LoggerFactory;
  *
  * Backend failures. A failed or timed-out call decides every waiter queued at that moment
  * together: all failed (FAIL) or all granted (ALLOW). Another instance's definition of the
- * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes. Lettuce reconnects by itself; the next
- * call after the server is back just works (the script is re-sent if the server lost it).
+ * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes.
+ * Lettuce reconnects by itself; the next call after the server is back just works (the script
+ * is re-sent if the server lost it).
  */
 
 /**
