@@ -7,6 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.redis.OnBackendFailure;
@@ -29,7 +30,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * limiters ({@code backend: redis}): a {@link RateLimiterBackend} on the application's
  * own Redis connection factory (Spring Boot's, configured by {@code spring.data.redis.*};
  * never a second place for host, port, password or TLS), whose limiters share one
- * connection of its Lettuce client, opened on first use. The command timeout is
+ * connection of its Lettuce client, opened on first use (and a pub/sub connection on
+ * which hand-backs of other instances wake waiters). The command timeout is
  * {@code spring.data.redis.timeout} when set, else 2 s.
  */
 @AutoConfiguration(before = LionherdConcurrencyAutoConfiguration.class,
@@ -50,6 +52,7 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		Duration timeout = (redis != null && redis.getTimeout() != null) ? redis.getTimeout()
 				: RedisRateLimiterFactory.DEFAULT_COMMAND_TIMEOUT;
 		RedisRateLimiterFactory factory = RedisRateLimiterFactory.builder(() -> connect(connectionFactory))
+			.wakeUps(() -> connectPubSub(connectionFactory))
 			.keyPrefix(properties.getRedis().getKeyPrefix())
 			.commandTimeout(timeout)
 			.build();
@@ -73,6 +76,25 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		}
 		if (client instanceof RedisClient standalone) {
 			return standalone.connect(StringCodec.UTF8);
+		}
+		throw new IllegalStateException("Unsupported Lettuce client " + client);
+	}
+
+	/**
+	 * The pub/sub connection on which hand-backs of other instances wake this instance's
+	 * waiters.
+	 */
+	private static StatefulRedisPubSubConnection<String, String> connectPubSub(
+			LettuceConnectionFactory connectionFactory) {
+		if (!connectionFactory.isRunning()) {
+			connectionFactory.start();
+		}
+		AbstractRedisClient client = connectionFactory.getNativeClient();
+		if (client instanceof RedisClusterClient cluster) {
+			return cluster.connectPubSub(StringCodec.UTF8);
+		}
+		if (client instanceof RedisClient standalone) {
+			return standalone.connectPubSub(StringCodec.UTF8);
 		}
 		throw new IllegalStateException("Unsupported Lettuce client " + client);
 	}

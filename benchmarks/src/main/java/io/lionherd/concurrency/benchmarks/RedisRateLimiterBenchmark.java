@@ -143,12 +143,13 @@ public final class RedisRateLimiterBenchmark {
 		String sha = commands.scriptLoad(script()).get();
 		String instance = UUID.randomUUID().toString();
 		AtomicLong counter = new AtomicLong();
-		String[] keys = { key };
+		String[] keys = { key, key + ":def" };
 		String max = Integer.toString(MAX_CALLS);
 		String period = Long.toString(PERIOD.toNanos() / 1000);
+		String definition = "maxCalls=" + MAX_CALLS + ", period=" + PERIOD;
 		Call raw = () -> {
 			// What the limiter sends for tryAcquire: a fresh token per call, one permit.
-			String[] argv = { max, period, instance + ":" + counter.incrementAndGet(), "1" };
+			String[] argv = { max, period, instance + ":" + counter.incrementAndGet(), "1", definition };
 			List<Object> reply = commands.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, argv)
 				.toCompletableFuture()
 				.join();

@@ -79,8 +79,9 @@ final class Backend {
 	 */
 	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want, boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
-		String[] keys = { key };
-		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want) };
+		String[] keys = { key, key + WindowScript.DEFINITION_SUFFIX };
+		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want),
+				WindowScript.definition(maxCalls, periodMicros) };
 		CompletableFuture<Decision> result = new CompletableFuture<>();
 		Future<?> timer = timed ? this.scheduler.schedule(this.executor, () -> timedOut(result),
 				this.commandTimeoutNanos, TimeUnit.NANOSECONDS) : null;

@@ -15,7 +15,14 @@ import java.util.List;
  */
 record Decision(long serverMicros, int granted, int available, long waitMicros, String token) {
 
+	/**
+	 * @throws DefinitionMismatchException when the limiter's definition in Redis is
+	 * another than the call's
+	 */
 	static Decision of(List<Object> reply, String token) {
+		if (number(reply, 1) < 0 && reply.size() > 4) {
+			throw new DefinitionMismatchException(String.valueOf(reply.get(4)));
+		}
 		return new Decision(number(reply, 0), (int) number(reply, 1), (int) Math.max(0, number(reply, 2)),
 				Math.max(0, number(reply, 3)), token);
 	}
@@ -26,6 +33,21 @@ record Decision(long serverMicros, int granted, int available, long waitMicros, 
 			return number.longValue();
 		}
 		throw new IllegalStateException("Unexpected reply of the rate limiter script: " + reply);
+	}
+
+	/**
+	 * Another instance defined the limiter differently: the script wrote nothing.
+	 */
+	static final class DefinitionMismatchException extends RuntimeException {
+
+		/** The definition Redis holds. */
+		final String stored;
+
+		DefinitionMismatchException(String stored) {
+			super("The rate limiter is defined as " + stored + " in Redis", null, false, false);
+			this.stored = stored;
+		}
+
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +24,8 @@ import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /*
  * Implementation notes.
@@ -34,9 +37,18 @@ import org.jspecify.annotations.Nullable;
  * Waiting. Every acquire joins a FIFO queue. At most one script call is in flight for the queue
  * (`busy`), asking for as many permits as there are live waiters (up to BATCH): the reply's
  * grants go to the head waiters in order. If waiters remain, the reply also says when the oldest
- * grant leaves the window, and the next call is made then, on the library's timer; until then
- * `busy` stays set, so later arrivals queue behind. No thread waits: replies are handled on
- * Lettuce's threads and futures are completed on the wake-up executor.
+ * grant leaves the window, and the next call is made then (plus a random delay of at most
+ * JITTER_MICROS: every instance wakes at that instant, and the first call to arrive takes what
+ * freed), on the library's timer; until then `busy` stays set, so later arrivals queue behind.
+ * No thread waits: replies are handled on Lettuce's threads and futures are completed on the
+ * wake-up executor.
+ *
+ * Waking. Room can also free early: a grant nobody took is handed back, here or in another
+ * instance. The hand-back script publishes on the limiter's channel (key + ":wake"), every
+ * factory subscribes to its limiters' channels (WakeUps), and a message moves the pending call
+ * to now (`wake`); a message that comes while the call is in flight sets `woken`, so a refusal
+ * the call brings back is asked again at once. While the subscription is not confirmed (no
+ * pub/sub connection, or it is lost), waiters sleep at most POLL_MICROS.
  *
  * Consuming no permit. A waiter is decided once, by a CAS (RedisWaiter): granted, failed, or
  * abandoned (cancel, timeout). A grant whose head waiter was abandoned meanwhile goes to the next
@@ -45,17 +57,20 @@ import org.jspecify.annotations.Nullable;
  *
  * tryAcquire never overtakes: with live waiters it answers false without asking Redis. Tries
  * are batched like waiters: at most one call for tries is in flight (`tryCall`); tries arriving
- * meanwhile queue (`pendingTries`) and share the next call, which asks for as many permits as
- * there are tries (up to maxCalls); the first live tries get the grants, the rest false, and
- * grants nobody takes (a cancelled tryAcquireAsync) go back. A queued try waits at most for the
- * call in flight plus its own; if a waiter arrived meanwhile, the queued tries answer false
+ * meanwhile queue (`pendingTries`) and share the next call, which takes the first BATCH of them
+ * and asks for as many permits as it took (up to maxCalls); the first live tries get the
+ * grants, the rest false, and grants nobody takes (a cancelled tryAcquireAsync) go back. A
+ * queued try waits for the call in flight plus its own (plus one per BATCH tries queued before
+ * it in a burst); if a waiter arrived meanwhile, the queued tries answer false
  * without a call. Each try is decided once (its `decided` future), which reports it to the
  * listener. A call only blocking tryAcquires wait for has no timer entry: each caller waits at
  * most the command timeout, then fails the call it waits for and answers as for a backend error.
  *
  * Backend failures. A failed or timed-out call decides every waiter queued at that moment
- * together: all failed (FAIL) or all granted (ALLOW). Lettuce reconnects by itself; the next
- * call after the server is back just works (the script is re-sent if the server lost it).
+ * together: all failed (FAIL) or all granted (ALLOW). Another instance's definition of the
+ * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes.
+ * Lettuce reconnects by itself; the next call after the server is back just works (the script
+ * is re-sent if the server lost it).
  */
 
 /**
@@ -68,8 +83,22 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
-	/** The most head waiters one script call asks permits for. */
-	static final int BATCH = 256;
+	/**
+	 * The most permits one script call asks for (head waiters, or tries): a bound on the
+	 * work of one script run, which blocks the server while it runs.
+	 */
+	static final int BATCH = 1000;
+
+	/** The longest a waiter sleeps while no hand-back can wake it. */
+	private static final long POLL_MICROS = 1_000_000;
+
+	/**
+	 * The longest random delay before a call for waiters whose permit frees (every
+	 * instance wakes at that same instant).
+	 */
+	private static final long JITTER_MICROS = 2_000;
+
+	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
 	private static final String LISTENER = "rate limiter listener";
 
@@ -79,11 +108,15 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	private final Backend backend;
 
+	private final WakeUps wakeUps;
+
 	private final OnBackendFailure onBackendFailure;
 
 	private final RateLimiterListener listener;
 
 	private final String key;
+
+	private final String channel;
 
 	private final int maxCalls;
 
@@ -99,6 +132,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** Guarded by {@link #lock}: a call for the queue is in flight or scheduled. */
 	private boolean busy;
+
+	/**
+	 * Guarded by {@link #lock}: a hand-back freed room since the call for the queue was
+	 * sent, so its refusal may be stale.
+	 */
+	private boolean woken;
 
 	/**
 	 * Guarded by {@link #lock}: the pending call for the queue when the next permit
@@ -121,17 +160,22 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** Live waiters. */
 	private final AtomicInteger waiting = new AtomicInteger();
 
+	/** Whether this instance logged that another defines the limiter differently. */
+	private final AtomicBoolean mismatchLogged = new AtomicBoolean();
+
 	/** As last reported by Redis. */
 	private volatile int available;
 
-	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
-			RateLimiterListener listener) {
+	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, WakeUps wakeUps,
+			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
 		this.config = Checks.notNull(config, "config");
 		this.backend = Checks.notNull(backend, "backend");
+		this.wakeUps = Checks.notNull(wakeUps, "wakeUps");
 		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
 		this.listener = Checks.notNull(listener, "listener");
 		this.key = backend.keyPrefix + "{" + name + "}";
+		this.channel = this.key + WindowScript.WAKE_SUFFIX;
 		this.maxCalls = config.maxCalls();
 		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
 		this.available = this.maxCalls;
@@ -256,6 +300,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** One script call for a batch of tries; under no lock; {@link #tryCall} is set. */
 	private void send(List<TryRequest> batch) {
+		// At most BATCH tries (nextTries): the rest wait for the next call.
 		int want = Math.min(batch.size(), this.maxCalls);
 		boolean timed = false;
 		for (TryRequest request : batch) {
@@ -286,7 +331,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
 		if (decision == null) {
 			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
-			boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+			boolean allow = allows(cause);
 			for (TryRequest request : batch) {
 				if (request.claim()) {
 					backendError(cause);
@@ -333,8 +378,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				this.tryCall = null;
 				return;
 			}
-			batch = new ArrayList<>(this.pendingTries);
-			this.pendingTries.clear();
+			List<TryRequest> next = this.pendingTries.subList(0, Math.min(this.pendingTries.size(), BATCH));
+			batch = new ArrayList<>(next);
+			next.clear();
 			this.tryCall = PLACEHOLDER;
 		}
 		finally {
@@ -504,7 +550,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			if (error != null) {
 				Throwable cause = Backend.unwrap(error);
 				backendError(cause);
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allows(cause)) {
 					granted(0);
 					return null;
 				}
@@ -574,6 +620,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				return;
 			}
 			this.busy = true;
+			this.woken = false;
 		}
 		finally {
 			this.lock.unlock();
@@ -610,8 +657,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				// Every waiter queued now is decided together.
 				RedisWaiter waiter;
 				while ((waiter = this.queue.poll()) != null) {
-					boolean won = (this.onBackendFailure == OnBackendFailure.ALLOW) ? waiter.decideGrant()
-							: waiter.decideFailure(failure);
+					boolean won = allows(cause) ? waiter.decideGrant() : waiter.decideFailure(failure);
 					if (won) {
 						this.waiting.decrementAndGet();
 						decided.add(waiter);
@@ -636,7 +682,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				if (this.queue.isEmpty()) {
 					this.busy = false;
 				}
-				else if (decision.available() > 0 || decision.waitMicros() <= 0) {
+				else if (decision.available() > 0 || decision.waitMicros() <= 0 || this.woken) {
+					// Room, or a hand-back since the call was sent: ask again now.
 					this.busy = false;
 					again = true;
 				}
@@ -656,13 +703,19 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 				handOver(waiter::grant);
 			}
 			if (retryMicros > 0) {
-				scheduleRetry(retryMicros);
+				if (!this.wakeUps.isListening(this.channel)) {
+					// No hand-back can wake the waiters: they look again now and then.
+					retryMicros = Math.min(retryMicros, POLL_MICROS);
+				}
+				// Every waiting instance wakes at the same instant: a random delay makes
+				// the first to ask a matter of chance, not of a shorter round trip.
+				scheduleRetry(retryMicros + jitterMicros());
 			}
 		}
 		else {
 			backendError(cause);
 			for (RedisWaiter waiter : decided) {
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allows(cause)) {
 					granted(System.nanoTime() - waiter.arrival);
 					handOver(waiter::grant);
 				}
@@ -681,10 +734,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		this.lock.lock();
 		try {
 			RetryTask task = new RetryTask();
+			// A hand-back since the call was sent (its wake-up found no timer to move).
+			long delay = this.woken ? Math.min(micros, jitterMicros()) : micros;
 			try {
 				// Under the lock: the task cannot run before it knows its timer.
-				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, micros,
-						TimeUnit.MICROSECONDS);
+				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, delay, TimeUnit.MICROSECONDS);
 				this.retry = task.timer;
 			}
 			catch (RuntimeException ex) {
@@ -698,6 +752,44 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		if (refused) {
 			pump();
 		}
+	}
+
+	/**
+	 * A hand-back freed room in the window (a grant nobody took, here or in another
+	 * instance): waiters ask again at once (after a random delay of at most
+	 * {@link #JITTER_MICROS}, like the waiters of every other instance woken with them),
+	 * not at the time their latest reply named.
+	 */
+	void wake() {
+		this.lock.lock();
+		try {
+			this.woken = true;
+			Future<?> pending = this.retry;
+			if (pending == null) {
+				// Nobody waits, or a call is in flight: its reply sees woken.
+				return;
+			}
+			pending.cancel(false);
+			this.retry = null;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		scheduleRetry(jitterMicros());
+	}
+
+	/**
+	 * Whether a hand-back of a grant in this limiter's window, by any instance, wakes
+	 * this limiter's waiters now (its pub/sub subscription is confirmed and its
+	 * connection open).
+	 */
+	boolean isWokenByHandBacks() {
+		return this.wakeUps.isListening(this.channel);
+	}
+
+	private long jitterMicros() {
+		long bound = Math.min(JITTER_MICROS, this.periodMicros / 16);
+		return (bound > 0) ? ThreadLocalRandom.current().nextLong(bound + 1) : 0;
 	}
 
 	/** The call for the queue when the next permit frees. */
@@ -751,9 +843,29 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 	}
 
+	/**
+	 * Whether a call that Redis could not decide grants: in {@code ALLOW} mode, unless
+	 * Redis refused for another definition of the limit (granting would break the limit
+	 * the other instances keep).
+	 */
+	private boolean allows(@Nullable Throwable cause) {
+		return this.onBackendFailure == OnBackendFailure.ALLOW
+				&& !(cause instanceof Decision.DefinitionMismatchException);
+	}
+
 	private RateLimiterBackendException backendException(@Nullable Throwable cause) {
 		if (cause instanceof RateLimiterBackendException backendException) {
 			return backendException;
+		}
+		if (cause instanceof Decision.DefinitionMismatchException mismatch) {
+			String definitionKey = this.key + WindowScript.DEFINITION_SUFFIX;
+			return new RateLimiterBackendException("Rate limiter '" + this.name + "' is defined here as "
+					+ WindowScript.definition(this.maxCalls, this.periodMicros) + " but as " + mismatch.stored
+					+ " by an instance that shares it (Redis key " + definitionKey
+					+ "); every instance must define a shared limiter alike, so this one is refused. To change a "
+					+ "limit, give the new definition a new name, or delete " + definitionKey
+					+ " once every instance runs the new definition (it also expires one period after the "
+					+ "latest grant)", cause);
 		}
 		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
 				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
@@ -772,6 +884,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	private void backendError(@Nullable Throwable cause) {
+		if (cause instanceof Decision.DefinitionMismatchException && this.mismatchLogged.compareAndSet(false, true)) {
+			// Loud once: every call of this instance is refused until the definitions
+			// agree.
+			logger.warn(backendException(cause).getMessage());
+		}
 		Throwable error = (cause != null) ? cause : new IllegalStateException("No reply");
 		Guard.run(() -> this.listener.backendError(this, error), LISTENER, this);
 	}

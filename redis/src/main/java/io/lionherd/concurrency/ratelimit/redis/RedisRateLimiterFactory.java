@@ -11,6 +11,7 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
@@ -19,6 +20,7 @@ import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes {@link RedisRateLimiter}s for a {@link RateLimiterRegistry}: every instance of an
@@ -46,10 +48,13 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 
 	private final Backend backend;
 
+	private final WakeUps wakeUps;
+
 	private final OnBackendFailure onBackendFailure;
 
-	private RedisRateLimiterFactory(Backend backend, OnBackendFailure onBackendFailure) {
+	private RedisRateLimiterFactory(Backend backend, WakeUps wakeUps, OnBackendFailure onBackendFailure) {
 		this.backend = backend;
+		this.wakeUps = wakeUps;
 		this.onBackendFailure = onBackendFailure;
 	}
 
@@ -62,7 +67,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public static Builder builder(RedisClient client) {
 		Checks.notNull(client, "client");
 		return new Builder((executor) -> new Connector(() -> client.connect(StringCodec.UTF8),
-				(connection) -> ((StatefulRedisConnection<String, String>) connection).async(), executor));
+				(connection) -> ((StatefulRedisConnection<String, String>) connection).async(), executor))
+			.wakeUps(() -> client.connectPubSub(StringCodec.UTF8));
 	}
 
 	/**
@@ -74,11 +80,14 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public static Builder builder(RedisClusterClient client) {
 		Checks.notNull(client, "client");
 		return new Builder((executor) -> new Connector(() -> client.connect(StringCodec.UTF8),
-				(connection) -> ((StatefulRedisClusterConnection<String, String>) connection).async(), executor));
+				(connection) -> ((StatefulRedisClusterConnection<String, String>) connection).async(), executor))
+			.wakeUps(() -> client.connectPubSub(StringCodec.UTF8));
 	}
 
 	/**
-	 * A factory on a connection its caller opened and closes.
+	 * A factory on a connection its caller opened and closes. Without
+	 * {@link Builder#wakeUps(Supplier) a pub/sub connection} its waiters look again at
+	 * least once a second.
 	 * @param connection an open connection
 	 * @return a builder
 	 */
@@ -91,7 +100,9 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	/**
 	 * A factory on a connection that {@code connect} opens on first use (and again on the
 	 * next use if that failed), e.g. from the Lettuce client of Spring Data Redis's
-	 * connection factory; {@link #close()} closes it.
+	 * connection factory; {@link #close()} closes it. Without
+	 * {@link Builder#wakeUps(Supplier) a pub/sub connection} its waiters look again at
+	 * least once a second.
 	 * @param connect opens a standalone or cluster connection with a {@code String}
 	 * codec; may block (it runs on the executor, never on a caller's thread)
 	 * @return a builder
@@ -124,7 +135,10 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		// Starts opening the connection in the background, so that the first call does
 		// not spend its command timeout on it.
 		this.backend.connector.commands();
-		return new RedisRateLimiter(name, config, this.backend, this.onBackendFailure, listener);
+		RedisRateLimiter limiter = new RedisRateLimiter(name, config, this.backend, this.wakeUps, this.onBackendFailure,
+				listener);
+		this.wakeUps.register(limiter);
+		return limiter;
 	}
 
 	/**
@@ -143,7 +157,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public RedisRateLimiterFactory withOnBackendFailure(OnBackendFailure onBackendFailure) {
 		Checks.notNull(onBackendFailure, "onBackendFailure");
 		return (onBackendFailure == this.onBackendFailure) ? this
-				: new RedisRateLimiterFactory(this.backend, onBackendFailure);
+				: new RedisRateLimiterFactory(this.backend, this.wakeUps, onBackendFailure);
 	}
 
 	/**
@@ -154,6 +168,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	 */
 	public void disconnect() {
 		this.backend.disconnect();
+		this.wakeUps.disconnect();
 	}
 
 	/**
@@ -163,6 +178,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	@Override
 	public void close() {
 		this.backend.close();
+		this.wakeUps.close();
 	}
 
 	/** Builds a {@link RedisRateLimiterFactory}. */
@@ -183,6 +199,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		private WindowScript script = WindowScript.slidingWindow();
 
 		private GrantLog grantLog = GrantLog.NONE;
+
+		private @Nullable Supplier<? extends StatefulRedisPubSubConnection<String, String>> wakeUps;
 
 		private Builder(java.util.function.Function<Executor, Connector> connector) {
 			this.connector = connector;
@@ -241,6 +259,21 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 			return this;
 		}
 
+		/**
+		 * The pub/sub connection on which this instance hears that another instance (or
+		 * this one) handed back a grant nobody took, so that its waiters ask again at
+		 * once instead of at the time their latest reply named. Set by the builders of a
+		 * client; without one, waiters look again at least once a second.
+		 * @param connect opens a standalone or cluster pub/sub connection with a
+		 * {@code String} codec; may block (it runs on the executor, never on a caller's
+		 * thread); {@link #close()} closes it
+		 * @return this builder
+		 */
+		public Builder wakeUps(Supplier<? extends StatefulRedisPubSubConnection<String, String>> connect) {
+			this.wakeUps = Checks.notNull(connect, "connect");
+			return this;
+		}
+
 		/** Tests: another script. */
 		Builder script(WindowScript script) {
 			this.script = script;
@@ -259,8 +292,9 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		 */
 		public RedisRateLimiterFactory build() {
 			Connector connector = this.connector.apply(this.executor);
+			WakeUps wakeUps = (this.wakeUps != null) ? new WakeUps(this.wakeUps, this.executor) : WakeUps.NONE;
 			return new RedisRateLimiterFactory(new Backend(connector, this.scheduler, this.executor, this.keyPrefix,
-					this.commandTimeout, this.script, this.grantLog), this.onBackendFailure);
+					this.commandTimeout, this.script, this.grantLog), wakeUps, this.onBackendFailure);
 		}
 
 	}

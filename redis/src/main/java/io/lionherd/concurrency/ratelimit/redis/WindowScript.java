@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +23,32 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
  */
 final class WindowScript {
 
-	/** Hands permits back: removes the members of a grant nobody took. */
-	static final String RELEASE = "return redis.call('ZREM', KEYS[1], unpack(ARGV))";
+	/**
+	 * Hands permits back: removes the members of a grant nobody took (in chunks: Lua's
+	 * {@code unpack} holds about 8000 values), and tells every instance that room freed
+	 * (a message on {@link #WAKE_SUFFIX the limiter's channel}).
+	 */
+	static final String RELEASE = """
+			local removed = 0
+			for first = 1, #ARGV, 500 do
+			  removed = removed + redis.call('ZREM', KEYS[1], unpack(ARGV, first, math.min(#ARGV, first + 499)))
+			end
+			if removed > 0 then
+			  redis.call('PUBLISH', KEYS[1] .. ':wake', removed)
+			end
+			return removed
+			""";
+
+	/**
+	 * After a limiter's key, the key of its definition (the same hash tag): see
+	 * {@link #definition(int, long)}.
+	 */
+	static final String DEFINITION_SUFFIX = ":def";
+
+	/**
+	 * After a limiter's key, the pub/sub channel on which hand-backs announce freed room.
+	 */
+	static final String WAKE_SUFFIX = ":wake";
 
 	private final String text;
 
@@ -35,6 +61,17 @@ final class WindowScript {
 
 	static WindowScript slidingWindow() {
 		return new WindowScript(resource("sliding-window.lua"));
+	}
+
+	/**
+	 * A limit's definition as stored beside its window: instances sharing a limiter must
+	 * store the same one.
+	 * @param maxCalls the most grants in a window
+	 * @param periodMicros the window, in microseconds (as the script uses it)
+	 * @return the definition, e.g. {@code maxCalls=5, period=PT1M}
+	 */
+	static String definition(int maxCalls, long periodMicros) {
+		return "maxCalls=" + maxCalls + ", period=" + Duration.of(periodMicros, ChronoUnit.MICROS);
 	}
 
 	String text() {

@@ -1,0 +1,161 @@
+package io.lionherd.concurrency.ratelimit.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for the sliding-window script's limits (Lua's stack, the key's expiry, older
+ * servers), against a real Redis server.
+ */
+@ExtendWith(RedisServerExtension.class)
+class RedisRateLimiterScriptTests {
+
+	private RedisTestSupport redis;
+
+	private RedisCommands<String, String> commands;
+
+	private final Events events = new Events();
+
+	@BeforeEach
+	void setUp(RedisServerProcess server) {
+		this.redis = new RedisTestSupport(server);
+		this.commands = this.redis.redis();
+	}
+
+	@AfterEach
+	void tearDown() throws Exception {
+		// The server is shared: never leave it paused, even after a failure.
+		unpause();
+		this.redis.close();
+	}
+
+	@Test
+	void aBurstOfTriesHeldByTheServerIsGrantedInFullAndRecordedInTheWindow() {
+		RedisRateLimiter limiter = limiter(OnBackendFailure.FAIL, "burst");
+		assertThat(limiter.tryAcquire()).isTrue();
+		List<CompletableFuture<Boolean>> tries = burstWhilePaused(limiter, 5_000);
+		assertThat(tries).allSatisfy((attempt) -> assertThat(attempt).isCompletedWithValue(true));
+		assertThat(this.commands.zcard(limiter.key())).isEqualTo(5_001);
+		assertThat(this.events.backendErrors.get()).isZero();
+		assertThat(limiter.isBackendReachable()).isTrue();
+	}
+
+	@Test
+	void aBurstOfTriesInAllowModeIsDecidedByTheServerNotAllowedAsAnOutage() {
+		RedisRateLimiter limiter = limiter(OnBackendFailure.ALLOW, "allow-burst");
+		assertThat(limiter.tryAcquire()).isTrue();
+		List<CompletableFuture<Boolean>> tries = burstWhilePaused(limiter, 5_000);
+		assertThat(tries).allSatisfy((attempt) -> assertThat(attempt).isCompletedWithValue(true));
+		assertThat(this.commands.zcard(limiter.key())).isEqualTo(5_001);
+		assertThat(this.events.backendErrors.get()).isZero();
+	}
+
+	@Test
+	void theScriptGrantsMorePermitsInOneCallThanLuaCanUnpack() {
+		String key = this.redis.keyPrefix + "{script}";
+		List<Object> reply = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
+				new String[] { key }, "20000", "60000000", "token", "10000");
+		assertThat((Long) reply.get(1)).isEqualTo(10_000);
+		assertThat(this.commands.zcard(key)).isEqualTo(10_000);
+	}
+
+	@Test
+	void handingBackMorePermitsThanLuaCanUnpackRemovesThemAll() {
+		String key = this.redis.keyPrefix + "{release}";
+		String[] members = new String[10_000];
+		List<ScoredValue<String>> entries = new ArrayList<>();
+		for (int i = 0; i < members.length; i++) {
+			members[i] = "token:" + (i + 1);
+			entries.add(ScoredValue.just(1, members[i]));
+		}
+		this.commands.zadd(key, entries.toArray(ScoredValue[]::new));
+		Long removed = this.commands.eval(WindowScript.RELEASE, ScriptOutputType.INTEGER, new String[] { key },
+				members);
+		assertThat(removed).isEqualTo(10_000);
+		assertThat(this.commands.zcard(key)).isZero();
+	}
+
+	@Test
+	void theWindowKeyExpiresAFewMillisecondsAfterTheLatestGrantHasLeftTheWindow() {
+		RedisRateLimiter limiter = limiter(OnBackendFailure.FAIL, "slack");
+		assertThat(limiter.tryAcquire()).isTrue();
+		long granted = this.redis.grantTimes.peek();
+		// The server's time and the key's time to live at one instant.
+		List<Object> now = this.commands.eval(
+				"local t = redis.call('TIME') return {tonumber(t[1]) * 1000000 + tonumber(t[2]), redis.call('PTTL', KEYS[1])}",
+				ScriptOutputType.MULTI, new String[] { limiter.key() });
+		long expiresMicros = (Long) now.get(0) + (Long) now.get(1) * 1000;
+		// PTTL rounds down to the millisecond: a key without slack expires within 1 ms of
+		// grant + period.
+		assertThat(expiresMicros - granted).isGreaterThanOrEqualTo(60_000_000L + 2_000);
+	}
+
+	@Test
+	void theScriptAsksForEffectsReplicationBeforeItsFirstCallWhereTheServerOffersIt() {
+		String text = WindowScript.slidingWindow().text();
+		int guard = text.indexOf("if redis.replicate_commands then redis.replicate_commands() end");
+		assertThat(guard).isNotNegative();
+		assertThat(text.indexOf("redis.call(")).isGreaterThan(guard);
+	}
+
+	/** Holds the server 2 s while the tries are sent, then waits for every answer. */
+	private List<CompletableFuture<Boolean>> burstWhilePaused(RateLimiter limiter, int count) {
+		pause(2_000);
+		List<CompletableFuture<Boolean>> tries = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			tries.add(limiter.tryAcquireAsync());
+		}
+		CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new)).join();
+		return tries;
+	}
+
+	private void pause(int millis) {
+		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
+	}
+
+	private void unpause() {
+		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+	}
+
+	private RedisRateLimiter limiter(OnBackendFailure onBackendFailure, String name) {
+		// A command timeout longer than the pause: the burst is decided by the server.
+		RedisRateLimiterFactory factory = this.redis
+			.build(this.redis.factory().commandTimeout(Duration.ofSeconds(30)).onBackendFailure(onBackendFailure));
+		return (RedisRateLimiter) factory.create(name, RateLimiterConfig.of(10_000, Duration.ofSeconds(60)),
+				this.events);
+	}
+
+	private static final class Events implements RateLimiterListener {
+
+		final AtomicInteger backendErrors = new AtomicInteger();
+
+		@Override
+		public void backendError(RateLimiter limiter, Throwable error) {
+			this.backendErrors.incrementAndGet();
+		}
+
+	}
+
+}
