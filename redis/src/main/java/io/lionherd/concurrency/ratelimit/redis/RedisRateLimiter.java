@@ -56,6 +56,9 @@ import org.jspecify.annotations.Nullable;
  * Backend failures. A failed or timed-out call decides every waiter queued at that moment
  * together: all failed (FAIL) or all granted (ALLOW). Lettuce reconnects by itself; the next
  * call after the server is back just works (the script is re-sent if the server lost it).
+ * An error reply (WRONGTYPE, OOM, NOPERM...) is no outage: the server is there and refuses, so
+ * the limiter refuses too, in ALLOW mode as well (Backend.isErrorReply); the backend logs it
+ * once per cause and stays reachable. A refusal sets `available` to 0.
  */
 
 /**
@@ -121,8 +124,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** Live waiters. */
 	private final AtomicInteger waiting = new AtomicInteger();
 
-	/** As last reported by Redis. */
+	/** As last reported by Redis; 0 after a refusal because Redis could not decide. */
 	private volatile int available;
+
+	/** Held here: the backend holds it weakly. */
+	private final Backend.KeyHealth health;
 
 	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
 			RateLimiterListener listener) {
@@ -135,6 +141,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		this.maxCalls = config.maxCalls();
 		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
 		this.available = this.maxCalls;
+		this.health = backend.track(name, this.key);
 	}
 
 	@Override
@@ -176,8 +183,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * As last reported by Redis (other instances may have taken permits since), and 0
-	 * while anyone waits here.
+	 * As last reported by Redis (other instances may have taken permits since), 0 while
+	 * anyone waits here, and 0 after a call was refused because Redis could not decide.
 	 */
 	@Override
 	public int availablePermits() {
@@ -286,7 +293,10 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
 		if (decision == null) {
 			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
-			boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+			boolean allow = allows(cause);
+			if (!allow) {
+				this.available = 0;
+			}
 			for (TryRequest request : batch) {
 				if (request.claim()) {
 					backendError(cause);
@@ -381,8 +391,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					if (call != null && call != PLACEHOLDER) {
 						this.backend.timedOut(call);
 					}
-					boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+					boolean allow = allows(null);
 					if (request.claim()) {
+						if (!allow) {
+							this.available = 0;
+						}
 						backendError(new RateLimiterBackendException("Redis did not answer rate limiter '" + this.name
 								+ "' within " + this.backend.commandTimeout, null));
 						if (allow) {
@@ -504,10 +517,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			if (error != null) {
 				Throwable cause = Backend.unwrap(error);
 				backendError(cause);
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allows(cause)) {
 					granted(0);
 					return null;
 				}
+				this.available = 0;
 				rejected();
 				throw new CompletionException(backendException(cause));
 			}
@@ -604,14 +618,17 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		int taken = 0;
 		Throwable cause = (error != null) ? Backend.unwrap(error) : null;
 		RateLimiterBackendException failure = (cause != null || decision == null) ? backendException(cause) : null;
+		boolean allow = allows(cause);
 		this.lock.lock();
 		try {
 			if (failure != null) {
+				if (!allow) {
+					this.available = 0;
+				}
 				// Every waiter queued now is decided together.
 				RedisWaiter waiter;
 				while ((waiter = this.queue.poll()) != null) {
-					boolean won = (this.onBackendFailure == OnBackendFailure.ALLOW) ? waiter.decideGrant()
-							: waiter.decideFailure(failure);
+					boolean won = allow ? waiter.decideGrant() : waiter.decideFailure(failure);
 					if (won) {
 						this.waiting.decrementAndGet();
 						decided.add(waiter);
@@ -662,7 +679,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		else {
 			backendError(cause);
 			for (RedisWaiter waiter : decided) {
-				if (this.onBackendFailure == OnBackendFailure.ALLOW) {
+				if (allow) {
 					granted(System.nanoTime() - waiter.arrival);
 					handOver(waiter::grant);
 				}
@@ -751,9 +768,23 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 	}
 
+	/**
+	 * Whether a call that Redis could not decide is granted: in {@code ALLOW} mode,
+	 * unless Redis answered with an error reply (it is there and refuses).
+	 * @param cause why it could not decide, {@code null} for no reply
+	 */
+	private boolean allows(@Nullable Throwable cause) {
+		return this.onBackendFailure == OnBackendFailure.ALLOW && (cause == null || !Backend.isErrorReply(cause));
+	}
+
 	private RateLimiterBackendException backendException(@Nullable Throwable cause) {
 		if (cause instanceof RateLimiterBackendException backendException) {
 			return backendException;
+		}
+		if (cause != null && Backend.isErrorReply(cause)) {
+			return new RateLimiterBackendException("Redis answered rate limiter '" + this.name + "' (key " + this.key
+					+ ") with an error, so it grants nothing until Redis decides again, whatever on-backend-failure "
+					+ "says: " + cause.getMessage(), cause);
 		}
 		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
 				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
@@ -777,12 +808,24 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	/**
-	 * Whether the latest call to Redis (of any limiter on this connection) got an answer;
-	 * the {@code rateLimiters} health contributor is DOWN while it did not.
+	 * Whether Redis answers for this limiter's key: the connection is open and the latest
+	 * call, or probe of the key while nobody calls (every
+	 * {@linkplain RedisRateLimiterFactory.Builder#probeInterval(Duration) probe
+	 * interval}), got an answer within the command timeout. An error reply counts as an
+	 * answer: the server is there.
 	 */
 	@Override
 	public boolean isBackendReachable() {
-		return this.backend.isReachable();
+		return this.backend.isReachable(this.health);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * @return {@code true} in {@link OnBackendFailure#ALLOW} mode
+	 */
+	@Override
+	public boolean grantsWhenUnreachable() {
+		return this.onBackendFailure == OnBackendFailure.ALLOW;
 	}
 
 	@Override

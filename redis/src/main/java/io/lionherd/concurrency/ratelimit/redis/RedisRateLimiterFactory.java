@@ -7,9 +7,9 @@ import java.util.function.Supplier;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.internal.Checks;
@@ -43,6 +43,9 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 
 	/** The default, and longest, command timeout. */
 	public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+	/** The default interval of the probe of idle limiters. */
+	public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
 
 	private final Backend backend;
 
@@ -101,7 +104,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		return new Builder((executor) -> new Connector(connect, RedisRateLimiterFactory::async, executor));
 	}
 
-	private static RedisScriptingAsyncCommands<String, String> async(StatefulConnection<String, String> connection) {
+	private static RedisClusterAsyncCommands<String, String> async(StatefulConnection<String, String> connection) {
 		if (connection instanceof StatefulRedisConnection<String, String> standalone) {
 			return standalone.async();
 		}
@@ -157,8 +160,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	}
 
 	/**
-	 * Closes the connection, if this factory opened it; limiters of this factory fail (or
-	 * allow) every call after.
+	 * Closes the connection, if this factory opened it, and stops the probe of idle
+	 * limiters; limiters of this factory fail (or allow) every call after.
 	 */
 	@Override
 	public void close() {
@@ -175,6 +178,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
 		private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+
+		private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
 
 		private DelayScheduler scheduler = DelayScheduler.shared();
 
@@ -220,6 +225,16 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		}
 
 		/**
+		 * How often the key of a limiter nobody called since the last round is probed.
+		 * @param probeInterval positive; 5 s by default
+		 * @return this builder
+		 */
+		public Builder probeInterval(Duration probeInterval) {
+			this.probeInterval = Checks.positive(probeInterval, "probeInterval");
+			return this;
+		}
+
+		/**
 		 * The timer for retries when the next permit frees, acquire timeouts and command
 		 * timeouts.
 		 * @param scheduler the shared timer by default
@@ -260,7 +275,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		public RedisRateLimiterFactory build() {
 			Connector connector = this.connector.apply(this.executor);
 			return new RedisRateLimiterFactory(new Backend(connector, this.scheduler, this.executor, this.keyPrefix,
-					this.commandTimeout, this.script, this.grantLog), this.onBackendFailure);
+					this.commandTimeout, this.probeInterval, this.script, this.grantLog), this.onBackendFailure);
 		}
 
 	}
