@@ -12,9 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -347,64 +345,6 @@ final class Backend {
 			cause = cause.getCause();
 		}
 		return cause;
-	}
-
-	/**
-	 * What is known of Redis for one key: whether it answered the latest call or probe,
-	 * whether any call was answered since the last round of the probe, and the error
-	 * reply last logged (one warning per cause until Redis decides again).
-	 */
-	static final class KeyHealth {
-
-		/** Under the public class's name: what users configure. */
-		private static final Logger limiterLogger = LoggerFactory.getLogger(RedisRateLimiter.class);
-
-		private final String name;
-
-		final String key;
-
-		volatile boolean reachable = true;
-
-		final AtomicBoolean answered = new AtomicBoolean();
-
-		final AtomicBoolean probing = new AtomicBoolean();
-
-		private final AtomicReference<@Nullable String> warned = new AtomicReference<>();
-
-		KeyHealth(String name, String key) {
-			this.name = name;
-			this.key = key;
-		}
-
-		/**
-		 * The reply of a call: a decision, an error reply (the server is there), or no
-		 * reply (an outage).
-		 */
-		void replied(@Nullable Throwable error) {
-			if (error == null) {
-				this.reachable = true;
-				this.answered.set(true);
-				if (this.warned.get() != null && this.warned.getAndSet(null) != null) {
-					limiterLogger.info("Redis decides for rate limiter '{}' (key {}) again", this.name, this.key);
-				}
-			}
-			else if (isErrorReply(error)) {
-				this.reachable = true;
-				this.answered.set(true);
-				String code = errorCode(error);
-				String last = this.warned.get();
-				if (!code.equals(last) && this.warned.compareAndSet(last, code)) {
-					limiterLogger.warn(
-							"Redis answers rate limiter '{}' (key {}) with an error, so it grants nothing until "
-									+ "Redis decides again, whatever on-backend-failure says: {}",
-							this.name, this.key, error.getMessage());
-				}
-			}
-			else {
-				this.reachable = false;
-			}
-		}
-
 	}
 
 }

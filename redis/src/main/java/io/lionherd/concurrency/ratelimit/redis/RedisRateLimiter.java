@@ -128,7 +128,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private volatile int available;
 
 	/** Held here: the backend holds it weakly. */
-	private final Backend.KeyHealth health;
+	private final KeyHealth health;
 
 	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
 			RateLimiterListener listener) {
