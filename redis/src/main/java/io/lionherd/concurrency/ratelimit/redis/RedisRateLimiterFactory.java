@@ -34,7 +34,11 @@ import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
  * The limiters of one factory share one connection, opened on first use (and again on the
  * next use if that failed) and closed by {@link #close()}; Lettuce reconnects it after an
  * outage. Limiters with another failure mode share it too:
- * {@link #withOnBackendFailure(OnBackendFailure)}.
+ * {@link #withOnBackendFailure(OnBackendFailure)}. The key of a limiter nobody called
+ * since the last probe round is probed every {@linkplain Builder#probeInterval(Duration)
+ * probe interval} (a {@code PTTL}, bounded by the command timeout, sent to the node that
+ * owns the key), so that {@link RedisRateLimiter#isBackendReachable()} follows the server
+ * between calls; {@link #close()} stops the probe.
  */
 public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCloseable {
 
