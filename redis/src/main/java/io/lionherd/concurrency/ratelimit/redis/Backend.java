@@ -1,26 +1,35 @@
 package io.lionherd.concurrency.ratelimit.redis;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lionherd.concurrency.DelayScheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the limiters of one {@link RedisRateLimiterFactory} share: the connection, the
- * script, the timer and the command timeout, and this instance's unique id.
+ * script, the timer and the command timeout, this instance's unique id, and the health of
+ * each limiter's key, kept up to date between calls by a probe of idle keys.
  */
 final class Backend {
 
@@ -47,19 +56,59 @@ final class Backend {
 
 	private final AtomicLong calls = new AtomicLong();
 
-	/** The outcome of the latest call to Redis: what health checks report. */
-	private volatile boolean reachable = true;
+	private final long probeIntervalNanos;
+
+	/**
+	 * The health of every key a live limiter uses; weakly held (a limiter nobody uses any
+	 * more is neither kept nor probed).
+	 */
+	private final Map<String, WeakReference<KeyHealth>> keys = new ConcurrentHashMap<>();
+
+	/** Guarded by {@link #keys}: the next round of the probe, once a limiter exists. */
+	private @Nullable Future<?> nextProbe;
+
+	/** Guarded by {@link #keys}. */
+	private boolean closed;
 
 	Backend(Connector connector, DelayScheduler scheduler, Executor executor, String keyPrefix, Duration commandTimeout,
-			WindowScript script, GrantLog grantLog) {
+			Duration probeInterval, WindowScript script, GrantLog grantLog) {
 		this.connector = connector;
 		this.scheduler = scheduler;
 		this.executor = executor;
 		this.keyPrefix = keyPrefix;
 		this.commandTimeout = commandTimeout;
 		this.commandTimeoutNanos = commandTimeout.toNanos();
+		this.probeIntervalNanos = probeInterval.toNanos();
 		this.script = script;
 		this.grantLog = grantLog;
+	}
+
+	/**
+	 * The health of a limiter's key, shared by the limiters of this backend with that
+	 * key; probed while idle from now on, as long as the limiter lives.
+	 * @param name the limiter's name, for the log
+	 * @param key its key
+	 * @return its health, to be held by the limiter
+	 */
+	KeyHealth track(String name, String key) {
+		KeyHealth health;
+		synchronized (this.keys) {
+			KeyHealth existing = health(key);
+			health = (existing != null) ? existing : new KeyHealth(name, key);
+			if (existing == null) {
+				this.keys.put(key, new WeakReference<>(health));
+			}
+			if (!this.closed && this.nextProbe == null) {
+				this.nextProbe = this.scheduler.schedule(this.executor, this::probeIdleKeys, this.probeIntervalNanos,
+						TimeUnit.NANOSECONDS);
+			}
+		}
+		return health;
+	}
+
+	private @Nullable KeyHealth health(String key) {
+		WeakReference<KeyHealth> health = this.keys.get(key);
+		return (health != null) ? health.get() : null;
 	}
 
 	/**
@@ -79,6 +128,7 @@ final class Backend {
 	 */
 	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want, boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
+		KeyHealth health = health(key);
 		String[] keys = { key, key + WindowScript.DEFINITION_SUFFIX };
 		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want),
 				WindowScript.definition(maxCalls, periodMicros) };
@@ -88,13 +138,23 @@ final class Backend {
 		RedisScriptingAsyncCommands<String, String> open = this.connector.openCommands();
 		CompletableFuture<List<Object>> reply = (open != null) ? this.script.run(open, keys, args)
 				: this.connector.commands().thenCompose((commands) -> this.script.run(commands, keys, args));
+		if (health != null) {
+			result.whenComplete((decision, error) -> {
+				if (error instanceof RedisCommandTimeoutException) {
+					health.reachable = false;
+				}
+			});
+		}
 		reply.whenComplete((values, error) -> {
 			if (timer != null) {
 				timer.cancel(false);
 			}
-			this.reachable = (error == null);
-			if (error != null) {
-				result.completeExceptionally(unwrap(error));
+			Throwable cause = (error != null) ? unwrap(error) : null;
+			if (health != null) {
+				health.replied(cause);
+			}
+			if (cause != null) {
+				result.completeExceptionally(cause);
 				return;
 			}
 			Decision decision;
@@ -117,7 +177,6 @@ final class Backend {
 	 * arrives later is handed back.
 	 */
 	void timedOut(CompletableFuture<Decision> decision) {
-		this.reachable = false;
 		decision.completeExceptionally(new RedisCommandTimeoutException(
 				"Redis did not answer the rate limiter within " + this.commandTimeout));
 	}
@@ -168,34 +227,116 @@ final class Backend {
 	}
 
 	/**
-	 * Whether the latest call reached Redis. While it did not, each question also sends a
-	 * cheap probe (bounded by the command timeout, waited for by nobody), so that a
-	 * recovered server is seen even when no limiter call comes.
+	 * Whether Redis answers for a key: its connection is open and the latest call or
+	 * probe for the key got an answer (an error reply counts: the server is there). While
+	 * it does not, each question also sends a probe (bounded by the command timeout,
+	 * waited for by nobody), so that a recovered server is seen even when no limiter call
+	 * comes.
 	 */
-	boolean isReachable() {
-		if (!this.reachable) {
-			probe();
+	boolean isReachable(KeyHealth health) {
+		boolean reachable = health.reachable && !this.connector.isDown() && !this.connector.failedToOpen();
+		if (!reachable) {
+			probe(health, true);
 		}
-		return this.reachable;
+		return reachable;
 	}
 
-	private void probe() {
-		this.connector.commands()
-			.thenCompose((commands) -> commands.<Long>eval("return 1", ScriptOutputType.INTEGER, new String[0]))
-			.orTimeout(this.commandTimeoutNanos, TimeUnit.NANOSECONDS)
-			.whenComplete((answer, error) -> {
-				if (error == null) {
-					this.reachable = true;
-				}
-			});
+	/**
+	 * One round of the probe: every key that got no answer since the previous round is
+	 * probed, on the open connection only (a closed or disconnected one is not opened for
+	 * it).
+	 */
+	private void probeIdleKeys() {
+		for (WeakReference<KeyHealth> reference : this.keys.values()) {
+			KeyHealth health = reference.get();
+			if (health == null) {
+				this.keys.values().remove(reference);
+			}
+			else if (!health.answered.getAndSet(false)) {
+				probe(health, false);
+			}
+		}
+		synchronized (this.keys) {
+			if (!this.closed) {
+				this.nextProbe = this.scheduler.schedule(this.executor, this::probeIdleKeys, this.probeIntervalNanos,
+						TimeUnit.NANOSECONDS);
+			}
+		}
+	}
+
+	/**
+	 * Asks for the key's time to live: a read, sent to the node that owns the key (Redis
+	 * Cluster), with no effect on the window. Its outcome, or no answer within the
+	 * command timeout, is the key's health.
+	 * @param open whether to open the connection for it if it is not open
+	 */
+	private void probe(KeyHealth health, boolean open) {
+		RedisClusterAsyncCommands<String, String> commands = this.connector.openCommands();
+		if ((commands == null && !open) || !health.probing.compareAndSet(false, true)) {
+			return;
+		}
+		CompletableFuture<Boolean> answered = new CompletableFuture<>();
+		answered.thenAccept((reachable) -> {
+			health.reachable = reachable;
+			health.probing.set(false);
+		});
+		Future<?> timer;
+		try {
+			timer = this.scheduler.schedule(this.executor, () -> answered.complete(false), this.commandTimeoutNanos,
+					TimeUnit.NANOSECONDS);
+		}
+		catch (RuntimeException ex) {
+			health.probing.set(false);
+			return;
+		}
+		CompletableFuture<RedisClusterAsyncCommands<String, String>> ready = (commands != null)
+				? CompletableFuture.completedFuture(commands) : this.connector.commands();
+		ready.thenCompose((connection) -> connection.pttl(health.key)).whenComplete((ttl, error) -> {
+			timer.cancel(false);
+			answered.complete(error == null || isErrorReply(unwrap(error)));
+		});
 	}
 
 	void disconnect() {
 		this.connector.disconnect();
 	}
 
+	/** Closes the connection and stops the probe. */
 	void close() {
+		Future<?> next;
+		synchronized (this.keys) {
+			this.closed = true;
+			next = this.nextProbe;
+			this.nextProbe = null;
+		}
+		if (next != null) {
+			next.cancel(false);
+		}
 		this.connector.close();
+	}
+
+	/**
+	 * Whether Redis answered with an error reply: it is there but refuses the call (a
+	 * wrong type at the key, out of memory, a command the user may not run, a script
+	 * error), which retrying does not change, unlike an outage. Replies that say the
+	 * server cannot serve for now (loading its data, busy with a long script, a failover
+	 * or resharding under way) count as an outage.
+	 */
+	static boolean isErrorReply(Throwable error) {
+		if (!(error instanceof RedisCommandExecutionException) || error instanceof RedisBusyException
+				|| error instanceof RedisLoadingException) {
+			return false;
+		}
+		String code = errorCode(error);
+		return !(code.equals("LOADING") || code.equals("BUSY") || code.equals("MASTERDOWN")
+				|| code.equals("CLUSTERDOWN") || code.equals("TRYAGAIN") || code.equals("READONLY"));
+	}
+
+	/** The first word of an error reply: its code ({@code WRONGTYPE}, {@code ERR}...). */
+	static String errorCode(Throwable error) {
+		String message = String.valueOf(error.getMessage());
+		int end = message.indexOf(' ');
+		return (end < 0) ? message : message.substring(0, end);
 	}
 
 	static Throwable unwrap(Throwable error) {

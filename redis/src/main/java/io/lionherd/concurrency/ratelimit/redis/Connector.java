@@ -6,7 +6,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +18,7 @@ final class Connector {
 
 	private final @Nullable Supplier<? extends StatefulConnection<String, String>> connect;
 
-	private final Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands;
+	private final Function<StatefulConnection<String, String>, RedisClusterAsyncCommands<String, String>> commands;
 
 	private final Executor executor;
 
@@ -30,12 +30,12 @@ final class Connector {
 	/** Guarded by this. */
 	private @Nullable CompletableFuture<StatefulConnection<String, String>> connection;
 
-	private volatile @Nullable RedisScriptingAsyncCommands<String, String> open;
+	private volatile @Nullable RedisClusterAsyncCommands<String, String> open;
 
 	private volatile @Nullable StatefulConnection<String, String> openConnection;
 
 	Connector(Supplier<? extends StatefulConnection<String, String>> connect,
-			Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands,
+			Function<StatefulConnection<String, String>, RedisClusterAsyncCommands<String, String>> commands,
 			Executor executor) {
 		this.connect = connect;
 		this.commands = commands;
@@ -45,7 +45,7 @@ final class Connector {
 
 	/** A connection opened, and closed, by its owner. */
 	Connector(StatefulConnection<String, String> connection,
-			Function<StatefulConnection<String, String>, RedisScriptingAsyncCommands<String, String>> commands) {
+			Function<StatefulConnection<String, String>, RedisClusterAsyncCommands<String, String>> commands) {
 		this.connect = null;
 		this.commands = commands;
 		this.executor = Runnable::run;
@@ -60,14 +60,14 @@ final class Connector {
 	 * to open it succeeds.
 	 * @return the commands, or a failed future if the connection could not be opened
 	 */
-	CompletableFuture<RedisScriptingAsyncCommands<String, String>> commands() {
-		RedisScriptingAsyncCommands<String, String> open = this.open;
+	CompletableFuture<RedisClusterAsyncCommands<String, String>> commands() {
+		RedisClusterAsyncCommands<String, String> open = this.open;
 		if (open != null) {
 			return CompletableFuture.completedFuture(open);
 		}
 		CompletableFuture<StatefulConnection<String, String>> opening = connection();
 		return opening.thenApply((connection) -> {
-			RedisScriptingAsyncCommands<String, String> commands = this.commands.apply(connection);
+			RedisClusterAsyncCommands<String, String> commands = this.commands.apply(connection);
 			synchronized (this) {
 				// Not once disconnected meanwhile: the next use opens a new connection.
 				if (this.connection == opening) {
@@ -88,8 +88,17 @@ final class Connector {
 		return connection != null && !connection.isOpen();
 	}
 
+	/**
+	 * Whether the latest attempt to open the connection failed (the server was down at
+	 * startup, say): the next use tries again.
+	 */
+	synchronized boolean failedToOpen() {
+		CompletableFuture<StatefulConnection<String, String>> current = this.connection;
+		return current != null && current.isCompletedExceptionally();
+	}
+
 	/** The commands of the open connection, {@code null} until it is open. */
-	@Nullable RedisScriptingAsyncCommands<String, String> openCommands() {
+	@Nullable RedisClusterAsyncCommands<String, String> openCommands() {
 		return this.open;
 	}
 

@@ -1,9 +1,14 @@
 package io.lionherd.concurrency.ratelimit.redis;
 
 /**
- * What a Redis limiter does when Redis cannot decide (unreachable, too slow, an error
- * reply). Either way the failure is reported to the limiter's listeners
- * ({@code lionherd.ratelimiter.backend.errors}).
+ * What a Redis limiter does when Redis cannot be reached: the connection is lost or
+ * cannot be opened, no answer within the command timeout, or a reply saying the server
+ * cannot serve for now ({@code LOADING}, {@code BUSY}, {@code MASTERDOWN},
+ * {@code CLUSTERDOWN}, {@code TRYAGAIN}, {@code READONLY}). An error reply of a server
+ * that is there ({@code WRONGTYPE} at the key, {@code OOM}, {@code NOPERM}, a script
+ * error) is no outage: the limiter refuses then in either mode, and logs one warning per
+ * error code until Redis decides again. Every failure is reported to the limiter's
+ * listeners ({@code lionherd.ratelimiter.backend.errors}).
  */
 public enum OnBackendFailure {
 
@@ -16,8 +21,8 @@ public enum OnBackendFailure {
 	FAIL,
 
 	/**
-	 * Grant every permit asked for while Redis cannot decide: the limit is not enforced
-	 * then, but callers are not stopped by an outage of the limiter's store.
+	 * Grant every permit asked for while Redis cannot be reached: the limit is not
+	 * enforced then, but callers are not stopped by an outage of the limiter's store.
 	 */
 	ALLOW
 

@@ -71,6 +71,9 @@ import org.slf4j.LoggerFactory;
  * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes.
  * Lettuce reconnects by itself; the next call after the server is back just works (the script
  * is re-sent if the server lost it).
+ * An error reply (WRONGTYPE, OOM, NOPERM...) is no outage either: the server is there and
+ * refuses, so the limiter refuses too, in ALLOW mode as well (Backend.isErrorReply); the
+ * backend logs it once per cause and stays reachable. A refusal sets `available` to 0.
  */
 
 /**
@@ -163,8 +166,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** Whether this instance logged that another defines the limiter differently. */
 	private final AtomicBoolean mismatchLogged = new AtomicBoolean();
 
-	/** As last reported by Redis. */
+	/** As last reported by Redis; 0 after a refusal because Redis could not decide. */
 	private volatile int available;
+
+	/** Held here: the backend holds it weakly. */
+	private final KeyHealth health;
 
 	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, WakeUps wakeUps,
 			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
@@ -179,6 +185,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		this.maxCalls = config.maxCalls();
 		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
 		this.available = this.maxCalls;
+		this.health = backend.track(name, this.key);
 	}
 
 	@Override
@@ -220,8 +227,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * As last reported by Redis (other instances may have taken permits since), and 0
-	 * while anyone waits here.
+	 * As last reported by Redis (other instances may have taken permits since), 0 while
+	 * anyone waits here, and 0 after a call was refused because Redis could not decide.
 	 */
 	@Override
 	public int availablePermits() {
@@ -332,6 +339,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		if (decision == null) {
 			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
 			boolean allow = allows(cause);
+			if (!allow) {
+				this.available = 0;
+			}
 			for (TryRequest request : batch) {
 				if (request.claim()) {
 					backendError(cause);
@@ -427,8 +437,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					if (call != null && call != PLACEHOLDER) {
 						this.backend.timedOut(call);
 					}
-					boolean allow = this.onBackendFailure == OnBackendFailure.ALLOW;
+					boolean allow = allows(null);
 					if (request.claim()) {
+						if (!allow) {
+							this.available = 0;
+						}
 						backendError(new RateLimiterBackendException("Redis did not answer rate limiter '" + this.name
 								+ "' within " + this.backend.commandTimeout, null));
 						if (allow) {
@@ -554,6 +567,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					granted(0);
 					return null;
 				}
+				this.available = 0;
 				rejected();
 				throw new CompletionException(backendException(cause));
 			}
@@ -651,13 +665,17 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		int taken = 0;
 		Throwable cause = (error != null) ? Backend.unwrap(error) : null;
 		RateLimiterBackendException failure = (cause != null || decision == null) ? backendException(cause) : null;
+		boolean allow = allows(cause);
 		this.lock.lock();
 		try {
 			if (failure != null) {
+				if (!allow) {
+					this.available = 0;
+				}
 				// Every waiter queued now is decided together.
 				RedisWaiter waiter;
 				while ((waiter = this.queue.poll()) != null) {
-					boolean won = allows(cause) ? waiter.decideGrant() : waiter.decideFailure(failure);
+					boolean won = allow ? waiter.decideGrant() : waiter.decideFailure(failure);
 					if (won) {
 						this.waiting.decrementAndGet();
 						decided.add(waiter);
@@ -715,7 +733,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		else {
 			backendError(cause);
 			for (RedisWaiter waiter : decided) {
-				if (allows(cause)) {
+				if (allow) {
 					granted(System.nanoTime() - waiter.arrival);
 					handOver(waiter::grant);
 				}
@@ -844,13 +862,16 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	/**
-	 * Whether a call that Redis could not decide grants: in {@code ALLOW} mode, unless
-	 * Redis refused for another definition of the limit (granting would break the limit
-	 * the other instances keep).
+	 * Whether a call that Redis could not decide is granted: in {@code ALLOW} mode,
+	 * unless Redis refused for another definition of the limit (granting would break the
+	 * limit the other instances keep) or answered with an error reply (it is there and
+	 * refuses).
+	 * @param cause why it could not decide, {@code null} for no reply
 	 */
 	private boolean allows(@Nullable Throwable cause) {
 		return this.onBackendFailure == OnBackendFailure.ALLOW
-				&& !(cause instanceof Decision.DefinitionMismatchException);
+				&& !(cause instanceof Decision.DefinitionMismatchException)
+				&& (cause == null || !Backend.isErrorReply(cause));
 	}
 
 	private RateLimiterBackendException backendException(@Nullable Throwable cause) {
@@ -866,6 +887,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					+ "limit, give the new definition a new name, or delete " + definitionKey
 					+ " once every instance runs the new definition (it also expires one period after the "
 					+ "latest grant)", cause);
+		}
+		if (cause != null && Backend.isErrorReply(cause)) {
+			return new RateLimiterBackendException("Redis answered rate limiter '" + this.name + "' (key " + this.key
+					+ ") with an error, so it grants nothing until Redis decides again, whatever on-backend-failure "
+					+ "says: " + cause.getMessage(), cause);
 		}
 		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
 				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
@@ -894,12 +920,24 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	/**
-	 * Whether the latest call to Redis (of any limiter on this connection) got an answer;
-	 * the {@code rateLimiters} health contributor is DOWN while it did not.
+	 * Whether Redis answers for this limiter's key: the connection is open and the latest
+	 * call, or probe of the key while nobody calls (every
+	 * {@linkplain RedisRateLimiterFactory.Builder#probeInterval(Duration) probe
+	 * interval}), got an answer within the command timeout. An error reply counts as an
+	 * answer: the server is there.
 	 */
 	@Override
 	public boolean isBackendReachable() {
-		return this.backend.isReachable();
+		return this.backend.isReachable(this.health);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * @return {@code true} in {@link OnBackendFailure#ALLOW} mode
+	 */
+	@Override
+	public boolean grantsWhenUnreachable() {
+		return this.onBackendFailure == OnBackendFailure.ALLOW;
 	}
 
 	@Override

@@ -7,9 +7,9 @@ import java.util.function.Supplier;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.DelayScheduler;
@@ -36,7 +36,11 @@ import org.jspecify.annotations.Nullable;
  * The limiters of one factory share one connection, opened on first use (and again on the
  * next use if that failed) and closed by {@link #close()}; Lettuce reconnects it after an
  * outage. Limiters with another failure mode share it too:
- * {@link #withOnBackendFailure(OnBackendFailure)}.
+ * {@link #withOnBackendFailure(OnBackendFailure)}. The key of a limiter nobody called
+ * since the last probe round is probed every {@linkplain Builder#probeInterval(Duration)
+ * probe interval} (a {@code PTTL}, bounded by the command timeout, sent to the node that
+ * owns the key), so that {@link RedisRateLimiter#isBackendReachable()} follows the server
+ * between calls; {@link #close()} stops the probe.
  */
 public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCloseable {
 
@@ -45,6 +49,9 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 
 	/** The default, and longest, command timeout. */
 	public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+	/** The default interval of the probe of idle limiters. */
+	public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
 
 	private final Backend backend;
 
@@ -112,7 +119,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		return new Builder((executor) -> new Connector(connect, RedisRateLimiterFactory::async, executor));
 	}
 
-	private static RedisScriptingAsyncCommands<String, String> async(StatefulConnection<String, String> connection) {
+	private static RedisClusterAsyncCommands<String, String> async(StatefulConnection<String, String> connection) {
 		if (connection instanceof StatefulRedisConnection<String, String> standalone) {
 			return standalone.async();
 		}
@@ -172,8 +179,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	}
 
 	/**
-	 * Closes the connection, if this factory opened it; limiters of this factory fail (or
-	 * allow) every call after.
+	 * Closes the connection, if this factory opened it, and stops the probe of idle
+	 * limiters; limiters of this factory fail (or allow) every call after.
 	 */
 	@Override
 	public void close() {
@@ -191,6 +198,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
 		private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+
+		private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
 
 		private DelayScheduler scheduler = DelayScheduler.shared();
 
@@ -234,6 +243,16 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		 */
 		public Builder commandTimeout(Duration commandTimeout) {
 			this.commandTimeout = Checks.positive(commandTimeout, "commandTimeout");
+			return this;
+		}
+
+		/**
+		 * How often the key of a limiter nobody called since the last round is probed.
+		 * @param probeInterval positive; 5 s by default
+		 * @return this builder
+		 */
+		public Builder probeInterval(Duration probeInterval) {
+			this.probeInterval = Checks.positive(probeInterval, "probeInterval");
 			return this;
 		}
 
@@ -294,7 +313,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 			Connector connector = this.connector.apply(this.executor);
 			WakeUps wakeUps = (this.wakeUps != null) ? new WakeUps(this.wakeUps, this.executor) : WakeUps.NONE;
 			return new RedisRateLimiterFactory(new Backend(connector, this.scheduler, this.executor, this.keyPrefix,
-					this.commandTimeout, this.script, this.grantLog), wakeUps, this.onBackendFailure);
+					this.commandTimeout, this.probeInterval, this.script, this.grantLog), wakeUps,
+					this.onBackendFailure);
 		}
 
 	}

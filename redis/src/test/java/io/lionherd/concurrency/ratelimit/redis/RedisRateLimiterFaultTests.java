@@ -121,6 +121,37 @@ class RedisRateLimiterFaultTests {
 			.until(((RedisRateLimiter) limiter)::isBackendReachable);
 	}
 
+	@Test
+	void aDeniedTryLeavesNoPermitAvailableWhileRedisIsDown() {
+		RateLimiter limiter = limiter("stale-try", OnBackendFailure.FAIL);
+		// Within the command timeout once the connection is open.
+		await().atMost(Duration.ofSeconds(30)).until(limiter::tryAcquire);
+		assertThat(limiter.availablePermits()).isPositive();
+		this.server.stop();
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(limiter.availablePermits()).isZero();
+	}
+
+	@Test
+	void aFailedAcquireLeavesNoPermitAvailableWhileRedisIsDown() {
+		RateLimiter limiter = limiter("stale-acquire", OnBackendFailure.FAIL);
+		await().atMost(Duration.ofSeconds(30)).until(limiter::tryAcquire);
+		assertThat(limiter.availablePermits()).isPositive();
+		this.server.stop();
+		assertThat(limiter.acquire()).failsWithin(Duration.ofSeconds(30))
+			.withThrowableOfType(ExecutionException.class)
+			.withCauseInstanceOf(RateLimiterBackendException.class);
+		assertThat(limiter.availablePermits()).isZero();
+	}
+
+	@Test
+	void onlyAnAllowModeLimiterGrantsWhileRedisIsUnreachable() {
+		assertThat(((RedisRateLimiter) limiter("grants-allow", OnBackendFailure.ALLOW)).grantsWhenUnreachable())
+			.isTrue();
+		assertThat(((RedisRateLimiter) limiter("grants-fail", OnBackendFailure.FAIL)).grantsWhenUnreachable())
+			.isFalse();
+	}
+
 	private void restartAndCheckTheWindow(RateLimiter limiter) throws Exception {
 		this.stop.set(true);
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.load.stream().allMatch(CompletableFuture::isDone));
