@@ -20,6 +20,7 @@ import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndp
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -164,6 +165,19 @@ class LionherdHealthAutoConfigurationTests {
 	void healthContributorCanBeDisabled() {
 		this.contextRunner.withPropertyValues("management.health.lionherd.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(LionherdHealthIndicator.class));
+	}
+
+	@Test
+	void resilience4jsHealthSwitchLeavesOurContributorOn() {
+		this.contextRunner.withPropertyValues("management.health.ratelimiters.enabled=false")
+			.run((context) -> assertThat(context).hasSingleBean(LionherdHealthIndicator.class));
+	}
+
+	@Test
+	void resilience4jsHealthBeanLeavesOurContributorOn() {
+		this.contextRunner
+			.withBean("rateLimitersHealthIndicator", HealthIndicator.class, () -> () -> Health.up().build())
+			.run((context) -> assertThat(context).hasSingleBean(LionherdHealthIndicator.class));
 	}
 
 	@Test
