@@ -5,10 +5,11 @@ import java.util.Collection;
 /**
  * How a name is written as the key of a map property such as
  * {@code lionherd.concurrency.rate-limiters}. Spring Boot binds an unbracketed key with
- * the characters other than letters, digits, {@code -} and {@code _} dropped, and splits
- * it at {@code .}: {@code rate-limiters.api:github.max-calls} configures
- * {@code apigithub}. The bracket form keeps the name as written:
- * {@code rate-limiters[api:github].max-calls}, or {@code "[api:github]"} as a YAML key.
+ * the characters other than letters, digits, {@code -} and {@code _} dropped
+ * ({@code rate-limiters.api:github.max-calls} configures {@code apigithub}), and splits
+ * it at {@code .} ({@code rate-limiters.search.v2.max-calls} configures no limiter). The
+ * bracket form keeps the name as written: {@code rate-limiters[api:github].max-calls}, or
+ * {@code "[api:github]"} as a YAML key.
  */
 final class MapKeys {
 
@@ -40,10 +41,12 @@ final class MapKeys {
 			return "configure it under " + key(map, name);
 		}
 		String hint = "configure it under " + key(map, name) + ", or \"[" + name + "]\" as a YAML key (without the "
-				+ "brackets Spring Boot drops the characters other than letters, digits, '-' and '_' from a map key "
-				+ "and splits it at '.')";
+				+ "brackets Spring Boot drops the characters other than letters, digits, '-' and '_' from a map key, "
+				+ "and a '.' splits it)";
+		// A dotted key configures no entry at all; any other is bound under the name
+		// with the dropped characters left out.
 		String unbracketed = unbracketed(name);
-		if (known.contains(unbracketed)) {
+		if (name.indexOf('.') < 0 && known.contains(unbracketed)) {
 			return hint + "; the configured '" + unbracketed + "' is what " + map + "." + name + " binds to";
 		}
 		return hint;
@@ -54,10 +57,8 @@ final class MapKeys {
 	}
 
 	private static String unbracketed(String name) {
-		int dot = name.indexOf('.');
-		String first = (dot >= 0) ? name.substring(0, dot) : name;
 		StringBuilder kept = new StringBuilder();
-		first.chars().filter(MapKeys::isKept).forEach((ch) -> kept.append((char) ch));
+		name.chars().filter(MapKeys::isKept).forEach((ch) -> kept.append((char) ch));
 		return kept.toString();
 	}
 

@@ -102,6 +102,25 @@ class RateLimiterNamesTests {
 	}
 
 	@Test
+	void annotationNamingADottedLimiterConfiguredWithoutBracketsPointsAtTheBracketForm() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdAnnotationsAutoConfiguration.class))
+			.withInitializer((context) -> context.getEnvironment().getPropertySources().addFirst(yaml("""
+					lionherd:
+					  concurrency:
+					    rate-limiters:
+					      search.v2:
+					        max-calls: 2
+					""")))
+			.withBean("searchV2Client", SearchV2Client.class)
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("unknown rate limiter 'search.v2'; known rate limiters: []")
+				.hasMessageContaining("configure it under lionherd.concurrency.rate-limiters[search.v2], "
+						+ "or \"[search.v2]\" as a YAML key")
+				.hasMessageContaining("a '.' splits it")
+				.hasMessageNotContaining("binds to"));
+	}
+
+	@Test
 	void annotationNamingAPlainUnknownLimiterSaysWhereToConfigureIt() {
 		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdAnnotationsAutoConfiguration.class))
 			.withBean("searchClient", SearchClient.class)
@@ -134,6 +153,15 @@ class RateLimiterNamesTests {
 	public static class GithubClient {
 
 		@RateLimited("api:github")
+		public String call() {
+			return "called";
+		}
+
+	}
+
+	public static class SearchV2Client {
+
+		@RateLimited("search.v2")
 		public String call() {
 			return "called";
 		}
