@@ -10,8 +10,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Actuator exposes health, info, metrics, prometheus and ratelimiters over HTTP, and
- * nothing else.
+ * Actuator exposes health, info, metrics, prometheus and lionherd over HTTP, and nothing
+ * else.
  */
 @SampleAppTest
 class ActuatorExposureTests {
@@ -28,14 +28,15 @@ class ActuatorExposureTests {
 
 	@ParameterizedTest(name = "{0} is exposed")
 	@ValueSource(strings = { "/actuator/health", "/actuator/info", "/actuator/metrics", "/actuator/prometheus",
-			"/actuator/ratelimiters" })
+			"/actuator/lionherd" })
 	void exposedEndpointAnswers(String path) {
 		assertThat(this.api.get(path).status()).isEqualTo(200);
 	}
 
 	@ParameterizedTest(name = "{0} is not exposed")
 	@ValueSource(strings = { "/actuator/env", "/actuator/heapdump", "/actuator/beans", "/actuator/configprops",
-			"/actuator/threaddump", "/actuator/loggers", "/actuator/mappings", "/actuator/shutdown" })
+			"/actuator/threaddump", "/actuator/loggers", "/actuator/mappings", "/actuator/shutdown",
+			"/actuator/ratelimiters" })
 	void otherEndpointIsNotFound(String path) {
 		assertThat(this.api.get(path).status()).isEqualTo(404);
 	}
@@ -43,8 +44,8 @@ class ActuatorExposureTests {
 	@Test
 	void discoveryListsExactlyTheExposedEndpoints() {
 		assertThat(this.api.get("/actuator").json().get("_links").propertyNames()).containsExactlyInAnyOrder("self",
-				"health", "health-path", "info", "metrics", "metrics-requiredMetricName", "prometheus", "ratelimiters",
-				"ratelimiters-name");
+				"health", "health-path", "info", "metrics", "metrics-requiredMetricName", "prometheus", "lionherd",
+				"lionherd-kind-name");
 	}
 
 	@Test

@@ -123,7 +123,9 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			if (!registry.names().contains(name)) {
 				throw invalid(beanName, specific,
 						"@RateLimited names the unknown rate limiter '" + name + "'; known rate limiters: "
-								+ registry.names() + " (configure it under lionherd.concurrency.rate-limiters." + name
+								+ registry.names() + " ("
+								+ MapKeys.configureHint(LionherdConcurrencyProperties.PREFIX + ".rate-limiters", name,
+										registry.names())
 								+ ")");
 			}
 			limiter = registry.get(name);

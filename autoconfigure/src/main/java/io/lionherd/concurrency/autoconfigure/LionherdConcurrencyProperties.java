@@ -70,7 +70,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	public void afterPropertiesSet() {
 		this.executor.validate(PREFIX + ".executor");
 		this.monitor.validate(PREFIX + ".monitor");
-		this.rateLimiters.forEach((name, limiter) -> limiter.validate(PREFIX + ".rate-limiters." + name));
+		this.rateLimiters.forEach((name, limiter) -> {
+			check(!name.isBlank(), PREFIX + ".rate-limiters", name,
+					"rate limiter names must not be blank (the name is the key after " + PREFIX
+							+ ".rate-limiters, e.g. " + PREFIX + ".rate-limiters.payments.max-calls)");
+			limiter.validate(MapKeys.key(PREFIX + ".rate-limiters", name));
+		});
 		this.retries.forEach((name, retry) -> retry.validate(PREFIX + ".retries." + name));
 		this.redis.validate(PREFIX + ".redis");
 	}

@@ -127,29 +127,28 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	@Test
 	void healthIsDownWhileTheRedisServerIsUnreachableAndTheEndpointSaysRedis() {
 		this.contextRunner
-			.withConfiguration(AutoConfigurations.of(LionherdRateLimitersHealthAutoConfiguration.class,
-					LionherdRateLimitersEndpointAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(LionherdHealthAutoConfiguration.class,
+					LionherdEndpointAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.port=1", "spring.data.redis.timeout=300ms",
 					"lionherd.concurrency.rate-limiters.down.backend=redis",
-					"management.endpoints.web.exposure.include=ratelimiters")
+					"management.endpoints.web.exposure.include=lionherd")
 			.run((context) -> {
 				RateLimiter down = context.getBean(RateLimiterRegistry.class).get("down");
 				assertThat(down.tryAcquire()).isFalse();
-				Health health = context.getBean(RateLimitersHealthIndicator.class).health();
+				Health health = context.getBean(LionherdHealthIndicator.class).health();
 				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-				assertThat(context.getBean(RateLimitersEndpoint.class).rateLimiter("down").backend())
+				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "down").backend())
 					.isEqualTo("redis");
 			});
 	}
 
 	@Test
 	void healthIsUpWhileTheRedisServerAnswers() {
-		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdRateLimitersHealthAutoConfiguration.class))
+		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdHealthAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.rate-limiters.up.backend=redis")
 			.run((context) -> {
 				assertThat(context.getBean(RateLimiterRegistry.class).get("up").tryAcquire()).isTrue();
-				assertThat(context.getBean(RateLimitersHealthIndicator.class).health().getStatus())
-					.isEqualTo(Status.UP);
+				assertThat(context.getBean(LionherdHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
 			});
 	}
 

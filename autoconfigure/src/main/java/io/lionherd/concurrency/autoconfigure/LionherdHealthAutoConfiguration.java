@@ -11,21 +11,22 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * {@link AutoConfiguration Auto-configuration} for the {@code rateLimiters} health
- * contributor ({@link RateLimitersHealthIndicator}): only with Spring Boot's health
- * support (which Actuator brings), and unless
- * {@code management.health.ratelimiters.enabled} is {@code false}.
+ * {@link AutoConfiguration Auto-configuration} for the {@code lionherd} health
+ * contributor ({@link LionherdHealthIndicator}): only with Spring Boot's health support
+ * (which Actuator brings), and unless {@code management.health.lionherd.enabled} is
+ * {@code false}. The bean's name gives the contributor's: {@code lionherdHealthIndicator}
+ * is {@code lionherd}, apart from Resilience4j's {@code rateLimiters}.
  */
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass({ HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class })
 @ConditionalOnBean(RateLimiterRegistry.class)
-public final class LionherdRateLimitersHealthAutoConfiguration {
+public final class LionherdHealthAutoConfiguration {
 
 	@Bean
-	@ConditionalOnEnabledHealthIndicator("ratelimiters")
-	@ConditionalOnMissingBean(name = "rateLimitersHealthIndicator")
-	RateLimitersHealthIndicator rateLimitersHealthIndicator(RateLimiterRegistry rateLimiterRegistry) {
-		return new RateLimitersHealthIndicator(rateLimiterRegistry);
+	@ConditionalOnEnabledHealthIndicator("lionherd")
+	@ConditionalOnMissingBean(name = "lionherdHealthIndicator")
+	LionherdHealthIndicator lionherdHealthIndicator(RateLimiterRegistry rateLimiterRegistry) {
+		return new LionherdHealthIndicator(rateLimiterRegistry);
 	}
 
 }

@@ -9,11 +9,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code /actuator/ratelimiters} describes the sample's limiter from
- * {@code application.yml}.
+ * {@code /actuator/lionherd} describes the sample's limiter from {@code application.yml}.
  */
 @SampleAppTest
-class RateLimitersEndpointTests {
+class LionherdEndpointTests {
 
 	@LocalServerPort
 	int port;
@@ -27,7 +26,7 @@ class RateLimitersEndpointTests {
 
 	@Test
 	void listsTheSampleLimiterWithItsConfiguration() {
-		Api.Response response = this.api.get("/actuator/ratelimiters");
+		Api.Response response = this.api.get("/actuator/lionherd");
 
 		assertThat(response.status()).isEqualTo(200);
 		JsonNode limiters = response.json().get("rateLimiters");
@@ -37,7 +36,7 @@ class RateLimitersEndpointTests {
 
 	@Test
 	void answersOneLimiterByName() {
-		Api.Response response = this.api.get("/actuator/ratelimiters/sample");
+		Api.Response response = this.api.get("/actuator/lionherd/ratelimiters/sample");
 
 		assertThat(response.status()).isEqualTo(200);
 		assertSample(response.json());
@@ -45,7 +44,12 @@ class RateLimitersEndpointTests {
 
 	@Test
 	void unknownLimiterIsNotFound() {
-		assertThat(this.api.get("/actuator/ratelimiters/nope").status()).isEqualTo(404);
+		assertThat(this.api.get("/actuator/lionherd/ratelimiters/nope").status()).isEqualTo(404);
+	}
+
+	@Test
+	void unknownKindOfLimiterIsNotFound() {
+		assertThat(this.api.get("/actuator/lionherd/bulkheads/sample").status()).isEqualTo(404);
 	}
 
 	private static void assertSample(JsonNode limiter) {

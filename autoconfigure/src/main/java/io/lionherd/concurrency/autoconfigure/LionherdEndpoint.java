@@ -14,21 +14,35 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
- * {@link Endpoint @Endpoint} {@code ratelimiters}: the named limiters of the
+ * {@link Endpoint @Endpoint} {@code lionherd}: the named limiters of the
  * {@link RateLimiterRegistry} with their configuration and state now, so an operator can
- * see which limiter is exhausted or has callers waiting. {@code GET
- * /actuator/ratelimiters} lists them by name; {@code GET /actuator/ratelimiters/{name}}
- * answers one, or 404 for an unknown name.
+ * see which limiter is exhausted or has callers waiting. {@code GET /actuator/lionherd}
+ * lists them by name under {@code rateLimiters}; {@code GET
+ * /actuator/lionherd/ratelimiters/{name}} answers one, or 404 for an unknown name.
+ * <p>
+ * The id is the library's own, not {@code ratelimiters}: Resilience4j's starter owns that
+ * one, and two endpoints of one id stop the application's startup.
  */
-@Endpoint(id = "ratelimiters")
-public final class RateLimitersEndpoint {
+@Endpoint(id = LionherdEndpoint.ID)
+public final class LionherdEndpoint {
+
+	/**
+	 * The endpoint's id.
+	 */
+	public static final String ID = "lionherd";
+
+	/**
+	 * The path segment, after the endpoint's, of the limiters:
+	 * {@code /actuator/lionherd/ratelimiters/{name}}.
+	 */
+	static final String RATE_LIMITERS = "ratelimiters";
 
 	private final RateLimiterRegistry registry;
 
 	/**
 	 * @param registry the limiters to describe
 	 */
-	public RateLimitersEndpoint(RateLimiterRegistry registry) {
+	public LionherdEndpoint(RateLimiterRegistry registry) {
 		this.registry = Checks.notNull(registry, "registry");
 	}
 
@@ -37,8 +51,8 @@ public final class RateLimitersEndpoint {
 	 * @return the limiters
 	 */
 	@ReadOperation
-	public RateLimitersDescriptor rateLimiters() {
-		return new RateLimitersDescriptor(this.registry.all()
+	public LionherdDescriptor lionherd() {
+		return new LionherdDescriptor(this.registry.all()
 			.stream()
 			.sorted(Comparator.comparing(RateLimiter::name))
 			.map(RateLimiterDescriptor::of)
@@ -47,20 +61,25 @@ public final class RateLimitersEndpoint {
 
 	/**
 	 * One named limiter.
+	 * @param kind the kind of limiter: {@code ratelimiters}
 	 * @param name its name
-	 * @return the limiter, or {@code null} (HTTP 404) if there is none of that name
+	 * @return the limiter, or {@code null} (HTTP 404) if there is none of that kind and
+	 * name
 	 */
 	@ReadOperation
-	public @Nullable RateLimiterDescriptor rateLimiter(@Selector String name) {
-		return this.registry.names().contains(name) ? RateLimiterDescriptor.of(this.registry.get(name)) : null;
+	public @Nullable RateLimiterDescriptor rateLimiter(@Selector String kind, @Selector String name) {
+		if (!RATE_LIMITERS.equals(kind) || !this.registry.names().contains(name)) {
+			return null;
+		}
+		return RateLimiterDescriptor.of(this.registry.get(name));
 	}
 
 	/**
-	 * The answer of {@code GET /actuator/ratelimiters}.
+	 * The answer of {@code GET /actuator/lionherd}.
 	 *
 	 * @param rateLimiters the limiters, in name order
 	 */
-	public record RateLimitersDescriptor(List<RateLimiterDescriptor> rateLimiters) implements OperationResponseBody {
+	public record LionherdDescriptor(List<RateLimiterDescriptor> rateLimiters) implements OperationResponseBody {
 
 	}
 

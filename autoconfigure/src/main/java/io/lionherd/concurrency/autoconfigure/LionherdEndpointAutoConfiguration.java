@@ -11,21 +11,20 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * {@link AutoConfiguration Auto-configuration} for the {@link RateLimitersEndpoint
- * ratelimiters} Actuator endpoint: only with Spring Boot Actuator, and only when the
- * endpoint is available (exposed, as {@code management.endpoints.web.exposure.include}
- * says).
+ * {@link AutoConfiguration Auto-configuration} for the {@link LionherdEndpoint lionherd}
+ * Actuator endpoint: only with Spring Boot Actuator, and only when the endpoint is
+ * available (exposed, as {@code management.endpoints.web.exposure.include} says).
  */
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
-public final class LionherdRateLimitersEndpointAutoConfiguration {
+public final class LionherdEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	@ConditionalOnBean(RateLimiterRegistry.class)
-	RateLimitersEndpoint rateLimitersEndpoint(RateLimiterRegistry rateLimiterRegistry) {
-		return new RateLimitersEndpoint(rateLimiterRegistry);
+	LionherdEndpoint lionherdEndpoint(RateLimiterRegistry rateLimiterRegistry) {
+		return new LionherdEndpoint(rateLimiterRegistry);
 	}
 
 }

@@ -1,0 +1,95 @@
+package io.lionherd.concurrency.autoconfigure;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.RateLimiterDescriptor;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LionherdEndpointAutoConfiguration} and the {@link LionherdEndpoint} it
+ * creates.
+ */
+class LionherdEndpointAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LionherdConcurrencyAutoConfiguration.class,
+				LionherdEndpointAutoConfiguration.class, TaskExecutionAutoConfiguration.class))
+		.withPropertyValues("lionherd.concurrency.rate-limiters.sample.max-calls=3",
+				"lionherd.concurrency.rate-limiters.sample.period=500ms",
+				"lionherd.concurrency.rate-limiters.search.max-calls=10",
+				"lionherd.concurrency.rate-limiters.search.period=1h");
+
+	@Test
+	void exposedEndpointListsEveryNamedLimiterWithItsStateInNameOrder() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd").run((context) -> {
+			RateLimiter search = context.getBean(RateLimiterRegistry.class).get("search");
+			for (int i = 0; i < 10; i++) {
+				assertThat(search.tryAcquire()).isTrue();
+			}
+			CompletableFuture<Void> waiting = search.acquire();
+			try {
+				assertThat(context.getBean(LionherdEndpoint.class).lionherd().rateLimiters()).containsExactly(
+						new RateLimiterDescriptor("sample", "local", 3, "PT0.5S", 3, 0),
+						new RateLimiterDescriptor("search", "local", 10, "PT1H", 0, 1));
+			}
+			finally {
+				waiting.cancel(false);
+			}
+		});
+	}
+
+	@Test
+	void endpointAnswersOneLimiterByName() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "sample"))
+				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S", 3, 0)));
+	}
+
+	@Test
+	void unknownNameHasNoDescriptorSoTheEndpointAnswers404() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "nope"))
+				.isNull());
+	}
+
+	@Test
+	void otherKindOfLimiterHasNoDescriptorSoTheEndpointAnswers404() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("bulkheads", "sample"))
+				.isNull());
+	}
+
+	@Test
+	void endpointIsOffUnlessLionherdIsExposed() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=ratelimiters")
+			.run((context) -> assertThat(context).doesNotHaveBean(LionherdEndpoint.class));
+	}
+
+	@Test
+	void endpointIsOffWithoutActuator() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
+			.withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate"))
+			.run((context) -> {
+				assertThat(context).hasNotFailed().doesNotHaveBean(LionherdEndpoint.class);
+				assertThat(context).hasSingleBean(RateLimiterRegistry.class);
+			});
+	}
+
+	@Test
+	void userEndpointMakesTheAutoConfiguredOneBackOff() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
+			.withBean("userEndpoint", LionherdEndpoint.class, () -> new LionherdEndpoint(new RateLimiterRegistry()))
+			.run((context) -> assertThat(context).getBean(LionherdEndpoint.class)
+				.isSameAs(context.getBean("userEndpoint")));
+	}
+
+}
