@@ -42,6 +42,12 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 
 	private static int port;
 
+	/**
+	 * A command timeout long enough for a cold first connection on a loaded machine, in
+	 * tests whose server answers: there a 2 s timeout would read as an outage.
+	 */
+	private static final String ANSWERED_UNDER_LOAD = "spring.data.redis.timeout=10s";
+
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class, DataRedisAutoConfiguration.class,
 				LionherdRedisRateLimiterAutoConfiguration.class, LionherdConcurrencyAutoConfiguration.class));
@@ -68,7 +74,8 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	@Test
 	void redisBackendLimitersShareTheApplicationsRedisConnection() {
 		this.contextRunner
-			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.redis.key-prefix=autoconfig:",
+			.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
+					"lionherd.concurrency.redis.key-prefix=autoconfig:",
 					"lionherd.concurrency.rate-limiters.shared.max-calls=2",
 					"lionherd.concurrency.rate-limiters.shared.period=1h",
 					"lionherd.concurrency.rate-limiters.shared.backend=redis",
@@ -86,7 +93,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 				assertThat(shared.tryAcquire()).isFalse();
 				// A second instance of the application shares the window.
 				this.contextRunner
-					.withPropertyValues("spring.data.redis.port=" + port,
+					.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
 							"lionherd.concurrency.redis.key-prefix=autoconfig:",
 							"lionherd.concurrency.rate-limiters.shared.max-calls=2",
 							"lionherd.concurrency.rate-limiters.shared.period=1h",
@@ -145,7 +152,8 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	@Test
 	void healthIsUpWhileTheRedisServerAnswers() {
 		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdHealthAutoConfiguration.class))
-			.withPropertyValues("spring.data.redis.port=" + port, "lionherd.concurrency.rate-limiters.up.backend=redis")
+			.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
+					"lionherd.concurrency.rate-limiters.up.backend=redis")
 			.run((context) -> {
 				assertThat(context.getBean(RateLimiterRegistry.class).get("up").tryAcquire()).isTrue();
 				assertThat(context.getBean(LionherdHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
@@ -160,7 +168,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 		lettuce.addAppender(lettuceWarnings);
 		try {
 			this.contextRunner
-				.withPropertyValues("spring.data.redis.port=" + port,
+				.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
 						"lionherd.concurrency.rate-limiters.closing.backend=redis")
 				.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).get("closing").tryAcquire())
 					.isTrue());
@@ -178,7 +186,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	@Test
 	void limitersWorkAgainAfterTheContextIsStoppedAndStarted() {
 		this.contextRunner
-			.withPropertyValues("spring.data.redis.port=" + port,
+			.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
 					"lionherd.concurrency.rate-limiters.restarted.backend=redis",
 					"lionherd.concurrency.rate-limiters.restarted.max-calls=5",
 					"lionherd.concurrency.rate-limiters.restarted.period=10s")
@@ -211,7 +219,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	@Test
 	void redisBackendWithoutTheRedisModuleStopsStartupNamingTheProperty() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(RedisRateLimiterFactory.class))
-			.withPropertyValues("spring.data.redis.port=" + port,
+			.withPropertyValues("spring.data.redis.port=" + port, ANSWERED_UNDER_LOAD,
 					"lionherd.concurrency.rate-limiters.shared.backend=redis")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
