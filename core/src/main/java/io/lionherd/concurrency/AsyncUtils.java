@@ -514,7 +514,7 @@ public final class AsyncUtils {
 	 */
 	public OptionalDouble effectiveDeadline() {
 		if (WorkScope.current() instanceof DeadlineScope scope) {
-			return OptionalDouble.of(this.originSeconds + (scope.deadline - this.origin) / 1e9);
+			return OptionalDouble.of(this.originSeconds + (scope.deadline() - this.origin) / 1e9);
 		}
 		return OptionalDouble.empty();
 	}
@@ -665,7 +665,7 @@ public final class AsyncUtils {
 					: CompletableFuture.completedFuture(Stages.valueOf(first));
 		}
 		WorkScope scope = WorkScope.current();
-		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
+		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline() : null;
 		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
 				this.retryRecorder);
 		retry.start(first);
@@ -675,21 +675,17 @@ public final class AsyncUtils {
 	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
 			AsyncCallable<T> body) {
 		// Far enough for any timer, near enough that now + nanos cannot overflow.
-		long remaining = Math.min(nanos, Long.MAX_VALUE / 4);
-		long own = now + remaining;
+		long own = now + Math.min(nanos, Long.MAX_VALUE / 4);
 		WorkScope parent = WorkScope.current();
-		boolean ownTimer = true;
-		long deadline = own;
-		if (parent instanceof DeadlineScope enclosing && enclosing.deadline - own <= 0) {
-			// Nested scopes only shorten: the enclosing deadline comes first and cancels
-			// this scope with the rest of its work.
-			deadline = enclosing.deadline;
-			ownTimer = false;
-		}
-		DeadlineScope scope = new DeadlineScope(deadline, moveOn, asked);
+		DeadlineScope scope = new DeadlineScope(parent, own, moveOn, asked, this.ticker, this.scheduler,
+				this.wakeUpExecutor);
 		CompletableFuture<R> result = scope.result();
 		if (parent != null) {
 			parent.register(result);
+		}
+		if (nanos == 0) {
+			// Already due: nothing the body starts may run.
+			scope.expire();
 		}
 		CompletionStage<T> stage;
 		WorkScope previous = WorkScope.install(scope);
@@ -702,7 +698,7 @@ public final class AsyncUtils {
 		finally {
 			WorkScope.restore(previous);
 		}
-		scope.watch(stage, this.scheduler, this.wakeUpExecutor, this.ticker, own, ownTimer);
+		scope.watch(stage);
 		return result;
 	}
 
