@@ -48,6 +48,13 @@ public final class AsyncUtils {
 	private static final MonitorRecorder.Monitoring NO_MONITORING = (error, nanos) -> {
 	};
 
+	/**
+	 * Stands for the handle of a recorder that keeps {@link MonitorRecorder#start}'s
+	 * default: the call is then recorded when it stops, with no handle per call.
+	 */
+	private static final MonitorRecorder.Monitoring RECORD_AT_STOP = (error, nanos) -> {
+	};
+
 	private final Executor executor;
 
 	private final Executor wakeUpExecutor;
@@ -68,6 +75,9 @@ public final class AsyncUtils {
 
 	private final MonitorRecorder monitorRecorder;
 
+	/** Whether {@link #monitorRecorder} keeps {@code start}'s default. */
+	private final boolean recordsAtStop;
+
 	/** {@code null} without an {@link ExecutorListener}: then no clock read per task. */
 	private final @Nullable ExecutorEvents executorEvents;
 
@@ -83,6 +93,7 @@ public final class AsyncUtils {
 		this.detector = new AsyncDetector(builder.targetResolver);
 		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
 		this.monitorRecorder = builder.monitorRecorder;
+		this.recordsAtStop = recordsAtStop(builder.monitorRecorder);
 		this.executorEvents = (builder.executorListener != null)
 				? new ExecutorEvents(builder.executorListener, this.ticker) : null;
 		this.retryRecorder = builder.retryRecorder;
@@ -319,7 +330,9 @@ public final class AsyncUtils {
 		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.ASYNC);
 		CompletionStage<T> stage;
 		try {
-			stage = Checks.notNull(wrap(monitoring, name, task::call).call(), "stage returned by task");
+			stage = Checks.notNull(
+					(monitoring != RECORD_AT_STOP) ? wrap(monitoring, name, task::call).call() : task.call(),
+					"stage returned by task");
 		}
 		catch (Throwable ex) {
 			stage = CompletableFuture.failedFuture(ex);
@@ -339,7 +352,7 @@ public final class AsyncUtils {
 			}
 			else {
 				Throwable cause = Stages.unwrap(error);
-				stop(monitoring, name, cause, this.ticker.read() - start);
+				stop(monitoring, name, type, cause, this.ticker.read() - start);
 				result.completeExceptionally(cause);
 			}
 		});
@@ -354,7 +367,7 @@ public final class AsyncUtils {
 	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start,
 			MonitorRecorder.Monitoring monitoring, @Nullable T value) {
 		long elapsed = this.ticker.read() - start;
-		stop(monitoring, name, null, elapsed);
+		stop(monitoring, name, type, null, elapsed);
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
@@ -363,6 +376,9 @@ public final class AsyncUtils {
 	 * fail or strand the monitored call: it is then not recorded.
 	 */
 	private MonitorRecorder.Monitoring startMonitoring(String name, ExecutionType type) {
+		if (this.recordsAtStop) {
+			return RECORD_AT_STOP;
+		}
 		try {
 			MonitorRecorder.Monitoring monitoring = this.monitorRecorder.start(name, type);
 			return (monitoring != null) ? monitoring : NO_MONITORING;
@@ -384,12 +400,32 @@ public final class AsyncUtils {
 		}
 	}
 
+	/**
+	 * Whether {@code recorder} keeps {@code start}'s default, which only records when the
+	 * call stops: then the monitor records directly, without a handle per call.
+	 */
+	private static boolean recordsAtStop(MonitorRecorder recorder) {
+		try {
+			return recorder.getClass()
+				.getMethod("start", String.class, ExecutionType.class)
+				.getDeclaringClass() == MonitorRecorder.class;
+		}
+		catch (NoSuchMethodException | SecurityException ex) {
+			return false;
+		}
+	}
+
 	// try/catch rather than Guard.run: the monitor is a hot path, and a capturing lambda
 	// per call showed up in its allocation rate.
-	private static void stop(MonitorRecorder.Monitoring monitoring, String name, @Nullable Throwable error,
+	private void stop(MonitorRecorder.Monitoring monitoring, String name, ExecutionType type, @Nullable Throwable error,
 			long nanos) {
 		try {
-			monitoring.stop(error, nanos);
+			if (monitoring == RECORD_AT_STOP) {
+				this.monitorRecorder.record(name, type, error, nanos);
+			}
+			else {
+				monitoring.stop(error, nanos);
+			}
 		}
 		catch (RuntimeException | LinkageError ex) {
 			Guard.failed(MONITOR_RECORDER, name, ex);
@@ -431,16 +467,24 @@ public final class AsyncUtils {
 	 * runs, in the {@code runSync} tasks started from there (recursively) and in the
 	 * continuations of the sleeps and limiter grants among them ({@code runSync} workers
 	 * are interrupted, sleeps and limiter waits leave the timer and the queue). Work that
-	 * user code starts on threads of its own is not covered. A scope that ends in time
-	 * leaves no timer entry and no reference to its work; nested scopes can only shorten
-	 * the deadline. Cancelling the result cancels the work too.
+	 * user code starts on threads of its own is not covered. Nothing of the scope starts
+	 * once its deadline has passed, even before its timer fires: a {@code runSync} task
+	 * is then never submitted, a fan-out calls no further function. A scope that ends in
+	 * time leaves no timer entry; its work still pending passes to the enclosing scope
+	 * (and is cancelled at that scope's deadline), or is forgotten outside any. Nested
+	 * scopes can only shorten the deadline, never remove it: a nested scope that outlives
+	 * the scope enclosing it still times out at its own deadline. The result completes
+	 * with the enclosing scope current (or none), so its continuations are not work of
+	 * this scope. Cancelling the result cancels the work too.
 	 *
 	 * <pre>{@code
 	 * async.failAfter(Duration.ofMillis(250), () -> async.runSync(() -> fetch(url)))
 	 *     .exceptionally((ex) -> fallback);    // TimeoutException: fetch was interrupted
 	 * }</pre>
-	 * @param timeout how long the scope may run; {@link Duration#ZERO} times out at once
-	 * unless {@code body}'s stage is already complete
+	 * @param timeout how long the scope may run; with {@link Duration#ZERO} the scope is
+	 * cancelled before {@code body} runs, so nothing it starts runs, and the result is a
+	 * {@code TimeoutException} unless {@code body} returned an already-completed stage
+	 * without starting work (then that stage's outcome)
 	 * @param body the work
 	 * @param <T> the result type
 	 * @return the result of {@code body}, or a failure with {@code TimeoutException}
@@ -455,8 +499,9 @@ public final class AsyncUtils {
 
 	/**
 	 * lionherd-core's {@code fail_at}: {@link #failAfter(Duration, AsyncCallable)} with
-	 * an absolute deadline; a deadline already past times out at once unless
-	 * {@code body}'s stage is already complete.
+	 * an absolute deadline; a deadline already past is handled as {@link Duration#ZERO}:
+	 * nothing {@code body} starts runs, and the result times out unless {@code body}
+	 * returned an already-completed stage without starting work.
 	 * @param deadline in {@link #currentTime()} seconds
 	 * @param body the work
 	 * @param <T> the result type
@@ -475,7 +520,10 @@ public final class AsyncUtils {
 	 * lionherd-core's {@code move_on_after}: like
 	 * {@link #failAfter(Duration, AsyncCallable)}, but at the deadline the work is
 	 * cancelled and the result is {@link Optional#empty()}; before it,
-	 * {@code Optional.ofNullable(result)}. A failure of {@code body} fails it.
+	 * {@code Optional.ofNullable(result)}. A failure of {@code body} fails it. With
+	 * {@link Duration#ZERO} (or a past deadline) nothing {@code body} starts runs and the
+	 * result is empty unless {@code body} returned an already-completed stage without
+	 * starting work.
 	 * @param timeout how long the scope may run
 	 * @param body the work
 	 * @param <T> the result type
@@ -509,7 +557,8 @@ public final class AsyncUtils {
 	/**
 	 * lionherd-core's {@code effective_deadline}: the nearest deadline of the scopes
 	 * enclosing the caller, on the thread running a scope's body, in the {@code runSync}
-	 * tasks it started and in the continuations of its sleeps and limiter grants.
+	 * tasks it started and in the continuations of its sleeps and limiter grants, while
+	 * that scope is open; not in the continuations of a scope's own result.
 	 * @return the deadline in {@link #currentTime()} seconds, empty outside any scope
 	 */
 	public OptionalDouble effectiveDeadline() {
@@ -672,6 +721,7 @@ public final class AsyncUtils {
 		return enrol(retry);
 	}
 
+	@SuppressWarnings("unchecked")
 	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
 			AsyncCallable<T> body) {
 		// Far enough for any timer, near enough that now + nanos cannot overflow.
@@ -679,9 +729,8 @@ public final class AsyncUtils {
 		WorkScope parent = WorkScope.current();
 		DeadlineScope scope = new DeadlineScope(parent, own, moveOn, asked, this.ticker, this.scheduler,
 				this.wakeUpExecutor);
-		CompletableFuture<R> result = scope.result();
 		if (parent != null) {
-			parent.register(result);
+			parent.register(scope.result());
 		}
 		if (nanos == 0) {
 			// Already due: nothing the body starts may run.
@@ -698,8 +747,14 @@ public final class AsyncUtils {
 		finally {
 			WorkScope.restore(previous);
 		}
+		if (parent == null) {
+			CompletableFuture<R> answer = scope.endAtOnce((CompletionStage<R>) stage);
+			if (answer != null) {
+				return answer;
+			}
+		}
 		scope.watch(stage);
-		return result;
+		return scope.result();
 	}
 
 	private static void checkDeadline(double deadline) {
@@ -902,7 +957,7 @@ public final class AsyncUtils {
 			value = wrap(monitoring, name, task).call();
 		}
 		catch (Throwable ex) {
-			stop(monitoring, name, ex, this.ticker.read() - start);
+			stop(monitoring, name, ExecutionType.SYNC, ex, this.ticker.read() - start);
 			throw ex;
 		}
 		return finish(name, ExecutionType.SYNC, start, monitoring, value);

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BiConsumer;
 
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -28,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * that no longer holds because the enclosing scope ended in time. The result completes
  * with the enclosing scope current, never this one.
  */
-final class DeadlineScope extends WorkScope {
+final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Object, Throwable> {
 
 	private static final int OPEN = 0;
 
@@ -46,6 +47,9 @@ final class DeadlineScope extends WorkScope {
 
 	private static final AtomicReferenceFieldUpdater<DeadlineScope, Set> WORK = AtomicReferenceFieldUpdater
 		.newUpdater(DeadlineScope.class, Set.class, "work");
+
+	private static final AtomicReferenceFieldUpdater<DeadlineScope, Result> RESULT = AtomicReferenceFieldUpdater
+		.newUpdater(DeadlineScope.class, Result.class, "result");
 
 	/** This scope's own deadline in ticker nanoseconds. */
 	private final long own;
@@ -73,7 +77,8 @@ final class DeadlineScope extends WorkScope {
 	/** The body's stage while the scope is open. */
 	private volatile @Nullable CompletionStage<?> body;
 
-	private final Result result = new Result();
+	/** Created when first needed: a body that returns a completed stage needs none. */
+	private volatile @Nullable Result result;
 
 	private volatile int state;
 
@@ -110,7 +115,30 @@ final class DeadlineScope extends WorkScope {
 
 	@SuppressWarnings("unchecked")
 	<R> CompletableFuture<R> result() {
-		return (CompletableFuture<R>) this.result;
+		Result current = this.result;
+		if (current == null) {
+			RESULT.compareAndSet(this, null, new Result());
+			current = this.result;
+		}
+		return (CompletableFuture<R>) current;
+	}
+
+	/**
+	 * Ends the scope at once if its body started no work and returned a plain
+	 * {@code CompletableFuture} already completed normally: that future is then the
+	 * scope's answer as it is, and the scope leaves no record, timer entry or result.
+	 * @return the body's stage, or {@code null} to go on with {@link #watch}
+	 */
+	@SuppressWarnings("unchecked")
+	<T> @Nullable CompletableFuture<T> endAtOnce(CompletionStage<T> stage) {
+		if (this.started || this.moveOn || stage.getClass() != CompletableFuture.class
+				|| !Stages.isCompletedNormally(stage)) {
+			return null;
+		}
+		if (this.expiredAtStart || STATE.compareAndSet(this, OPEN, DONE)) {
+			return (CompletableFuture<T>) stage;
+		}
+		return null;
 	}
 
 	/**
@@ -276,7 +304,7 @@ final class DeadlineScope extends WorkScope {
 			Stages.cancel(stage);
 			return;
 		}
-		stage.whenComplete(this::finish);
+		stage.whenComplete(this);
 		if (this.state == OPEN && !coveredByEnclosing()) {
 			armTimer();
 		}
@@ -304,12 +332,24 @@ final class DeadlineScope extends WorkScope {
 			fire();
 			return;
 		}
-		Future<?> entry = this.scheduler.schedule(this.executor, this::fire, remainingNanos, TimeUnit.NANOSECONDS);
+		Future<?> entry = this.scheduler.schedule(this.executor, this, remainingNanos, TimeUnit.NANOSECONDS);
 		this.timer = entry;
 		if (this.state != OPEN) {
 			entry.cancel(false);
 			this.timer = null;
 		}
+	}
+
+	/** The body's stage completed. */
+	@Override
+	public void accept(@Nullable Object value, @Nullable Throwable error) {
+		finish(value, error);
+	}
+
+	/** The timer entry is due. */
+	@Override
+	public void run() {
+		fire();
 	}
 
 	private void finish(@Nullable Object value, @Nullable Throwable error) {
@@ -332,11 +372,12 @@ final class DeadlineScope extends WorkScope {
 	private void settle(@Nullable Object value, @Nullable Throwable error) {
 		WorkScope previous = WorkScope.install(enclosing());
 		try {
+			Result answer = (Result) result();
 			if (error != null) {
-				this.result.fail(Stages.unwrap(error));
+				answer.fail(Stages.unwrap(error));
 			}
 			else {
-				this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);
+				answer.succeed(this.moveOn ? Optional.ofNullable(value) : value);
 			}
 		}
 		finally {
