@@ -83,6 +83,9 @@ public final class AsyncUtils {
 
 	private final RetryRecorder retryRecorder;
 
+	/** Makes the objects of deadline scopes that need one. */
+	private final DeadlineScope.Opener scopes;
+
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
 		this.wakeUpExecutor = builder.wakeUpExecutor;
@@ -97,6 +100,7 @@ public final class AsyncUtils {
 		this.executorEvents = (builder.executorListener != null)
 				? new ExecutorEvents(builder.executorListener, this.ticker) : null;
 		this.retryRecorder = builder.retryRecorder;
+		this.scopes = new DeadlineScope.Opener(this.ticker, this.scheduler, this.wakeUpExecutor);
 	}
 
 	/**
@@ -494,7 +498,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<T> failAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, false, timeout, body);
+		return scope(this.ticker.read(), nanos, Double.NaN, 0, body);
 	}
 
 	/**
@@ -513,7 +517,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), false, deadline, body);
+		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.ABSOLUTE, body);
 	}
 
 	/**
@@ -534,7 +538,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<Optional<T>> moveOnAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, true, timeout, body);
+		return scope(this.ticker.read(), nanos, Double.NaN, DeadlineScope.MOVE_ON, body);
 	}
 
 	/**
@@ -551,7 +555,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), true, deadline, body);
+		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.MOVE_ON | DeadlineScope.ABSOLUTE, body);
 	}
 
 	/**
@@ -721,23 +725,24 @@ public final class AsyncUtils {
 		return enrol(retry);
 	}
 
+	/**
+	 * Runs {@code body} in a deadline scope deferred on the thread's frame: its object is
+	 * made only if {@code body} asks for the current scope (to start work, read the
+	 * deadline or open a nested scope) or its stage is not complete normally.
+	 */
 	@SuppressWarnings("unchecked")
-	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
-			AsyncCallable<T> body) {
+	private <T, R> CompletableFuture<R> scope(long now, long nanos, double absolute, int kind, AsyncCallable<T> body) {
 		// Far enough for any timer, near enough that now + nanos cannot overflow.
 		long own = now + Math.min(nanos, Long.MAX_VALUE / 4);
-		WorkScope parent = WorkScope.current();
-		DeadlineScope scope = new DeadlineScope(parent, own, moveOn, asked, this.ticker, this.scheduler,
-				this.wakeUpExecutor);
-		if (parent != null) {
-			parent.register(scope.result());
-		}
-		if (nanos == 0) {
-			// Already due: nothing the body starts may run.
-			scope.expire();
-		}
+		int flags = (nanos == 0) ? kind | DeadlineScope.EXPIRED : kind;
+		WorkScope.Frame frame = WorkScope.frame();
+		WorkScope previous = frame.defer(this.scopes);
+		frame.deadline = own;
+		frame.nanos = nanos;
+		frame.absolute = absolute;
+		frame.flags = flags;
 		CompletionStage<T> stage;
-		WorkScope previous = WorkScope.install(scope);
+		WorkScope made;
 		try {
 			stage = Checks.notNull(body.call(), "stage returned by body");
 		}
@@ -745,13 +750,21 @@ public final class AsyncUtils {
 			stage = CompletableFuture.failedFuture(ex);
 		}
 		finally {
-			WorkScope.restore(previous);
+			made = frame.close(previous);
 		}
-		if (parent == null) {
-			CompletableFuture<R> answer = scope.endAtOnce((CompletionStage<R>) stage);
-			if (answer != null) {
-				return answer;
+		DeadlineScope scope;
+		if (made instanceof DeadlineScope opened) {
+			scope = opened;
+		}
+		else {
+			if ((flags & DeadlineScope.MOVE_ON) == 0 && stage.getClass() == CompletableFuture.class
+					&& Stages.isCompletedNormally(stage)) {
+				// No work started and the answer is here: no scope, timer entry or
+				// result.
+				return (CompletableFuture<R>) stage;
 			}
+			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags,
+					DeadlineScope.asked(nanos, absolute, flags));
 		}
 		scope.watch(stage);
 		return scope.result();

@@ -1,5 +1,6 @@
 package io.lionherd.concurrency;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
@@ -48,8 +49,14 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	private static final AtomicReferenceFieldUpdater<DeadlineScope, Set> WORK = AtomicReferenceFieldUpdater
 		.newUpdater(DeadlineScope.class, Set.class, "work");
 
-	private static final AtomicReferenceFieldUpdater<DeadlineScope, Result> RESULT = AtomicReferenceFieldUpdater
-		.newUpdater(DeadlineScope.class, Result.class, "result");
+	/** {@link WorkScope.Frame#flags}: {@code moveOnAfter}/{@code moveOnAt}. */
+	static final int MOVE_ON = 1;
+
+	/** {@link WorkScope.Frame#flags}: an absolute deadline was asked for. */
+	static final int ABSOLUTE = 2;
+
+	/** {@link WorkScope.Frame#flags}: the deadline had passed when the scope opened. */
+	static final int EXPIRED = 4;
 
 	/** This scope's own deadline in ticker nanoseconds. */
 	private final long own;
@@ -77,8 +84,7 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	/** The body's stage while the scope is open. */
 	private volatile @Nullable CompletionStage<?> body;
 
-	/** Created when first needed: a body that returns a completed stage needs none. */
-	private volatile @Nullable Result result;
+	private final Result result = new Result();
 
 	private volatile int state;
 
@@ -113,39 +119,39 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 				: "Deadline scope timed out after " + this.asked;
 	}
 
-	@SuppressWarnings("unchecked")
-	<R> CompletableFuture<R> result() {
-		Result current = this.result;
-		if (current == null) {
-			RESULT.compareAndSet(this, null, new Result());
-			current = this.result;
+	/**
+	 * Opens a scope: enrols its result in the enclosing scope, whose deadline or cancel
+	 * ends it too.
+	 */
+	static DeadlineScope open(@Nullable WorkScope parent, long own, int flags, Object asked, Ticker ticker,
+			DelayScheduler scheduler, Executor executor) {
+		DeadlineScope scope = new DeadlineScope(parent, own, (flags & MOVE_ON) != 0, asked, ticker, scheduler,
+				executor);
+		if (parent != null) {
+			parent.register(scope.result);
 		}
-		return (CompletableFuture<R>) current;
+		if ((flags & EXPIRED) != 0) {
+			// Already due: nothing the body starts may run.
+			scope.expire();
+		}
+		return scope;
 	}
 
-	/**
-	 * Ends the scope at once if its body started no work and returned a plain
-	 * {@code CompletableFuture} already completed normally: that future is then the
-	 * scope's answer as it is, and the scope leaves no record, timer entry or result.
-	 * @return the body's stage, or {@code null} to go on with {@link #watch}
-	 */
+	/** The timeout or absolute deadline asked for, as the message shows it. */
+	static Object asked(long nanos, double absolute, int flags) {
+		return ((flags & ABSOLUTE) != 0) ? (Object) absolute : Duration.ofNanos(nanos);
+	}
+
 	@SuppressWarnings("unchecked")
-	<T> @Nullable CompletableFuture<T> endAtOnce(CompletionStage<T> stage) {
-		if (this.started || this.moveOn || stage.getClass() != CompletableFuture.class
-				|| !Stages.isCompletedNormally(stage)) {
-			return null;
-		}
-		if (this.expiredAtStart || STATE.compareAndSet(this, OPEN, DONE)) {
-			return (CompletableFuture<T>) stage;
-		}
-		return null;
+	<R> CompletableFuture<R> result() {
+		return (CompletableFuture<R>) this.result;
 	}
 
 	/**
 	 * Cancels the scope before its body runs: its deadline has already passed, so nothing
 	 * the body starts may run.
 	 */
-	void expire() {
+	private void expire() {
 		this.expiredAtStart = true;
 		this.state = CANCELLED;
 	}
@@ -372,12 +378,11 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	private void settle(@Nullable Object value, @Nullable Throwable error) {
 		WorkScope previous = WorkScope.install(enclosing());
 		try {
-			Result answer = (Result) result();
 			if (error != null) {
-				answer.fail(Stages.unwrap(error));
+				this.result.fail(Stages.unwrap(error));
 			}
 			else {
-				answer.succeed(this.moveOn ? Optional.ofNullable(value) : value);
+				this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);
 			}
 		}
 		finally {
@@ -447,6 +452,35 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	@Override
 	public String toString() {
 		return "DeadlineScope[" + description() + ", state=" + this.state + ", work=" + pendingWork() + "]";
+	}
+
+	/**
+	 * Makes the object of a scope deferred on a thread's {@link WorkScope.Frame}, when
+	 * its body first needs it.
+	 */
+	static final class Opener implements WorkScope.Opener {
+
+		private final Ticker ticker;
+
+		private final DelayScheduler scheduler;
+
+		private final Executor executor;
+
+		Opener(Ticker ticker, DelayScheduler scheduler, Executor executor) {
+			this.ticker = ticker;
+			this.scheduler = scheduler;
+			this.executor = executor;
+		}
+
+		@Override
+		public WorkScope open(WorkScope.Frame frame, @Nullable WorkScope parent) {
+			return open(parent, frame.deadline, frame.flags, asked(frame.nanos, frame.absolute, frame.flags));
+		}
+
+		DeadlineScope open(@Nullable WorkScope parent, long own, int flags, Object asked) {
+			return DeadlineScope.open(parent, own, flags, asked, this.ticker, this.scheduler, this.executor);
+		}
+
 	}
 
 	/** The scope's future: cancelling it cancels the scope's work. */
