@@ -517,7 +517,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.ABSOLUTE, body);
+		return scope(now, nanosUntil(deadline, now), deadline, 0, body);
 	}
 
 	/**
@@ -555,7 +555,7 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.MOVE_ON | DeadlineScope.ABSOLUTE, body);
+		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.MOVE_ON, body);
 	}
 
 	/**
@@ -763,8 +763,7 @@ public final class AsyncUtils {
 				// result.
 				return (CompletableFuture<R>) stage;
 			}
-			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags,
-					DeadlineScope.asked(nanos, absolute, flags));
+			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags, nanos, absolute);
 		}
 		scope.watch(stage);
 		return scope.result();

@@ -52,11 +52,8 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	/** {@link WorkScope.Frame#flags}: {@code moveOnAfter}/{@code moveOnAt}. */
 	static final int MOVE_ON = 1;
 
-	/** {@link WorkScope.Frame#flags}: an absolute deadline was asked for. */
-	static final int ABSOLUTE = 2;
-
 	/** {@link WorkScope.Frame#flags}: the deadline had passed when the scope opened. */
-	static final int EXPIRED = 4;
+	static final int EXPIRED = 2;
 
 	/** This scope's own deadline in ticker nanoseconds. */
 	private final long own;
@@ -66,11 +63,13 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 
 	private final boolean moveOn;
 
+	/** The timeout asked for in nanoseconds; for the message. */
+	private final long nanos;
+
 	/**
-	 * The timeout ({@link java.time.Duration}) or absolute deadline ({@code Double})
-	 * asked for.
+	 * The absolute deadline asked for in seconds, or NaN for a timeout; for the message.
 	 */
-	private final Object asked;
+	private final double absolute;
 
 	private final Ticker ticker;
 
@@ -102,12 +101,13 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 	/** The deadline had passed when the scope opened; the body's stage decides after. */
 	private boolean expiredAtStart;
 
-	DeadlineScope(@Nullable WorkScope parent, long own, boolean moveOn, Object asked, Ticker ticker,
+	DeadlineScope(@Nullable WorkScope parent, long own, boolean moveOn, long nanos, double absolute, Ticker ticker,
 			DelayScheduler scheduler, Executor executor) {
 		this.parent = parent;
 		this.own = own;
 		this.moveOn = moveOn;
-		this.asked = asked;
+		this.nanos = nanos;
+		this.absolute = absolute;
 		this.ticker = ticker;
 		this.scheduler = scheduler;
 		this.executor = executor;
@@ -115,17 +115,17 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 
 	/** The timeout's message, built only when it is needed. */
 	private String description() {
-		return (this.asked instanceof Double absolute) ? "Deadline scope reached its deadline " + absolute
-				: "Deadline scope timed out after " + this.asked;
+		return Double.isNaN(this.absolute) ? "Deadline scope timed out after " + Duration.ofNanos(this.nanos)
+				: "Deadline scope reached its deadline " + this.absolute;
 	}
 
 	/**
 	 * Opens a scope: enrols its result in the enclosing scope, whose deadline or cancel
 	 * ends it too.
 	 */
-	static DeadlineScope open(@Nullable WorkScope parent, long own, int flags, Object asked, Ticker ticker,
-			DelayScheduler scheduler, Executor executor) {
-		DeadlineScope scope = new DeadlineScope(parent, own, (flags & MOVE_ON) != 0, asked, ticker, scheduler,
+	static DeadlineScope open(@Nullable WorkScope parent, long own, int flags, long nanos, double absolute,
+			Ticker ticker, DelayScheduler scheduler, Executor executor) {
+		DeadlineScope scope = new DeadlineScope(parent, own, (flags & MOVE_ON) != 0, nanos, absolute, ticker, scheduler,
 				executor);
 		if (parent != null) {
 			parent.register(scope.result);
@@ -135,11 +135,6 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 			scope.expire();
 		}
 		return scope;
-	}
-
-	/** The timeout or absolute deadline asked for, as the message shows it. */
-	static Object asked(long nanos, double absolute, int flags) {
-		return ((flags & ABSOLUTE) != 0) ? (Object) absolute : Duration.ofNanos(nanos);
 	}
 
 	@SuppressWarnings("unchecked")
@@ -474,11 +469,11 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 
 		@Override
 		public WorkScope open(WorkScope.Frame frame, @Nullable WorkScope parent) {
-			return open(parent, frame.deadline, frame.flags, asked(frame.nanos, frame.absolute, frame.flags));
+			return open(parent, frame.deadline, frame.flags, frame.nanos, frame.absolute);
 		}
 
-		DeadlineScope open(@Nullable WorkScope parent, long own, int flags, Object asked) {
-			return DeadlineScope.open(parent, own, flags, asked, this.ticker, this.scheduler, this.executor);
+		DeadlineScope open(@Nullable WorkScope parent, long own, int flags, long nanos, double absolute) {
+			return DeadlineScope.open(parent, own, flags, nanos, absolute, this.ticker, this.scheduler, this.executor);
 		}
 
 	}
