@@ -48,6 +48,13 @@ public final class AsyncUtils {
 	private static final MonitorRecorder.Monitoring NO_MONITORING = (error, nanos) -> {
 	};
 
+	/**
+	 * Stands for the handle of a recorder that keeps {@link MonitorRecorder#start}'s
+	 * default: the call is then recorded when it stops, with no handle per call.
+	 */
+	private static final MonitorRecorder.Monitoring RECORD_AT_STOP = (error, nanos) -> {
+	};
+
 	private final Executor executor;
 
 	private final Executor wakeUpExecutor;
@@ -68,10 +75,16 @@ public final class AsyncUtils {
 
 	private final MonitorRecorder monitorRecorder;
 
+	/** Whether {@link #monitorRecorder} keeps {@code start}'s default. */
+	private final boolean recordsAtStop;
+
 	/** {@code null} without an {@link ExecutorListener}: then no clock read per task. */
 	private final @Nullable ExecutorEvents executorEvents;
 
 	private final RetryRecorder retryRecorder;
+
+	/** Makes the objects of deadline scopes that need one. */
+	private final DeadlineScope.Opener scopes;
 
 	private AsyncUtils(Builder builder) {
 		this.executor = Checks.notNull(builder.executor, "executor");
@@ -83,9 +96,11 @@ public final class AsyncUtils {
 		this.detector = new AsyncDetector(builder.targetResolver);
 		this.contextCapture = builder.propagateContext ? ContextCapture.detect() : ContextCapture.NONE;
 		this.monitorRecorder = builder.monitorRecorder;
+		this.recordsAtStop = recordsAtStop(builder.monitorRecorder);
 		this.executorEvents = (builder.executorListener != null)
 				? new ExecutorEvents(builder.executorListener, this.ticker) : null;
 		this.retryRecorder = builder.retryRecorder;
+		this.scopes = new DeadlineScope.Opener(this.ticker, this.scheduler, this.wakeUpExecutor);
 	}
 
 	/**
@@ -343,7 +358,9 @@ public final class AsyncUtils {
 		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.ASYNC);
 		CompletionStage<T> stage;
 		try {
-			stage = Checks.notNull(wrap(monitoring, name, task::call).call(), "stage returned by task");
+			stage = Checks.notNull(
+					(monitoring != RECORD_AT_STOP) ? wrap(monitoring, name, task::call).call() : task.call(),
+					"stage returned by task");
 		}
 		catch (Throwable ex) {
 			stage = CompletableFuture.failedFuture(ex);
@@ -363,7 +380,7 @@ public final class AsyncUtils {
 			}
 			else {
 				Throwable cause = Stages.unwrap(error);
-				stop(monitoring, name, cause, this.ticker.read() - start);
+				stop(monitoring, name, type, cause, this.ticker.read() - start);
 				result.completeExceptionally(cause);
 			}
 		});
@@ -378,7 +395,7 @@ public final class AsyncUtils {
 	private <T> MonitorResult<T> finish(String name, ExecutionType type, long start,
 			MonitorRecorder.Monitoring monitoring, @Nullable T value) {
 		long elapsed = this.ticker.read() - start;
-		stop(monitoring, name, null, elapsed);
+		stop(monitoring, name, type, null, elapsed);
 		return new MonitorResult<>(value, Duration.ofNanos(elapsed), type);
 	}
 
@@ -387,6 +404,9 @@ public final class AsyncUtils {
 	 * fail or strand the monitored call: it is then not recorded.
 	 */
 	private MonitorRecorder.Monitoring startMonitoring(String name, ExecutionType type) {
+		if (this.recordsAtStop) {
+			return RECORD_AT_STOP;
+		}
 		try {
 			MonitorRecorder.Monitoring monitoring = this.monitorRecorder.start(name, type);
 			return (monitoring != null) ? monitoring : NO_MONITORING;
@@ -408,12 +428,32 @@ public final class AsyncUtils {
 		}
 	}
 
+	/**
+	 * Whether {@code recorder} keeps {@code start}'s default, which only records when the
+	 * call stops: then the monitor records directly, without a handle per call.
+	 */
+	private static boolean recordsAtStop(MonitorRecorder recorder) {
+		try {
+			return recorder.getClass()
+				.getMethod("start", String.class, ExecutionType.class)
+				.getDeclaringClass() == MonitorRecorder.class;
+		}
+		catch (NoSuchMethodException | SecurityException ex) {
+			return false;
+		}
+	}
+
 	// try/catch rather than Guard.run: the monitor is a hot path, and a capturing lambda
 	// per call showed up in its allocation rate.
-	private static void stop(MonitorRecorder.Monitoring monitoring, String name, @Nullable Throwable error,
+	private void stop(MonitorRecorder.Monitoring monitoring, String name, ExecutionType type, @Nullable Throwable error,
 			long nanos) {
 		try {
-			monitoring.stop(error, nanos);
+			if (monitoring == RECORD_AT_STOP) {
+				this.monitorRecorder.record(name, type, error, nanos);
+			}
+			else {
+				monitoring.stop(error, nanos);
+			}
 		}
 		catch (RuntimeException | LinkageError ex) {
 			Guard.failed(MONITOR_RECORDER, name, ex);
@@ -455,16 +495,24 @@ public final class AsyncUtils {
 	 * runs, in the {@code runSync} tasks started from there (recursively) and in the
 	 * continuations of the sleeps and limiter grants among them ({@code runSync} workers
 	 * are interrupted, sleeps and limiter waits leave the timer and the queue). Work that
-	 * user code starts on threads of its own is not covered. A scope that ends in time
-	 * leaves no timer entry and no reference to its work; nested scopes can only shorten
-	 * the deadline. Cancelling the result cancels the work too.
+	 * user code starts on threads of its own is not covered. Nothing of the scope starts
+	 * once its deadline has passed, even before its timer fires: a {@code runSync} task
+	 * is then never submitted, a fan-out calls no further function. A scope that ends in
+	 * time leaves no timer entry; its work still pending passes to the enclosing scope
+	 * (and is cancelled at that scope's deadline), or is forgotten outside any. Nested
+	 * scopes can only shorten the deadline, never remove it: a nested scope that outlives
+	 * the scope enclosing it still times out at its own deadline. The result completes
+	 * with the enclosing scope current (or none), so its continuations are not work of
+	 * this scope. Cancelling the result cancels the work too.
 	 *
 	 * <pre>{@code
 	 * async.failAfter(Duration.ofMillis(250), () -> async.runSync(() -> fetch(url)))
 	 *     .exceptionally((ex) -> fallback);    // TimeoutException: fetch was interrupted
 	 * }</pre>
-	 * @param timeout how long the scope may run; {@link Duration#ZERO} times out at once
-	 * unless {@code body}'s stage is already complete
+	 * @param timeout how long the scope may run; with {@link Duration#ZERO} the scope is
+	 * cancelled before {@code body} runs, so nothing it starts runs, and the result is a
+	 * {@code TimeoutException} unless {@code body} returned an already-completed stage
+	 * without starting work (then that stage's outcome)
 	 * @param body the work
 	 * @param <T> the result type
 	 * @return the result of {@code body}, or a failure with {@code TimeoutException}
@@ -474,13 +522,14 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<T> failAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, false, timeout, body);
+		return scope(this.ticker.read(), nanos, Double.NaN, 0, body);
 	}
 
 	/**
 	 * lionherd-core's {@code fail_at}: {@link #failAfter(Duration, AsyncCallable)} with
-	 * an absolute deadline; a deadline already past times out at once unless
-	 * {@code body}'s stage is already complete.
+	 * an absolute deadline; a deadline already past is handled as {@link Duration#ZERO}:
+	 * nothing {@code body} starts runs, and the result times out unless {@code body}
+	 * returned an already-completed stage without starting work.
 	 * @param deadline in {@link #currentTime()} seconds
 	 * @param body the work
 	 * @param <T> the result type
@@ -492,14 +541,17 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), false, deadline, body);
+		return scope(now, nanosUntil(deadline, now), deadline, 0, body);
 	}
 
 	/**
 	 * lionherd-core's {@code move_on_after}: like
 	 * {@link #failAfter(Duration, AsyncCallable)}, but at the deadline the work is
 	 * cancelled and the result is {@link Optional#empty()}; before it,
-	 * {@code Optional.ofNullable(result)}. A failure of {@code body} fails it.
+	 * {@code Optional.ofNullable(result)}. A failure of {@code body} fails it. With
+	 * {@link Duration#ZERO} (or a past deadline) nothing {@code body} starts runs and the
+	 * result is empty unless {@code body} returned an already-completed stage without
+	 * starting work.
 	 * @param timeout how long the scope may run
 	 * @param body the work
 	 * @param <T> the result type
@@ -510,7 +562,7 @@ public final class AsyncUtils {
 	public <T> CompletableFuture<Optional<T>> moveOnAfter(Duration timeout, AsyncCallable<T> body) {
 		long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
 		Checks.notNull(body, "body");
-		return scope(this.ticker.read(), nanos, true, timeout, body);
+		return scope(this.ticker.read(), nanos, Double.NaN, DeadlineScope.MOVE_ON, body);
 	}
 
 	/**
@@ -527,18 +579,19 @@ public final class AsyncUtils {
 		checkDeadline(deadline);
 		Checks.notNull(body, "body");
 		long now = this.ticker.read();
-		return scope(now, nanosUntil(deadline, now), true, deadline, body);
+		return scope(now, nanosUntil(deadline, now), deadline, DeadlineScope.MOVE_ON, body);
 	}
 
 	/**
 	 * lionherd-core's {@code effective_deadline}: the nearest deadline of the scopes
 	 * enclosing the caller, on the thread running a scope's body, in the {@code runSync}
-	 * tasks it started and in the continuations of its sleeps and limiter grants.
+	 * tasks it started and in the continuations of its sleeps and limiter grants, while
+	 * that scope is open; not in the continuations of a scope's own result.
 	 * @return the deadline in {@link #currentTime()} seconds, empty outside any scope
 	 */
 	public OptionalDouble effectiveDeadline() {
 		if (WorkScope.current() instanceof DeadlineScope scope) {
-			return OptionalDouble.of(this.originSeconds + (scope.deadline - this.origin) / 1e9);
+			return OptionalDouble.of(this.originSeconds + (scope.deadline() - this.origin) / 1e9);
 		}
 		return OptionalDouble.empty();
 	}
@@ -689,34 +742,31 @@ public final class AsyncUtils {
 					: CompletableFuture.completedFuture(Stages.valueOf(first));
 		}
 		WorkScope scope = WorkScope.current();
-		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline : null;
+		Long deadline = (scope instanceof DeadlineScope deadlineScope) ? deadlineScope.deadline() : null;
 		RetryFuture<T> retry = new RetryFuture<>(body, policy, scope, deadline, this.ticker, this::sleepNanos, name,
 				this.retryRecorder, this.contextCapture.capture());
 		retry.start(first);
 		return enrol(retry);
 	}
 
-	private <T, R> CompletableFuture<R> scope(long now, long nanos, boolean moveOn, Object asked,
-			AsyncCallable<T> body) {
+	/**
+	 * Runs {@code body} in a deadline scope deferred on the thread's frame: its object is
+	 * made only if {@code body} asks for the current scope (to start work, read the
+	 * deadline or open a nested scope) or its stage is not complete normally.
+	 */
+	@SuppressWarnings("unchecked")
+	private <T, R> CompletableFuture<R> scope(long now, long nanos, double absolute, int kind, AsyncCallable<T> body) {
 		// Far enough for any timer, near enough that now + nanos cannot overflow.
-		long remaining = Math.min(nanos, Long.MAX_VALUE / 4);
-		long own = now + remaining;
-		WorkScope parent = WorkScope.current();
-		boolean ownTimer = true;
-		long deadline = own;
-		if (parent instanceof DeadlineScope enclosing && enclosing.deadline - own <= 0) {
-			// Nested scopes only shorten: the enclosing deadline comes first and cancels
-			// this scope with the rest of its work.
-			deadline = enclosing.deadline;
-			ownTimer = false;
-		}
-		DeadlineScope scope = new DeadlineScope(deadline, moveOn, asked);
-		CompletableFuture<R> result = scope.result();
-		if (parent != null) {
-			parent.register(result);
-		}
+		long own = now + Math.min(nanos, Long.MAX_VALUE / 4);
+		int flags = (nanos == 0) ? kind | DeadlineScope.EXPIRED : kind;
+		WorkScope.Frame frame = WorkScope.frame();
+		WorkScope previous = frame.defer(this.scopes);
+		frame.deadline = own;
+		frame.nanos = nanos;
+		frame.absolute = absolute;
+		frame.flags = flags;
 		CompletionStage<T> stage;
-		WorkScope previous = WorkScope.install(scope);
+		WorkScope made;
 		try {
 			stage = Checks.notNull(body.call(), "stage returned by body");
 		}
@@ -724,10 +774,23 @@ public final class AsyncUtils {
 			stage = CompletableFuture.failedFuture(ex);
 		}
 		finally {
-			WorkScope.restore(previous);
+			made = frame.close(previous);
 		}
-		scope.watch(stage, this.scheduler, this.wakeUpExecutor, this.ticker, own, ownTimer);
-		return result;
+		DeadlineScope scope;
+		if (made instanceof DeadlineScope opened) {
+			scope = opened;
+		}
+		else {
+			if ((flags & DeadlineScope.MOVE_ON) == 0 && stage.getClass() == CompletableFuture.class
+					&& Stages.isCompletedNormally(stage)) {
+				// No work started and the answer is here: no scope, timer entry or
+				// result.
+				return (CompletableFuture<R>) stage;
+			}
+			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags, nanos, absolute);
+		}
+		scope.watch(stage);
+		return scope.result();
 	}
 
 	private static void checkDeadline(double deadline) {
@@ -931,7 +994,7 @@ public final class AsyncUtils {
 			value = wrap(monitoring, name, task).call();
 		}
 		catch (Throwable ex) {
-			stop(monitoring, name, ex, this.ticker.read() - start);
+			stop(monitoring, name, ExecutionType.SYNC, ex, this.ticker.read() - start);
 			throw ex;
 		}
 		return finish(name, ExecutionType.SYNC, start, monitoring, value);

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * whoever frees a slot starts the next item, or leaves it to the thread already
  * starting), so a {@code fn} whose stages complete at once does not recurse. The first
  * failure (fail-fast) or a cancel cancels the calls in flight ({@link Stages#cancelAll})
- * and starts no more.
+ * and starts no more; nor does the caller's deadline scope once it is cancelled or due.
  *
  * @param <T> the item type
  * @param <R> the element type of the result list
@@ -92,7 +92,7 @@ final class BoundedMapFuture<T, R> extends ResultListFuture<R> {
 		}
 		int missed = 1;
 		for (;;) {
-			while (!isEnding() && this.next < this.items.length && this.free > 0) {
+			while (!isEnding() && this.next < this.items.length && this.free > 0 && admitted()) {
 				FREE.decrementAndGet(this);
 				int index = this.next++;
 				launch(index);
@@ -102,6 +102,15 @@ final class BoundedMapFuture<T, R> extends ResultListFuture<R> {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * Whether the caller's scope still lets work start: the calls cancelled at its
+	 * deadline free their slots, and must not start the next items.
+	 */
+	private boolean admitted() {
+		WorkScope caller = this.scope;
+		return caller == null || caller.admits();
 	}
 
 	@SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package io.lionherd.concurrency;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BiConsumer;
 
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -19,11 +21,16 @@ import org.jspecify.annotations.Nullable;
 /**
  * One {@code failAfter} / {@code moveOnAfter} scope: the work enrolled in it while it is
  * open, its deadline's timer entry and the future it answers with. Whichever comes first
- * ends it: the body's stage (the timer entry is cancelled and the work forgotten), the
- * deadline (the work is cancelled, the result times out) or a cancel of the result (the
- * work is cancelled).
+ * ends it: the body's stage (the timer entry is cancelled and the work still pending
+ * passes to the enclosing scope), the deadline (the work is cancelled, the result times
+ * out) or a cancel of the result (the work is cancelled).
+ * <p>
+ * Nested scopes only shorten a deadline: a scope arms no timer while an enclosing scope's
+ * deadline comes no later than its own (that scope cancels this one), and arms it when
+ * that no longer holds because the enclosing scope ended in time. The result completes
+ * with the enclosing scope current, never this one.
  */
-final class DeadlineScope extends WorkScope {
+final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Object, Throwable> {
 
 	private static final int OPEN = 0;
 
@@ -36,19 +43,39 @@ final class DeadlineScope extends WorkScope {
 	private static final AtomicIntegerFieldUpdater<DeadlineScope> STATE = AtomicIntegerFieldUpdater
 		.newUpdater(DeadlineScope.class, "state");
 
-	/** The effective deadline in ticker nanoseconds: never later than the parent's. */
-	final long deadline;
-
-	private final boolean moveOn;
-
-	/**
-	 * The timeout ({@link java.time.Duration}) or absolute deadline ({@code Double})
-	 * asked for.
-	 */
-	private final Object asked;
+	private static final AtomicIntegerFieldUpdater<DeadlineScope> ARMED = AtomicIntegerFieldUpdater
+		.newUpdater(DeadlineScope.class, "armed");
 
 	private static final AtomicReferenceFieldUpdater<DeadlineScope, Set> WORK = AtomicReferenceFieldUpdater
 		.newUpdater(DeadlineScope.class, Set.class, "work");
+
+	/** {@link WorkScope.Frame#flags}: {@code moveOnAfter}/{@code moveOnAt}. */
+	static final int MOVE_ON = 1;
+
+	/** {@link WorkScope.Frame#flags}: the deadline had passed when the scope opened. */
+	static final int EXPIRED = 2;
+
+	/** This scope's own deadline in ticker nanoseconds. */
+	private final long own;
+
+	/** The scope current when this one was opened. */
+	private final @Nullable WorkScope parent;
+
+	private final boolean moveOn;
+
+	/** The timeout asked for in nanoseconds; for the message. */
+	private final long nanos;
+
+	/**
+	 * The absolute deadline asked for in seconds, or NaN for a timeout; for the message.
+	 */
+	private final double absolute;
+
+	private final Ticker ticker;
+
+	private final DelayScheduler scheduler;
+
+	private final Executor executor;
 
 	/** The work enrolled and not yet done; created on the first enrolment. */
 	private volatile @Nullable Set<CompletionStage<?>> work;
@@ -60,18 +87,54 @@ final class DeadlineScope extends WorkScope {
 
 	private volatile int state;
 
+	/** Set once the timer entry is claimed, so that it is armed at most once. */
+	private volatile int armed;
+
 	private volatile @Nullable Future<?> timer;
 
-	DeadlineScope(long deadline, boolean moveOn, Object asked) {
-		this.deadline = deadline;
+	/**
+	 * Whether anything was enrolled; read by the thread that ran the body, after it, for
+	 * a scope that expired before its body ran.
+	 */
+	private boolean started;
+
+	/** The deadline had passed when the scope opened; the body's stage decides after. */
+	private boolean expiredAtStart;
+
+	DeadlineScope(@Nullable WorkScope parent, long own, boolean moveOn, long nanos, double absolute, Ticker ticker,
+			DelayScheduler scheduler, Executor executor) {
+		this.parent = parent;
+		this.own = own;
 		this.moveOn = moveOn;
-		this.asked = asked;
+		this.nanos = nanos;
+		this.absolute = absolute;
+		this.ticker = ticker;
+		this.scheduler = scheduler;
+		this.executor = executor;
 	}
 
 	/** The timeout's message, built only when it is needed. */
 	private String description() {
-		return (this.asked instanceof Double absolute) ? "Deadline scope reached its deadline " + absolute
-				: "Deadline scope timed out after " + this.asked;
+		return Double.isNaN(this.absolute) ? "Deadline scope timed out after " + Duration.ofNanos(this.nanos)
+				: "Deadline scope reached its deadline " + this.absolute;
+	}
+
+	/**
+	 * Opens a scope: enrols its result in the enclosing scope, whose deadline or cancel
+	 * ends it too.
+	 */
+	static DeadlineScope open(@Nullable WorkScope parent, long own, int flags, long nanos, double absolute,
+			Ticker ticker, DelayScheduler scheduler, Executor executor) {
+		DeadlineScope scope = new DeadlineScope(parent, own, (flags & MOVE_ON) != 0, nanos, absolute, ticker, scheduler,
+				executor);
+		if (parent != null) {
+			parent.register(scope.result);
+		}
+		if ((flags & EXPIRED) != 0) {
+			// Already due: nothing the body starts may run.
+			scope.expire();
+		}
+		return scope;
 	}
 
 	@SuppressWarnings("unchecked")
@@ -79,29 +142,98 @@ final class DeadlineScope extends WorkScope {
 		return (CompletableFuture<R>) this.result;
 	}
 
-	boolean isOpen() {
-		return this.state == OPEN;
+	/**
+	 * Cancels the scope before its body runs: its deadline has already passed, so nothing
+	 * the body starts may run.
+	 */
+	private void expire() {
+		this.expiredAtStart = true;
+		this.state = CANCELLED;
+	}
+
+	/** The nearest deadline of this scope and the scopes that cover it. */
+	long deadline() {
+		long nearest = this.own;
+		for (WorkScope scope = enclosing(); scope instanceof DeadlineScope enclosing; scope = enclosing.enclosing()) {
+			if (enclosing.own - nearest < 0) {
+				nearest = enclosing.own;
+			}
+		}
+		return nearest;
+	}
+
+	/** The scope answering for this one's enclosing scope now, if any. */
+	private @Nullable WorkScope enclosing() {
+		WorkScope enclosing = this.parent;
+		return (enclosing != null) ? enclosing.live() : null;
+	}
+
+	/** Whether an enclosing scope's deadline comes no later than this one's. */
+	private boolean coveredByEnclosing() {
+		for (WorkScope scope = enclosing(); scope instanceof DeadlineScope enclosing; scope = enclosing.enclosing()) {
+			if (enclosing.own - this.own <= 0) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	@Override
+	public @Nullable WorkScope live() {
+		return (this.state != DONE) ? this : enclosing();
+	}
+
+	@Override
+	public boolean admits() {
+		Ticker read = null;
+		long now = 0;
+		WorkScope scope = live();
+		while (scope instanceof DeadlineScope deadlineScope) {
+			if (deadlineScope.state == CANCELLED) {
+				return false;
+			}
+			if (deadlineScope.ticker != read) {
+				read = deadlineScope.ticker;
+				now = read.read();
+			}
+			if (now - deadlineScope.own >= 0) {
+				// Due, and its timer has not fired yet.
+				deadlineScope.fire();
+				return false;
+			}
+			scope = deadlineScope.enclosing();
+		}
+		return scope == null || scope.admits();
 	}
 
 	@Override
 	public void register(CompletionStage<?> stage) {
-		int current = this.state;
-		if (current == DONE) {
+		this.started = true;
+		WorkScope live = live();
+		if (live != this) {
+			if (live != null) {
+				live.register(stage);
+			}
 			return;
 		}
-		if (current == OPEN) {
-			Set<CompletionStage<?>> enrolled = workSet();
-			enrolled.add(stage);
-			if (this.state == OPEN) {
-				stage.whenComplete((value, error) -> enrolled.remove(stage));
-				return;
-			}
-			enrolled.remove(stage);
-			if (this.state == DONE) {
-				return;
-			}
+		if (!admits()) {
+			Stages.cancel(stage);
+			return;
 		}
-		Stages.cancel(stage);
+		Set<CompletionStage<?>> enrolled = workSet();
+		enrolled.add(stage);
+		int current = this.state;
+		if (current == OPEN) {
+			stage.whenComplete((value, error) -> enrolled.remove(stage));
+			return;
+		}
+		enrolled.remove(stage);
+		if (current == DONE) {
+			handOver(stage);
+		}
+		else {
+			Stages.cancel(stage);
+		}
 	}
 
 	@SuppressWarnings("unchecked")
@@ -110,16 +242,58 @@ final class DeadlineScope extends WorkScope {
 		if (enrolled == null) {
 			WORK.compareAndSet(this, null, ConcurrentHashMap.newKeySet());
 			enrolled = this.work;
+			if (enrolled == null) {
+				// Ended meanwhile: a set of its own, which the caller sees ended.
+				enrolled = ConcurrentHashMap.newKeySet();
+			}
 		}
 		return enrolled;
+	}
+
+	/**
+	 * Passes work that outlives this scope (which ended in time) to the enclosing scope,
+	 * whose deadline still applies; a nested scope among it may now need its own timer.
+	 */
+	private void handOver(CompletionStage<?> stage) {
+		WorkScope enclosing = enclosing();
+		if (enclosing != null) {
+			enclosing.register(stage);
+		}
+		if (stage instanceof Result nested) {
+			nested.scope().uncovered();
+		}
+	}
+
+	/**
+	 * An enclosing scope ended in time: arms this scope's timer if no enclosing deadline
+	 * covers it any more, and tells its own nested scopes.
+	 */
+	private void uncovered() {
+		if (this.state != OPEN) {
+			return;
+		}
+		if (!coveredByEnclosing()) {
+			armTimer();
+		}
+		Set<CompletionStage<?>> enrolled = this.work;
+		if (enrolled != null) {
+			for (CompletionStage<?> stage : enrolled) {
+				if (stage instanceof Result nested) {
+					nested.scope().uncovered();
+				}
+			}
+		}
 	}
 
 	/**
 	 * Watches the body's stage, and arms the timer unless the stage is already complete
 	 * or an enclosing scope's deadline comes first (that scope cancels this one).
 	 */
-	void watch(CompletionStage<?> stage, DelayScheduler scheduler, Executor executor, Ticker ticker, long own,
-			boolean ownTimer) {
+	void watch(CompletionStage<?> stage) {
+		if (this.expiredAtStart) {
+			settleExpired(stage);
+			return;
+		}
 		if (Stages.isCompletedNormally(stage)) {
 			finish(Stages.valueOf(stage), null);
 			return;
@@ -131,21 +305,52 @@ final class DeadlineScope extends WorkScope {
 			Stages.cancel(stage);
 			return;
 		}
-		stage.whenComplete(this::finish);
-		if (!ownTimer || this.state != OPEN) {
+		stage.whenComplete(this);
+		if (this.state == OPEN && !coveredByEnclosing()) {
+			armTimer();
+		}
+	}
+
+	/**
+	 * A scope that expired before its body ran keeps the body's outcome only if the body
+	 * returned a completed stage without starting work; otherwise it times out.
+	 */
+	private void settleExpired(CompletionStage<?> stage) {
+		if (!this.started && Stages.isDone(stage)) {
+			stage.whenComplete(this::settle);
 			return;
 		}
-		long remainingNanos = own - ticker.read();
+		Stages.cancel(stage);
+		timeOut();
+	}
+
+	private void armTimer() {
+		if (this.state != OPEN || !ARMED.compareAndSet(this, 0, 1)) {
+			return;
+		}
+		long remainingNanos = this.own - this.ticker.read();
 		if (remainingNanos <= 0) {
 			fire();
 			return;
 		}
-		Future<?> entry = scheduler.schedule(executor, this::fire, remainingNanos, TimeUnit.NANOSECONDS);
+		Future<?> entry = this.scheduler.schedule(this.executor, this, remainingNanos, TimeUnit.NANOSECONDS);
 		this.timer = entry;
 		if (this.state != OPEN) {
 			entry.cancel(false);
 			this.timer = null;
 		}
+	}
+
+	/** The body's stage completed. */
+	@Override
+	public void accept(@Nullable Object value, @Nullable Throwable error) {
+		finish(value, error);
+	}
+
+	/** The timer entry is due. */
+	@Override
+	public void run() {
+		fire();
 	}
 
 	private void finish(@Nullable Object value, @Nullable Throwable error) {
@@ -154,25 +359,45 @@ final class DeadlineScope extends WorkScope {
 		}
 		cancelTimer();
 		this.body = null;
+		Set<CompletionStage<?>> enrolled = this.work;
 		this.work = null;
-		if (error != null) {
-			this.result.fail(Stages.unwrap(error));
+		if (enrolled != null) {
+			for (CompletionStage<?> stage : enrolled) {
+				handOver(stage);
+			}
 		}
-		else {
-			this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);
+		settle(value, error);
+	}
+
+	/** Completes the result, with the enclosing scope current for its continuations. */
+	private void settle(@Nullable Object value, @Nullable Throwable error) {
+		WorkScope previous = WorkScope.install(enclosing());
+		try {
+			if (error != null) {
+				this.result.fail(Stages.unwrap(error));
+			}
+			else {
+				this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);
+			}
+		}
+		finally {
+			WorkScope.restore(previous);
 		}
 	}
 
 	/** The deadline: cancels the work, then times the result out. */
 	void fire() {
-		if (!cancelWork()) {
-			return;
+		if (cancelWork()) {
+			timeOut();
 		}
+	}
+
+	private void timeOut() {
 		if (this.moveOn) {
-			this.result.succeed(Optional.empty());
+			settle(null, null);
 		}
 		else {
-			this.result.fail(new TimeoutException(description()));
+			settle(null, new TimeoutException(description()));
 		}
 	}
 
@@ -191,7 +416,17 @@ final class DeadlineScope extends WorkScope {
 			pending = Arrays.copyOf(pending, pending.length + 1);
 			pending[pending.length - 1] = stage;
 		}
-		Stages.cancelAll(pending);
+		if (pending.length > 0) {
+			// Continuations of the cancelled work run in this scope: what they start is
+			// cancelled at once.
+			WorkScope previous = WorkScope.install(this);
+			try {
+				Stages.cancelAll(pending);
+			}
+			finally {
+				WorkScope.restore(previous);
+			}
+		}
 		return true;
 	}
 
@@ -214,8 +449,41 @@ final class DeadlineScope extends WorkScope {
 		return "DeadlineScope[" + description() + ", state=" + this.state + ", work=" + pendingWork() + "]";
 	}
 
+	/**
+	 * Makes the object of a scope deferred on a thread's {@link WorkScope.Frame}, when
+	 * its body first needs it.
+	 */
+	static final class Opener implements WorkScope.Opener {
+
+		private final Ticker ticker;
+
+		private final DelayScheduler scheduler;
+
+		private final Executor executor;
+
+		Opener(Ticker ticker, DelayScheduler scheduler, Executor executor) {
+			this.ticker = ticker;
+			this.scheduler = scheduler;
+			this.executor = executor;
+		}
+
+		@Override
+		public WorkScope open(WorkScope.Frame frame, @Nullable WorkScope parent) {
+			return open(parent, frame.deadline, frame.flags, frame.nanos, frame.absolute);
+		}
+
+		DeadlineScope open(@Nullable WorkScope parent, long own, int flags, long nanos, double absolute) {
+			return DeadlineScope.open(parent, own, flags, nanos, absolute, this.ticker, this.scheduler, this.executor);
+		}
+
+	}
+
 	/** The scope's future: cancelling it cancels the scope's work. */
 	private final class Result extends CompletableFuture<Object> {
+
+		DeadlineScope scope() {
+			return DeadlineScope.this;
+		}
 
 		void succeed(@Nullable Object value) {
 			super.complete(value);
@@ -228,19 +496,37 @@ final class DeadlineScope extends WorkScope {
 		@Override
 		public boolean cancel(boolean mayInterruptIfRunning) {
 			cancelWork();
-			return super.cancel(mayInterruptIfRunning);
+			WorkScope previous = WorkScope.install(enclosing());
+			try {
+				return super.cancel(mayInterruptIfRunning);
+			}
+			finally {
+				WorkScope.restore(previous);
+			}
 		}
 
 		@Override
 		public boolean complete(@Nullable Object value) {
 			cancelWork();
-			return super.complete(value);
+			WorkScope previous = WorkScope.install(enclosing());
+			try {
+				return super.complete(value);
+			}
+			finally {
+				WorkScope.restore(previous);
+			}
 		}
 
 		@Override
 		public boolean completeExceptionally(Throwable ex) {
 			cancelWork();
-			return super.completeExceptionally(ex);
+			WorkScope previous = WorkScope.install(enclosing());
+			try {
+				return super.completeExceptionally(ex);
+			}
+			finally {
+				WorkScope.restore(previous);
+			}
 		}
 
 		@Override

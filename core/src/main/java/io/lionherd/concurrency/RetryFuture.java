@@ -90,9 +90,18 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 	 * stages complete at once (and zero waits) loop here rather than recurse.
 	 */
 	void attempt() {
-		while (!isDone() && handle(call())) {
+		while (!isDone() && admitted() && handle(call())) {
 			// next attempt at once
 		}
+	}
+
+	/** No attempt starts once the scope is cancelled or due (its cancel ends this). */
+	private boolean admitted() {
+		if (this.scope == null || this.scope.admits()) {
+			return true;
+		}
+		cancel(false);
+		return false;
 	}
 
 	/**

@@ -39,6 +39,21 @@ final class Stages {
 	}
 
 	/**
+	 * Whether {@code stage} is known to be complete, normally or not.
+	 */
+	static boolean isDone(CompletionStage<?> stage) {
+		if (stage instanceof CompletableFuture<?> future) {
+			try {
+				return future.isDone();
+			}
+			catch (UnsupportedOperationException ex) {
+				return false;
+			}
+		}
+		return false;
+	}
+
+	/**
 	 * The value of a stage for which {@link #isCompletedNormally} answered {@code true}.
 	 */
 	@SuppressWarnings("unchecked")

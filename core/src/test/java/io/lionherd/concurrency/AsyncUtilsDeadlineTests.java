@@ -102,6 +102,14 @@ class AsyncUtilsDeadlineTests {
 	}
 
 	@Test
+	void aBodyReturningACompletedFutureWithoutWorkIsAnsweredWithThatFutureAndLeavesNothing() {
+		CompletableFuture<String> done = CompletableFuture.completedFuture("ready");
+		assertThat(this.async.failAfter(Duration.ofSeconds(10), () -> done)).isSameAs(done);
+		assertThat(this.async.failAt(this.async.currentTime() + 10, () -> done)).isSameAs(done);
+		assertThat(this.time.pendingCount()).isZero();
+	}
+
+	@Test
 	void failAtAPastDeadlineTimesOutAtOnce() {
 		// test_fail_at_future_and_past_deadlines (past deadline)
 		double now = this.async.currentTime();

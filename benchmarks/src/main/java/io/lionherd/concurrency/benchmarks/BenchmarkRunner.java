@@ -183,6 +183,8 @@ public final class BenchmarkRunner {
 					"IsAsyncBenchmark.uncachedLookup", "IsAsyncBenchmark.alternative", null),
 			new Comparison("runSync with context propagation off", "RunSyncBenchmark.oursNoContext",
 					"RunSyncBenchmark.alternative", null),
+			new Comparison("one System.nanoTime() (the floor of failAfter) vs orTimeout on a completed stage",
+					"PatternsBenchmark.clockRead", "PatternsBenchmark.alternativeOrTimeoutCompleted", null),
 			new Comparison("@RateLimited + @Monitored proxy vs Resilience4j @RateLimiter aspect",
 					"AnnotationsBenchmark.oursRateLimitedMonitored", "AnnotationsBenchmark.resilience4jRateLimiter",
 					null),

@@ -33,6 +33,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * <li>{@code failAfter} on a stage that completes in time vs {@code orTimeout} (which
  * cancels nothing), with the stage already complete and completed right after.</li>
  * </ul>
+ * {@link #clockRead()} (no goal) is the floor of the {@code failAfter} rows: one
+ * {@code System.nanoTime()}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -148,6 +150,16 @@ public class PatternsBenchmark {
 		CompletableFuture<String> result = stage.orTimeout(TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
 		stage.complete("value");
 		return result.join();
+	}
+
+	/**
+	 * One read of the system clock, no goal: the least a deadline scope costs, since it
+	 * must read the clock before its body runs (the body may start work that must not run
+	 * past the deadline) while {@code orTimeout} on a completed future reads nothing.
+	 */
+	@Benchmark
+	public long clockRead() {
+		return System.nanoTime();
 	}
 
 	private static void check(boolean ok, String what) {
