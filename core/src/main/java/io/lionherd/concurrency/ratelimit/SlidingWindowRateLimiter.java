@@ -111,10 +111,11 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	private static final long CONTENDED = Long.MIN_VALUE + 2;
 
 	/**
-	 * How often {@link #availablePermits()} reads while lock-free grants move the word
-	 * before it shuts them out.
+	 * How many reads of {@link #availablePermits()} lock-free grants may spoil (by moving
+	 * the word under them) before it shuts them out for the length of one read. Few: a
+	 * gauge is read rarely, and a busy limiter would spoil read after read.
 	 */
-	private static final int OPTIMISTIC_READS = 8;
+	private static final int OPTIMISTIC_READS = 2;
 
 	private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -236,7 +237,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 				c = this.ctl;
 			}
 			try {
-				return availablePermits(c, this.slots, now());
+				// The word stays c | EXCLUSIVE throughout; slot writes still in flight
+				// are waited for.
+				return availablePermits(c | EXCLUSIVE, this.slots, now());
 			}
 			finally {
 				setCtl(c);
