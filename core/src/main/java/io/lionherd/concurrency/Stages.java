@@ -79,7 +79,7 @@ final class Stages {
 	 * reaches it. So each step is taken for every stage before the next step:
 	 * <ol>
 	 * <li>every {@link TaskFuture} leaves its {@code ThreadPoolExecutor}'s queue, which
-	 * frees no worker;</li>
+	 * frees no worker (one pass over each queue, {@link TaskFuture#dequeueAll});</li>
 	 * <li>every {@code TaskFuture} is marked cancelled, without interrupting, last to
 	 * first (an executor that cannot remove a queued task usually runs them in submission
 	 * order, so a worker freed here finds only tasks already marked);</li>
@@ -93,10 +93,11 @@ final class Stages {
 	 * @param stages the stages to cancel
 	 */
 	static void cancelAll(CompletionStage<?>[] stages) {
-		for (CompletionStage<?> stage : stages) {
-			if (stage instanceof TaskFuture<?> task && !task.isDone()) {
-				guarded(stage, task::dequeue);
-			}
+		try {
+			TaskFuture.dequeueAll(stages);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not take queued tasks out of their executor's queue; cancelling them anyway", ex);
 		}
 		for (int i = stages.length - 1; i >= 0; i--) {
 			if (stages[i] instanceof TaskFuture<?> task) {

@@ -1,7 +1,12 @@
 package io.lionherd.concurrency;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -166,6 +171,37 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 		if (this.executor instanceof ThreadPoolExecutor pool) {
 			pool.remove(this);
 		}
+	}
+
+	/**
+	 * {@link #dequeue()} for every {@code TaskFuture} among {@code stages} not done yet,
+	 * in one pass over each {@link ThreadPoolExecutor}'s queue however many there are:
+	 * {@code ThreadPoolExecutor.remove} searches the queue from its head, so removing N
+	 * queued tasks one by one costs O(N²), with N in the tens of thousands for a large
+	 * fan-out cancelled last first. Called only by {@link Stages#cancelAll}, which marks
+	 * them cancelled right after.
+	 * @param stages the stages being cancelled
+	 */
+	static void dequeueAll(CompletionStage<?>[] stages) {
+		Map<ThreadPoolExecutor, Set<TaskFuture<?>>> queued = new IdentityHashMap<>();
+		for (CompletionStage<?> stage : stages) {
+			if (stage instanceof TaskFuture<?> task && !task.isDone()
+					&& task.executor instanceof ThreadPoolExecutor pool) {
+				queued.computeIfAbsent(pool, (key) -> Collections.newSetFromMap(new IdentityHashMap<>())).add(task);
+			}
+		}
+		queued.forEach((pool, tasks) -> {
+			if (tasks.size() == 1) {
+				tasks.forEach(TaskFuture::dequeue);
+				return;
+			}
+			pool.getQueue().removeIf(tasks::contains);
+			if (pool.isShutdown()) {
+				// What remove would do after each task: a shut-down pool whose queue
+				// just emptied may terminate now.
+				pool.purge();
+			}
+		});
 	}
 
 	/**

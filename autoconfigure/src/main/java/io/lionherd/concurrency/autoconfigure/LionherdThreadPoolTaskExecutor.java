@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
@@ -131,7 +132,7 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 	 * The pool's queue: {@code remove(task)} also removes the {@link DecoratedTask} of
 	 * that task, which is what {@code ThreadPoolExecutor.remove} is asked for when a
 	 * {@code runSync} future is cancelled. Linear, as {@link LinkedBlockingQueue#remove}
-	 * itself.
+	 * itself; {@code removeIf} likewise, in one pass however many it removes.
 	 */
 	private static final class DecoratedTaskQueue extends LinkedBlockingQueue<Runnable> {
 
@@ -153,6 +154,16 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 				}
 			}
 			return false;
+		}
+
+		/**
+		 * Also removes the {@link DecoratedTask} of a task the filter accepts: how
+		 * {@code runSync} takes many cancelled tasks out in one pass.
+		 */
+		@Override
+		public boolean removeIf(Predicate<? super Runnable> filter) {
+			return super.removeIf((queued) -> filter.test(queued)
+					|| (queued instanceof DecoratedTask decorated && filter.test(decorated.task)));
 		}
 
 	}

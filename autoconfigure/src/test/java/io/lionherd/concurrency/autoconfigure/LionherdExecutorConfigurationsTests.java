@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,28 @@ class LionherdExecutorConfigurationsTests {
 				assertThat(pool.getQueue().size()).isEqualTo(QUEUED);
 				queued.forEach((future) -> future.cancel(true));
 				assertThat(pool.getQueue().size()).as("tasks left in the queue").isZero();
+			}
+			finally {
+				blocker.release();
+			}
+		});
+	}
+
+	@Test
+	void cancelledGatherTakesItsQueuedTasksOutOfTheQueueWithATaskDecorator() {
+		this.contextRunner.withUserConfiguration(MarkingTaskDecoratorConfiguration.class).run((context) -> {
+			AsyncUtils asyncUtils = context.getBean(AsyncUtils.class);
+			ThreadPoolExecutor pool = context.getBean(EXECUTOR, ThreadPoolTaskExecutor.class).getThreadPoolExecutor();
+			Blocker blocker = Blocker.occupy(asyncUtils);
+			try {
+				List<CompletableFuture<String>> queued = new ArrayList<>();
+				for (int i = 0; i < QUEUED; i++) {
+					queued.add(asyncUtils.runSync(() -> "queued"));
+				}
+				Collections.reverse(queued);
+				assertThat(asyncUtils.gather(queued).cancel(true)).isTrue();
+				assertThat(pool.getQueue().size()).as("tasks left in the queue").isZero();
+				assertThat(queued).allSatisfy((future) -> assertThat(future).isCancelled());
 			}
 			finally {
 				blocker.release();

@@ -173,7 +173,13 @@ public final class BenchmarkRunner {
 					Goal.ratioAtMost(1.2)),
 			new Comparison("failAfter(10s) on a stage completed right after vs orTimeout",
 					"PatternsBenchmark.oursFailAfterPending", "PatternsBenchmark.alternativeOrTimeoutPending",
-					Goal.ratioAtMost(1.2)));
+					Goal.ratioAtMost(1.2)),
+			new Comparison("cancel a gather of 40 000 queued runSync vs of 10 000 (linear: 4, quadratic: 16)",
+					"CancelQueuedBenchmark.cancelGather40k", "CancelQueuedBenchmark.cancelGather10k",
+					Goal.ratioAtMost(6)),
+			new Comparison("cancel a gather of 40 000 queued runSync vs one ThreadPoolExecutor.remove per input",
+					"CancelQueuedBenchmark.cancelGather40k", "CancelQueuedBenchmark.removeEach40k",
+					Goal.ratioBelow(1.0)));
 
 	/**
 	 * Supplementary measurements, shown against the paired alternative without a goal.
@@ -189,7 +195,9 @@ public final class BenchmarkRunner {
 					"AnnotationsBenchmark.oursRateLimitedMonitored", "AnnotationsBenchmark.resilience4jRateLimiter",
 					null),
 			new Comparison("programmatic tryAcquire + call, ours vs Resilience4j acquirePermission + call",
-					"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null));
+					"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null),
+			new Comparison("one ThreadPoolExecutor.remove per input (previous approach), 40 000 queued vs 10 000",
+					"CancelQueuedBenchmark.removeEach40k", "CancelQueuedBenchmark.removeEach10k", null));
 
 	private BenchmarkRunner() {
 	}

@@ -132,13 +132,28 @@ public abstract class PermitWaiter extends CompletableFuture<Void> {
 	protected abstract void abandoned();
 
 	/**
+	 * Decides an abandon by the caller ({@link #abandon()}) and, if it won, lets the
+	 * limiter know ({@link #abandoned()}). A limiter that decides grants under a lock
+	 * overrides this to do both under that lock: then nobody (a concurrent cancel of the
+	 * same future, a grant, a gauge) sees the waiter abandoned while still queued or
+	 * counted.
+	 * @return whether this call abandoned it
+	 */
+	protected boolean abandonAndLeave() {
+		if (abandon()) {
+			abandoned();
+			return true;
+		}
+		return false;
+	}
+
+	/**
 	 * Gives up unless already decided.
 	 * @return whether the caller may complete it
 	 */
 	private boolean giveUp() {
-		if (abandon()) {
+		if (abandonAndLeave()) {
 			cancelTimeout();
-			abandoned();
 			return true;
 		}
 		// Decided: its outcome may still be on the way, but a lost cancel must leave it

@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * next grant with two flags: <pre>
  * bits 33-63  lap: how many times the ring has been gone round
  * bits  2-32  index: the slot of the next grant (which holds the oldest grant)
- * bit      1  RESIZING: the ring is growing
+ * bit      1  EXCLUSIVE: the lock holder works on the word alone
  * bit      0  WAITERS: someone waits
  * </pre> Every grant moves the word to the next position. Each slot of the ring carries,
  * in bit 0, the parity of the lap that wrote it, so a reader can tell a slot still
@@ -21,10 +21,14 @@ abstract class ControlWord extends PaddedControlWord {
 	/** Someone waits: the lock-free path must refuse, the lock holder owns the word. */
 	static final long WAITERS = 1L;
 
-	/** The lock holder is growing the ring: the lock-free path must take the lock. */
-	static final long RESIZING = 2L;
+	/**
+	 * The lock holder works on the word alone (it grows the ring, or reads the permits
+	 * free while lock-free grants keep moving the word): the lock-free path must take the
+	 * lock.
+	 */
+	static final long EXCLUSIVE = 2L;
 
-	static final long FLAGS = WAITERS | RESIZING;
+	static final long FLAGS = WAITERS | EXCLUSIVE;
 
 	private static final int INDEX_SHIFT = 2;
 

@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * a value with no flag set. The first waiter sets WAITERS in the same CAS that confirms "no permit
  * now", and the flag stays set while anyone waits: from then on no lock-free CAS can succeed
  * (they expect a clear flag), `tryAcquire` answers false without overtaking, and the lock holder
- * owns the word alone. RESIZING similarly shuts the lock-free path out while the ring grows.
+ * owns the word alone. EXCLUSIVE similarly shuts the lock-free path out while the ring grows
+ * (and while availablePermits reads, if lock-free grants keep moving the word under it).
  *
  * Why it is exact. A grant's time is read after its control-word value is read, and its CAS
  * succeeds only if the word is unchanged, so grant times are ordered as grants are. Hence "the
@@ -55,10 +56,19 @@ import org.jspecify.annotations.Nullable;
  *
  * Waiting. At most one wake-up entry exists per limiter (WakeUpPacer), due when the head
  * waiter's permit frees; timed acquires add their own timeout entry, cancelled once they are
- * decided. Each waiter is decided once, by a CAS on its own state (Waiter): either granted (under
- * the lock, together with the ring update) or abandoned (cancel, timeout, completion by the
- * caller). A cancel that loses to a grant completes the future normally, so a permit is never
- * spent on a cancelled future.
+ * decided. Each waiter is decided once, by a CAS on its own state (Waiter), always under the
+ * lock: either granted (together with the ring update) or abandoned (cancel, timeout, completion
+ * by the caller; together with leaving the queue). A cancel that loses to a grant completes the
+ * future normally, so a permit is never spent on a cancelled future.
+ *
+ * What others see. A decision, the queue and the WAITERS flag change in one hold of the lock,
+ * and the flag is written once per change: so WAITERS is set exactly while a waiter is
+ * undecided, a cancel that returns (either way) finds the flag as the decision left it, and
+ * tryAcquire refuses only when the window is full or someone waits. The gauges are exact
+ * (linearizable) rather than fast: waitingCount reads under the lock; availablePermits reads
+ * under it too (no waiter joins or leaves meanwhile) and counts from a control word that did not
+ * move between its ticker read and its slot reads, waiting for slot writes in flight, whose
+ * times it must know.
  *
  * Completing grants. Futures are completed outside the lock, by the wake-up that runs on the
  * executor. When one wake-up grants several waiters, each but the last is completed by a task of
@@ -99,6 +109,13 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	private static final long QUEUED = Long.MIN_VALUE + 1;
 
 	private static final long CONTENDED = Long.MIN_VALUE + 2;
+
+	/**
+	 * How many reads of {@link #availablePermits()} lock-free grants may spoil (by moving
+	 * the word under them) before it shuts them out for the length of one read. Few: a
+	 * gauge is read rarely, and a busy limiter would spoil read after read.
+	 */
+	private static final int OPTIMISTIC_READS = 2;
 
 	private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -171,52 +188,90 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		return this.config;
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Linearizable: read under the lock, where every waiter joins, is granted and leaves.
+	 */
 	@Override
 	public int waitingCount() {
-		return this.waiters.size();
+		this.lock.lock();
+		try {
+			return this.waiters.size();
+		}
+		finally {
+			this.lock.unlock();
+		}
 	}
 
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Grants racing with it may or may not be counted, but a grant that completed before
-	 * it always is. A grant's slot is written after its CAS of the control word, so the
-	 * newest slots may still hold an older lap's time; read as such they would look
-	 * expired and, times no longer rising with the position, send the binary search past
-	 * grants that are live. A slot whose parity is not the one its lap writes is
-	 * therefore a grant in flight and counts as live, just as {@link #grow} waits for it.
+	 * Linearizable with respect to grants, waiters and the clock: the answer is what was
+	 * free at one instant between the call and the return, counted from the control word
+	 * of that instant and the ticker read at it. Under the lock, so waiters neither join
+	 * nor leave meanwhile; lock-free grants are shut out only when they keep moving the
+	 * word under the read.
 	 */
 	@Override
 	public int availablePermits() {
-		for (int spins = 0;; spins++) {
-			// Ring before ctl: grow() publishes the ring before ctl, and sets RESIZING
-			// before both.
-			long[] ring = this.slots;
-			long c = this.ctl;
-			if ((c & WAITERS) != 0) {
+		this.lock.lock();
+		try {
+			if (!this.waiters.isEmpty()) {
 				return 0;
 			}
-			if ((c & RESIZING) != 0 || this.slots != ring) {
-				backOff(spins);
-				continue;
+			for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+				// No flag can be set: only lock holders set them. The ring changes only
+				// under the lock too.
+				long c = this.ctl;
+				int free = availablePermits(c, this.slots, now());
+				if (free >= 0 && this.ctl == c) {
+					// The word did not move from before the ticker read to after the
+					// slot reads (its position only moves forward): the answer held at
+					// the ticker read.
+					return free;
+				}
 			}
-			return availablePermits(c, ring);
+			long c = this.ctl;
+			while (!casCtl(c, c | EXCLUSIVE)) {
+				c = this.ctl;
+			}
+			try {
+				// The word stays c | EXCLUSIVE throughout; slot writes still in flight
+				// are waited for.
+				return availablePermits(c | EXCLUSIVE, this.slots, now());
+			}
+			finally {
+				setCtl(c);
+			}
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
-	/** {@link #availablePermits()} on a ring and the control word that belongs to it. */
-	private int availablePermits(long c, long[] ring) {
+	/**
+	 * {@link #availablePermits()} on a ring and the control word that belongs to it.
+	 * Slots claimed before {@code c} whose writes are still in flight are waited for:
+	 * such a grant may have read its time long before, so counting it live unread could
+	 * count a grant that has expired.
+	 * @return the permits free at {@code now}, or {@code -1} if the word moved on
+	 */
+	private int availablePermits(long c, long[] ring, long now) {
 		int length = ring.length;
 		int start = index(c);
-		long threshold = now() - this.periodNanos;
+		long threshold = now - this.periodNanos;
 		// Logical position 0 is the oldest grant; times rise with the position.
 		int low = 0;
 		int high = length;
 		while (low < high) {
 			int mid = (low + high) >>> 1;
 			int slot = (start + mid) % length;
-			long raw = (long) SLOTS.getAcquire(ring, slot);
-			if (parity(raw) != parityOf(slot, c) || time(raw) > threshold) {
+			long raw = awaitSlot(ring, slot, parityOf(slot, c), c);
+			if (raw == STALE) {
+				return -1;
+			}
+			if (time(raw) > threshold) {
 				high = mid;
 			}
 			else {
@@ -436,7 +491,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 			long now = now();
 			long due = time(raw) + this.periodNanos;
 			if (due > now && ring.length < this.maxCalls) {
-				if ((c & WAITERS) != 0 || casCtl(c, c | RESIZING)) {
+				if ((c & WAITERS) != 0 || casCtl(c, c | EXCLUSIVE)) {
 					grow(c, ring);
 				}
 				continue;
@@ -494,7 +549,28 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	/**
-	 * A waiter gave up (cancel, timeout, completion by the caller): it leaves at once.
+	 * Decides an abandon (cancel, timeout, completion by the caller) under the lock,
+	 * where grants are decided, and takes the waiter out in the same hold: the waiter
+	 * stops counting, and the lock-free path may grant again if it was the last, at the
+	 * instant it is abandoned.
+	 * @return whether this call abandoned it
+	 */
+	boolean abandon(Waiter waiter) {
+		this.lock.lock();
+		try {
+			if (!waiter.abandon()) {
+				return false;
+			}
+			leave(waiter);
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * An abandoned waiter leaves at once.
 	 */
 	void leave(Waiter waiter) {
 		this.lock.lock();
@@ -603,8 +679,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	}
 
 	private void timeOut(Waiter waiter, Duration timeout) {
-		if (waiter.abandon()) {
-			leave(waiter);
+		if (abandon(waiter)) {
 			rejected();
 			waiter.fail(timeoutException(timeout));
 		}

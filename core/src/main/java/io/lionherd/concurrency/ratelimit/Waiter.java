@@ -46,6 +46,16 @@ final class Waiter extends PermitWaiter {
 		return decideGrant();
 	}
 
+	/**
+	 * Under the limiter's lock, where grants are decided: a cancel that returns has left
+	 * the queue, the counts and the "someone waits" flag, and a cancel that loses to a
+	 * grant sees the grant complete, flag cleared.
+	 */
+	@Override
+	protected boolean abandonAndLeave() {
+		return this.limiter.abandon(this);
+	}
+
 	@Override
 	protected void abandoned() {
 		this.limiter.leave(this);

@@ -5,8 +5,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The waiters of a {@link SlidingWindowRateLimiter} in arrival order: an intrusive doubly
  * linked list through {@link Waiter#prev} and {@link Waiter#next}, so joining and leaving
- * (a cancel from the middle) are O(1). Guarded by the limiter's lock, except
- * {@link #size()}.
+ * (a cancel from the middle) are O(1). Guarded by the limiter's lock.
  */
 final class WaiterQueue {
 
@@ -14,8 +13,7 @@ final class WaiterQueue {
 
 	private @Nullable Waiter tail;
 
-	/** Written under the lock, read without it (gauges). */
-	private volatile int size;
+	private int size;
 
 	/** The longest waiting, {@code null} if none. */
 	@Nullable Waiter head() {
@@ -26,7 +24,7 @@ final class WaiterQueue {
 		return this.head == null;
 	}
 
-	/** How many wait now; may be read without the lock. */
+	/** How many wait now. */
 	int size() {
 		return this.size;
 	}
