@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -129,6 +130,18 @@ final class Backend {
 	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want, boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
 		KeyHealth health = health(key);
+		if (this.connector.isDown()) {
+			// Lettuce queues commands until it reconnects: the call would end at the
+			// command
+			// timeout, after any caller's own shorter timeout, a refusal even in ALLOW
+			// mode.
+			RedisConnectionException lost = new RedisConnectionException(
+					"The connection to Redis is lost; Lettuce is reconnecting");
+			if (health != null) {
+				health.replied(lost);
+			}
+			return CompletableFuture.failedFuture(lost);
+		}
 		String[] keys = { key, key + WindowScript.DEFINITION_SUFFIX };
 		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want),
 				WindowScript.definition(maxCalls, periodMicros) };

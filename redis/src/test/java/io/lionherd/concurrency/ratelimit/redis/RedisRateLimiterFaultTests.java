@@ -152,6 +152,37 @@ class RedisRateLimiterFaultTests {
 			.isFalse();
 	}
 
+	@Test
+	void allowModeGrantsAtOnceWhileTheConnectionIsLostInsteadOfTimingTheCallerOut() {
+		RateLimiter limiter = limiterOfLostConnection("lost-allow", OnBackendFailure.ALLOW);
+		assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(30));
+		assertThat(limiter.tryAcquire()).isTrue();
+	}
+
+	@Test
+	void failModeFailsAtOnceWhileTheConnectionIsLostInsteadOfTimingTheCallerOut() {
+		RateLimiter limiter = limiterOfLostConnection("lost-fail", OnBackendFailure.FAIL);
+		assertThat(limiter.acquire()).failsWithin(Duration.ofSeconds(30))
+			.withThrowableOfType(ExecutionException.class)
+			.withCauseInstanceOf(RateLimiterBackendException.class);
+	}
+
+	/**
+	 * A limiter whose own timeout is shorter than the command timeout, after its server
+	 * stopped and Lettuce saw the connection go (it then queues commands until it
+	 * reconnects): a call that waited for Redis would end at the caller's timeout.
+	 */
+	private RateLimiter limiterOfLostConnection(String name, OnBackendFailure onBackendFailure) {
+		RedisRateLimiterFactory factory = this.redis
+			.build(this.redis.factory().commandTimeout(Duration.ofSeconds(10)).onBackendFailure(onBackendFailure));
+		RateLimiter limiter = this.registry.rateLimiter(name,
+				new RateLimiterConfig(MAX_CALLS, PERIOD, Duration.ofSeconds(1)), factory);
+		await().atMost(Duration.ofSeconds(30)).until(limiter::tryAcquire);
+		this.server.stop();
+		await().atMost(Duration.ofSeconds(30)).until(() -> !((RedisRateLimiter) limiter).isBackendReachable());
+		return limiter;
+	}
+
 	private void restartAndCheckTheWindow(RateLimiter limiter) throws Exception {
 		this.stop.set(true);
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.load.stream().allMatch(CompletableFuture::isDone));
