@@ -123,9 +123,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * The limiter's backend (Redis, with the {@code redis} profile) could not decide, and
-	 * the limiter fails closed: the service is unavailable for now, not the caller's
-	 * fault.
+	 * The limiter's backend (Redis, with the {@code redis} profile) could not decide
+	 * (unreachable, an error reply, another instance's definition of the limit), and the
+	 * limiter refuses: the service is unavailable for now, not the caller's fault.
 	 * @param ex the backend failure
 	 * @param request the current request
 	 * @return a 503 problem
@@ -133,7 +133,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(RateLimiterBackendException.class)
 	ResponseEntity<Object> handleRateLimiterBackend(RateLimiterBackendException ex, WebRequest request) {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The rate limiter could not reach its backend, and it grants no permit without it; try again later");
+				"The rate limiter's backend could not decide (unreachable, or it refused this limiter: the server "
+						+ "log says why), and it grants no permit without it; try again later");
 		body.setTitle("Rate limiter unavailable");
 		HttpHeaders headers = new HttpHeaders();
 		headers.set(HttpHeaders.RETRY_AFTER, "1");
