@@ -781,16 +781,25 @@ public final class AsyncUtils {
 			scope = opened;
 		}
 		else {
-			if ((flags & DeadlineScope.MOVE_ON) == 0 && stage.getClass() == CompletableFuture.class
-					&& Stages.isCompletedNormally(stage)) {
+			if (Stages.isCompletedNormally(stage)) {
 				// No work started and the answer is here: no scope, timer entry or
 				// result.
-				return (CompletableFuture<R>) stage;
+				return answerAtOnce(stage, (flags & DeadlineScope.MOVE_ON) != 0);
 			}
 			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags, nanos, absolute);
 		}
 		scope.watch(stage);
 		return scope.result();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <R> CompletableFuture<R> answerAtOnce(CompletionStage<?> stage, boolean moveOn) {
+		if (moveOn) {
+			return (CompletableFuture<R>) CompletableFuture.completedFuture(Optional.ofNullable(Stages.valueOf(stage)));
+		}
+		// A plain CompletableFuture, already complete, can be handed back as it is.
+		return (stage.getClass() == CompletableFuture.class) ? (CompletableFuture<R>) stage
+				: (CompletableFuture<R>) CompletableFuture.completedFuture(Stages.valueOf(stage));
 	}
 
 	private static void checkDeadline(double deadline) {
