@@ -3,8 +3,9 @@ package io.lionherd.concurrency.ratelimit;
 /**
  * Implemented by a {@link RateLimiter} whose permits are decided by a remote backend (a
  * Redis server, say), so that a health check can tell when that backend cannot be
- * reached: the Spring Boot starter's {@code rateLimiters} health contributor is DOWN
- * exactly when a limiter implementing this reports its backend unreachable. An in-memory
+ * reached: the Spring Boot starter's {@code lionherd} health contributor is DOWN while
+ * such a limiter that refuses without its backend reports it unreachable, and DEGRADED
+ * while one that grants without it ({@link #grantsWhenUnreachable()}) does. An in-memory
  * limiter has no backend and does not implement it.
  */
 public interface BackendHealth {

@@ -70,7 +70,7 @@ public interface RateLimiter {
 	int waitingCount();
 
 	/**
-	 * Where this limiter's window lives, as the {@code ratelimiters} endpoint reports it.
+	 * Where this limiter's window lives, as the {@code lionherd} endpoint reports it.
 	 * @return {@code "local"} for an in-memory limiter (the default), {@code "redis"} for
 	 * one shared through Redis
 	 */
