@@ -145,7 +145,9 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			if (properties == null) {
 				throw invalid(beanName, specific,
 						"@Retry names the unknown retry policy '" + retryName + "'; known retry policies: "
-								+ policies.keySet() + " (configure it under lionherd.concurrency.retries." + retryName
+								+ policies.keySet() + " ("
+								+ MapKeys.configureHint(LionherdConcurrencyProperties.PREFIX + ".retries", retryName,
+										policies.keySet())
 								+ ")");
 			}
 			retryPolicy = properties.toSettings().toPolicy();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -102,6 +103,28 @@ class RateLimiterNamesTests {
 	}
 
 	@Test
+	void annotationNamingARetryPolicyConfiguredWithoutBracketsPointsAtTheBracketForm() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdAnnotationsAutoConfiguration.class))
+			.withInitializer((context) -> context.getEnvironment().getPropertySources().addFirst(yaml("""
+					lionherd:
+					  concurrency:
+					    retries:
+					      api:github:
+					        max-attempts: 2
+					""")))
+			.withBean("githubRetryingClient", GithubRetryingClient.class)
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("unknown retry policy 'api:github'; known retry policies: [apigithub]")
+					.hasMessageContaining("configure it under lionherd.concurrency.retries[api:github], "
+							+ "or \"[api:github]\" as a YAML key")
+					.hasMessageContaining(
+							"the configured 'apigithub' is what lionherd.concurrency.retries.api:github binds to");
+			});
+	}
+
+	@Test
 	void annotationNamingADottedLimiterConfiguredWithoutBracketsPointsAtTheBracketForm() {
 		this.contextRunner.withConfiguration(AutoConfigurations.of(LionherdAnnotationsAutoConfiguration.class))
 			.withInitializer((context) -> context.getEnvironment().getPropertySources().addFirst(yaml("""
@@ -153,6 +176,15 @@ class RateLimiterNamesTests {
 	public static class GithubClient {
 
 		@RateLimited("api:github")
+		public String call() {
+			return "called";
+		}
+
+	}
+
+	public static class GithubRetryingClient {
+
+		@Retry("api:github")
 		public String call() {
 			return "called";
 		}
