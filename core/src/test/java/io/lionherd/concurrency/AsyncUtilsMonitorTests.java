@@ -167,6 +167,20 @@ class AsyncUtilsMonitorTests {
 	}
 
 	@Test
+	void successesOfEachTypeAndFailuresOfOneNameKeepTheirOwnTimers() {
+		get(this.asyncUtils.monitorAsync("mixed", () -> CompletableFuture.completedFuture(1)));
+		get(this.asyncUtils.monitor("mixed", () -> 2));
+		awaitDone(this.asyncUtils.monitorAsync("mixed",
+				() -> CompletableFuture.failedFuture(new IllegalStateException("boom"))));
+		get(this.asyncUtils.monitorAsync("mixed", () -> CompletableFuture.completedFuture(3)));
+		get(this.asyncUtils.monitor("mixed", () -> 4));
+		assertThat(timer(this.registry, "mixed", "async", "success", "none").count()).isEqualTo(2);
+		assertThat(timer(this.registry, "mixed", "sync", "success", "none").count()).isEqualTo(2);
+		assertThat(timer(this.registry, "mixed", "async", "error", "IllegalStateException").count()).isOne();
+		assertThat(this.registry.find("lionherd.monitor").timers()).hasSize(3);
+	}
+
+	@Test
 	void asyncTaskThrowingSynchronouslyFailsFutureWithItsOwnException() {
 		IOException thrown = new IOException("sync throw");
 		CompletableFuture<MonitorResult<String>> future = this.asyncUtils.monitorAsync("throwing", () -> {

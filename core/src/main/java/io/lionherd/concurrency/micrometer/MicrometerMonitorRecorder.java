@@ -3,6 +3,7 @@ package io.lionherd.concurrency.micrometer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.lionherd.concurrency.ExecutionType;
 import io.lionherd.concurrency.MonitorRecorder;
@@ -104,6 +105,13 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 
 		private final ConcurrentMap<Class<?>, Timer>[] byType;
 
+		/**
+		 * The success timer per type once registered: the common case without a second
+		 * map look-up.
+		 */
+		private final AtomicReferenceArray<Timer> successByType = new AtomicReferenceArray<>(
+				ExecutionType.values().length);
+
 		@SuppressWarnings("unchecked")
 		NameTimers(String name) {
 			this.name = name;
@@ -114,10 +122,22 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 		}
 
 		Timer timer(ExecutionType type, @Nullable Throwable error) {
+			if (error == null) {
+				Timer success = this.successByType.get(type.ordinal());
+				if (success != null) {
+					return success;
+				}
+			}
 			ConcurrentMap<Class<?>, Timer> timers = this.byType[type.ordinal()];
 			Class<?> key = (error != null) ? error.getClass() : SUCCESS;
 			Timer timer = timers.get(key);
-			return (timer != null) ? timer : timers.computeIfAbsent(key, (errorType) -> register(type, errorType));
+			if (timer == null) {
+				timer = timers.computeIfAbsent(key, (errorType) -> register(type, errorType));
+			}
+			if (error == null) {
+				this.successByType.set(type.ordinal(), timer);
+			}
+			return timer;
 		}
 
 		private Timer register(ExecutionType type, Class<?> errorType) {
