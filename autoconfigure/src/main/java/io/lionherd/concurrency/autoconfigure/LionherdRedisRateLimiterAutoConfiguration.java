@@ -1,6 +1,7 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
+import java.util.function.Function;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
@@ -67,17 +68,8 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 	}
 
 	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
-		if (!connectionFactory.isRunning()) {
-			connectionFactory.start();
-		}
-		AbstractRedisClient client = connectionFactory.getNativeClient();
-		if (client instanceof RedisClusterClient cluster) {
-			return cluster.connect(StringCodec.UTF8);
-		}
-		if (client instanceof RedisClient standalone) {
-			return standalone.connect(StringCodec.UTF8);
-		}
-		throw new IllegalStateException("Unsupported Lettuce client " + client);
+		return connect(connectionFactory, (cluster) -> cluster.connect(StringCodec.UTF8),
+				(standalone) -> standalone.connect(StringCodec.UTF8));
 	}
 
 	/**
@@ -86,15 +78,22 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 	 */
 	private static StatefulRedisPubSubConnection<String, String> connectPubSub(
 			LettuceConnectionFactory connectionFactory) {
+		return connect(connectionFactory, (cluster) -> cluster.connectPubSub(StringCodec.UTF8),
+				(standalone) -> standalone.connectPubSub(StringCodec.UTF8));
+	}
+
+	/** A connection of the application's own Lettuce client, Cluster or standalone. */
+	private static <C> C connect(LettuceConnectionFactory connectionFactory, Function<RedisClusterClient, C> cluster,
+			Function<RedisClient, C> standalone) {
 		if (!connectionFactory.isRunning()) {
 			connectionFactory.start();
 		}
 		AbstractRedisClient client = connectionFactory.getNativeClient();
-		if (client instanceof RedisClusterClient cluster) {
-			return cluster.connectPubSub(StringCodec.UTF8);
+		if (client instanceof RedisClusterClient clusterClient) {
+			return cluster.apply(clusterClient);
 		}
-		if (client instanceof RedisClient standalone) {
-			return standalone.connectPubSub(StringCodec.UTF8);
+		if (client instanceof RedisClient standaloneClient) {
+			return standalone.apply(standaloneClient);
 		}
 		throw new IllegalStateException("Unsupported Lettuce client " + client);
 	}

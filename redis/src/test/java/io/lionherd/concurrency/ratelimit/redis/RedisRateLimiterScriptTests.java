@@ -9,10 +9,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
@@ -130,13 +126,11 @@ class RedisRateLimiterScriptTests {
 	}
 
 	private void pause(int millis) {
-		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
+		RedisTestSupport.pauseWrites(this.commands, millis);
 	}
 
 	private void unpause() {
-		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+		RedisTestSupport.unpause(this.commands);
 	}
 
 	private RedisRateLimiter limiter(OnBackendFailure onBackendFailure, String name) {

@@ -7,9 +7,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
@@ -108,13 +105,11 @@ class RedisRateLimiterWakeUpTests {
 	 * most a minute; reads and {@code CLIENT UNPAUSE} go on.
 	 */
 	private void pauseScripts() {
-		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(60_000).add("WRITE"));
+		RedisTestSupport.pauseWrites(this.commands, 60_000);
 	}
 
 	private void unpause() {
-		this.commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
+		RedisTestSupport.unpause(this.commands);
 	}
 
 }

@@ -10,6 +10,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 
 /**
  * Clients, factories and a grant log on one {@link RedisServerProcess}, closed together.
@@ -51,6 +55,27 @@ final class RedisTestSupport implements AutoCloseable {
 		StatefulRedisConnection<String, String> connection = client.connect();
 		this.resources.add(client::shutdown);
 		return connection.sync();
+	}
+
+	/**
+	 * Holds every write of other clients, script calls included (EVAL and EVALSHA are
+	 * writes), until {@link #unpause} or for at most {@code millis}; reads and
+	 * {@code CLIENT UNPAUSE} go on.
+	 * @param commands a connection to the server
+	 * @param millis the longest hold
+	 */
+	static void pauseWrites(RedisCommands<String, String> commands, long millis) {
+		commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
+	}
+
+	/**
+	 * Ends a {@link #pauseWrites} hold.
+	 * @param commands a connection to the server
+	 */
+	static void unpause(RedisCommands<String, String> commands) {
+		commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
 	}
 
 	List<Long> sortedGrantTimes() {
