@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -312,6 +313,31 @@ class RedisRateLimiterTests {
 		limiter.tryAcquire();
 		limiter.tryAcquire();
 		assertThat(events).containsExactly("granted", "rejected");
+	}
+
+	@Test
+	void aThousandWaitersHoldNoThread() {
+		RateLimiter limiter = limiter("crowd", 1, Duration.ofHours(1));
+		assertThat(limiter.tryAcquire()).isTrue();
+		List<CompletableFuture<Void>> waiters = new ArrayList<>();
+		for (int i = 0; i < 1000; i++) {
+			waiters.add(limiter.acquire());
+		}
+		await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waitingCount() == 1000);
+		// Neither a caller nor a worker of the library is parked for them: no thread that
+		// is not running has a frame of this package (the test's own thread is running).
+		Set<String> parked = Thread.getAllStackTraces()
+			.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().getState() != Thread.State.RUNNABLE)
+			.filter((entry) -> Arrays.stream(entry.getValue())
+				.anyMatch((frame) -> frame.getClassName().startsWith(RedisRateLimiter.class.getPackageName() + ".")))
+			.map((entry) -> entry.getKey().getName())
+			.collect(Collectors.toSet());
+		assertThat(parked).isEmpty();
+		assertThat(waiters).noneMatch(CompletableFuture::isDone);
+		waiters.forEach((waiter) -> waiter.cancel(false));
+		await().atMost(Duration.ofSeconds(30)).until(() -> limiter.waitingCount() == 0);
 	}
 
 	private RateLimiter limiter(String name, int maxCalls, Duration period) {
