@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.jayway.jsonpath.JsonPath;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +36,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConfigurationReferenceTests {
 
-	private static final Path PAGE = Path.of("..", "docs", "configuration.md");
+	// The module's directory under Maven; the repository's root under some IDEs.
+	private static final Path PAGE = Stream
+		.of(Path.of("..", "docs", "configuration.md"), Path.of("docs", "configuration.md"))
+		.filter(Files::isRegularFile)
+		.findFirst()
+		.orElse(Path.of("..", "docs", "configuration.md"));
 
 	private static final String MAP_KEY = "<name>";
 
