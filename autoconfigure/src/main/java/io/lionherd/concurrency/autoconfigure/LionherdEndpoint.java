@@ -68,10 +68,10 @@ public final class LionherdEndpoint {
 	 */
 	@ReadOperation
 	public @Nullable RateLimiterDescriptor rateLimiter(@Selector String kind, @Selector String name) {
-		if (!RATE_LIMITERS.equals(kind) || !this.registry.names().contains(name)) {
+		if (!RATE_LIMITERS.equals(kind)) {
 			return null;
 		}
-		return RateLimiterDescriptor.of(this.registry.get(name));
+		return this.registry.find(name).map(RateLimiterDescriptor::of).orElse(null);
 	}
 
 	/**
