@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import org.jspecify.annotations.Nullable;
 
@@ -316,6 +317,11 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	public static class RateLimiterProperties {
 
 		/**
+		 * The backend name of the limiters kept in this instance's memory.
+		 */
+		static final String LOCAL_BACKEND = "local";
+
+		/**
 		 * Maximum number of permits granted in any window of "period", from 1 to 67108864
 		 * (2^26).
 		 */
@@ -333,19 +339,20 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private @Nullable Duration timeout;
 
 		/**
-		 * Where the window lives: "local" (in this instance's memory) or "redis" (shared
-		 * by every instance through the application's Redis connection,
-		 * spring.data.redis.*; needs lionherd-concurrency-redis and
-		 * spring-boot-starter-data-redis).
+		 * Where the window lives: "local" (in this instance's memory) or the name of a
+		 * RateLimiterBackend bean: "redis" shares the window with every instance through
+		 * the application's Redis connection (spring.data.redis.*; needs
+		 * lionherd-concurrency-redis and spring-boot-starter-data-redis). Not case
+		 * sensitive; an unknown name stops startup.
 		 */
-		private Backend backend = Backend.LOCAL;
+		private String backend = LOCAL_BACKEND;
 
 		/**
 		 * What a distributed limiter does when its backend cannot decide (e.g. Redis
 		 * unreachable): "fail" (acquire fails with RateLimiterBackendException,
 		 * tryAcquire returns false) or "allow" (permits are granted).
 		 */
-		private BackendFailure onBackendFailure = BackendFailure.FAIL;
+		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
 		void validate(String prefix) {
 			check(this.maxCalls >= 1 && this.maxCalls <= RateLimiterConfig.MAX_CALLS, prefix + ".max-calls",
@@ -388,55 +395,20 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			this.timeout = timeout;
 		}
 
-		public Backend getBackend() {
+		public String getBackend() {
 			return this.backend;
 		}
 
-		public void setBackend(Backend backend) {
+		public void setBackend(String backend) {
 			this.backend = backend;
 		}
 
-		public BackendFailure getOnBackendFailure() {
+		public OnBackendFailure getOnBackendFailure() {
 			return this.onBackendFailure;
 		}
 
-		public void setOnBackendFailure(BackendFailure onBackendFailure) {
+		public void setOnBackendFailure(OnBackendFailure onBackendFailure) {
 			this.onBackendFailure = onBackendFailure;
-		}
-
-		/**
-		 * Where a limiter's window lives.
-		 */
-		public enum Backend {
-
-			/**
-			 * In this instance's memory.
-			 */
-			LOCAL,
-
-			/**
-			 * In Redis, shared by every instance.
-			 */
-			REDIS
-
-		}
-
-		/**
-		 * What a distributed limiter does when its backend cannot decide.
-		 */
-		public enum BackendFailure {
-
-			/**
-			 * Grant nothing: acquire fails with RateLimiterBackendException, tryAcquire
-			 * returns false.
-			 */
-			FAIL,
-
-			/**
-			 * Grant every permit asked for.
-			 */
-			ALLOW
-
 		}
 
 	}
