@@ -354,13 +354,38 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
+		/**
+		 * Rejects what {@link RateLimiterConfig} rejects, naming the property at fault:
+		 * the rules live in the config alone.
+		 */
 		void validate(String prefix) {
-			check(this.maxCalls >= 1 && this.maxCalls <= RateLimiterConfig.MAX_CALLS, prefix + ".max-calls",
-					this.maxCalls, "max-calls must be from 1 to " + RateLimiterConfig.MAX_CALLS + " (2^26)");
-			check(!this.period.isNegative() && !this.period.isZero(), prefix + ".period", this.period,
-					"period must be positive");
-			check(this.timeout == null || !this.timeout.isNegative(), prefix + ".timeout", this.timeout,
-					"timeout must be zero or positive, or unset for no limit");
+			try {
+				toConfig();
+			}
+			catch (IllegalArgumentException | NullPointerException ex) {
+				throw invalid(prefix, String.valueOf(ex.getMessage()));
+			}
+		}
+
+		/**
+		 * The property of the field the config's message starts with (it names the field
+		 * first), its value, and the message in the property's words.
+		 */
+		private InvalidConfigurationPropertyValueException invalid(String prefix, String message) {
+			for (ConfigField field : List.of(new ConfigField("maxCalls", "max-calls", this.maxCalls),
+					new ConfigField("period", "period", this.period),
+					new ConfigField("timeout", "timeout", this.timeout))) {
+				if (message.startsWith(field.name() + " ")) {
+					return new InvalidConfigurationPropertyValueException(prefix + "." + field.property(),
+							field.value(), field.property() + message.substring(field.name().length()));
+				}
+			}
+			return new InvalidConfigurationPropertyValueException(prefix, null, message);
+		}
+
+		/** A field of {@link RateLimiterConfig} and the property that sets it. */
+		private record ConfigField(String name, String property, @Nullable Object value) {
+
 		}
 
 		/**
