@@ -73,7 +73,7 @@ public final class WakeUpExecutor {
 	 */
 	static DaemonPool daemonPool() {
 		return new DaemonPool(Math.max(2, Runtime.getRuntime().availableProcessors()), MAX_THREADS, KEEP_ALIVE,
-				STALL_CHECK, SharedDelayScheduler.INSTANCE);
+				STALL_CHECK, DelayScheduler.shared());
 	}
 
 	/**
@@ -99,7 +99,7 @@ public final class WakeUpExecutor {
 	// on
 	// later Java it just runs the action.
 	@SuppressWarnings("removal")
-	static Thread newDaemonThread(Runnable runnable, String name) {
+	public static Thread newDaemonThread(Runnable runnable, String name) {
 		return AccessController.doPrivileged((PrivilegedAction<Thread>) () -> {
 			Thread thread = new Thread(null, runnable, name, 0, false);
 			thread.setDaemon(true);

@@ -1,7 +1,6 @@
 package io.lionherd.concurrency.internal;
 
 import java.lang.ref.WeakReference;
-import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +169,7 @@ class WakeUpExecutorTests {
 	private WeakReference<ClassLoader> startThreadFromThrowawayLoader() {
 		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),
 				WakeUpExecutorLeakProbe.class.getName());
-		Function<Executor, Thread> probe = (Function<Executor, Thread>) newInstance(loader,
+		Function<Executor, Thread> probe = (Function<Executor, Thread>) IsolatingClassLoader.newInstance(loader,
 				WakeUpExecutorLeakProbe.class.getName());
 		assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
 		Thread thread = probe.apply(this.pool);
@@ -197,16 +196,6 @@ class WakeUpExecutorTests {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	static Object newInstance(ClassLoader loader, String className) {
-		try {
-			return loader.loadClass(className).getConstructor().newInstance();
-		}
-		catch (ClassNotFoundException | NoSuchMethodException | InstantiationException | IllegalAccessException
-				| InvocationTargetException ex) {
-			throw new IllegalStateException("Cannot instantiate " + className + " in " + loader, ex);
 		}
 	}
 
