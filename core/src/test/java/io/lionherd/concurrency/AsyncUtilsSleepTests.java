@@ -159,8 +159,8 @@ class AsyncUtilsSleepTests {
 
 	@Test
 	void sleepsFiringAtTheSameInstantRunTheirBlockingContinuationsAtOnce() {
-		// Manual time hands all five wake-ups over at one instant, to the default wake-up
-		// executor.
+		// Manual time hands all five wake-ups over at
+		// one instant, to the default wake-up executor.
 		ManualTime time = new ManualTime();
 		AsyncUtils manual = AsyncUtils.builder().executor(this.executor).ticker(time).scheduler(time).build();
 		CountDownLatch allRunning = new CountDownLatch(5);

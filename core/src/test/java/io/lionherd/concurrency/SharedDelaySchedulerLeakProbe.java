@@ -15,8 +15,8 @@ public class SharedDelaySchedulerLeakProbe implements Runnable {
 
 	@Override
 	public void run() {
-		// The timer and wake-up executor of the library's fresh copy, as a sleep uses
-		// them.
+		// The timer and wake-up executor of the
+		// library's fresh copy, as a sleep uses them.
 		CompletableFuture<Void> woken = new CompletableFuture<>();
 		DelayScheduler.shared().schedule(WakeUpExecutor.shared(), () -> woken.complete(null), 1, TimeUnit.MILLISECONDS);
 		woken.join();

@@ -75,8 +75,8 @@ class SharedDelaySchedulerTests {
 		}
 		assertThat(shared.getQueue().size()).isGreaterThanOrEqualTo(before + 1_000);
 		entries.forEach((entry) -> entry.cancel(false));
-		// Other tests of this JVM may add or drain their own entries meanwhile, never 1
-		// 000.
+		// Other tests of this JVM may add or drain
+		// their own entries meanwhile, never 1 000.
 		assertThat(shared.getQueue().size()).isLessThan(before + 1_000);
 		assertThat(shared.getRemoveOnCancelPolicy()).isTrue();
 	}

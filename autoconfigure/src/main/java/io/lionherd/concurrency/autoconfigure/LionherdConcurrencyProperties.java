@@ -173,12 +173,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 					"queue-capacity must be zero or more");
 			check(!this.keepAlive.isNegative(), prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be zero or positive");
-			// The pool counts keep-alive in whole seconds, and timing core threads out
-			// needs one.
+			// The pool counts keep-alive in whole seconds,
+			// and timing core threads out needs one.
 			check(!this.allowCoreThreadTimeout || this.keepAlive.getSeconds() >= 1, prefix + ".keep-alive",
 					this.keepAlive, "keep-alive must be at least 1s while allow-core-thread-timeout is true");
-			// ... and in an int: a larger value would wrap around (to a negative or a
-			// wrong time).
+			// ... and in an int: a larger value would wrap
+			// around (to a negative or a wrong time).
 			check(this.keepAlive.getSeconds() <= Integer.MAX_VALUE, prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be at most " + Integer.MAX_VALUE + "s (" + Duration.ofSeconds(Integer.MAX_VALUE)
 							+ "), the most whole seconds the pool can hold");
@@ -187,8 +187,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be zero or positive");
 			// The executors take the period in milliseconds (Duration.toMillis), which
-			// overflows
-			// beyond Long.MAX_VALUE of them.
+			// overflows beyond Long.MAX_VALUE of them.
 			check(fitsInMillis(this.awaitTerminationPeriod), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be at most " + Long.MAX_VALUE + "ms ("
 							+ Duration.ofMillis(Long.MAX_VALUE) + ")");

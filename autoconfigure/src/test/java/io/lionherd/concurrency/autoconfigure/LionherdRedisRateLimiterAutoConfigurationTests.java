@@ -176,8 +176,8 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 		finally {
 			lettuce.detachAppender(lettuceWarnings);
 		}
-		// Closed after the client had closed it, Lettuce warns "Connection is already
-		// closed".
+		// Closed after the client had closed it,
+		// Lettuce warns "Connection is already closed".
 		assertThat(lettuceWarnings.list).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN))
 			.extracting(ILoggingEvent::getFormattedMessage)
 			.isEmpty();

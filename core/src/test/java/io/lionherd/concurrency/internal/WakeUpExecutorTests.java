@@ -52,9 +52,9 @@ class WakeUpExecutorTests {
 
 	@Test
 	void continuationsBlockingMoreThreadsThanThePoolHasDoNotStallLaterSleeps() throws InterruptedException {
-		// Manual time wakes the sleeps only once their continuations are attached; the
-		// pool itself
-		// is built as the shared one is, its stall check on the real shared timer.
+		// Manual time wakes the sleeps only once their continuations
+		// are attached; the pool itself is built as the shared one
+		// is, its stall check on the real shared timer.
 		ManualTime time = new ManualTime();
 		AsyncUtils asyncUtils = AsyncUtils.builder()
 			.executor(Runnable::run)
@@ -71,8 +71,8 @@ class WakeUpExecutorTests {
 		assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
 		CompletableFuture<Void> later = asyncUtils.sleep(Duration.ofMillis(10));
 		time.advance(Duration.ofMillis(10));
-		// The stall check on the real timer adds threads every 50 ms: generous for a busy
-		// machine.
+		// The stall check on the real timer adds threads
+		// every 50 ms: generous for a busy machine.
 		assertThat(later).succeedsWithin(Duration.ofSeconds(30));
 	}
 
@@ -147,8 +147,8 @@ class WakeUpExecutorTests {
 	@Test
 	void wakeUpThreadDoesNotPinTheClassLoaderOfTheCallerThatStartedIt() throws InterruptedException {
 		WeakReference<ClassLoader> loader = startThreadFromThrowawayLoader();
-		// Keep every pool thread alive (and so its captured state reachable) while
-		// checking.
+		// Keep every pool thread alive (and so its
+		// captured state reachable) while checking.
 		CountDownLatch running = new CountDownLatch(this.pool.getCorePoolSize());
 		for (int i = 0; i < this.pool.getCorePoolSize(); i++) {
 			this.pool.execute(() -> blockUntilReleased(running));
