@@ -73,10 +73,9 @@ final class AsyncDetector {
 		if (target != null && target != wrapper) {
 			return target;
 		}
-		// A JDK proxy stands for a target only if its handler says which (a plain handler
-		// is not
-		// the target, and judging the handler's own class would answer for the wrong
-		// object).
+		// A JDK proxy stands for a target only if its handler says
+		// which (a plain handler is not the target, and judging the
+		// handler's own class would answer for the wrong object).
 		if (Proxy.isProxyClass(wrapper.getClass())
 				&& Proxy.getInvocationHandler(wrapper) instanceof Delegating delegating) {
 			return delegating.delegate();

@@ -153,10 +153,9 @@ public final class AsyncUtils {
 	 */
 	public double currentTime() {
 		// Elapsed nanoseconds since the origin, by difference, so a ticker that wraps
-		// around
-		// (as System.nanoTime may) keeps counting up; added to the origin's own seconds
-		// so that
-		// readings keep the ticker's scale. Both steps are monotonic in the elapsed time.
+		// around (as System.nanoTime may) keeps counting up; added to the origin's own
+		// seconds so that readings keep the ticker's scale. Both steps are monotonic in
+		// the elapsed time.
 		return this.originSeconds + (this.ticker.read() - this.origin) / 1e9;
 	}
 
@@ -782,8 +781,8 @@ public final class AsyncUtils {
 		}
 		else {
 			if (Stages.isCompletedNormally(stage)) {
-				// No work started and the answer is here: no scope, timer entry or
-				// result.
+				// No work started and the answer is
+				// here: no scope, timer entry or result.
 				return answerAtOnce(stage, (flags & DeadlineScope.MOVE_ON) != 0);
 			}
 			scope = this.scopes.open((previous != null) ? previous.live() : null, own, flags, nanos, absolute);
@@ -866,7 +865,9 @@ public final class AsyncUtils {
 		}
 
 		/**
-		 * Where {@code runSync} runs blocking tasks, and where timer wake-ups complete.
+		 * Where {@code runSync} runs blocking tasks. Timer wake-ups complete on the
+		 * {@link #wakeUpExecutor(Executor) wake-up executor} instead, so that they never
+		 * wait behind blocking work.
 		 * @param executor the executor
 		 * @return this builder
 		 */

@@ -140,8 +140,7 @@ abstract class ContextCapture {
 			return () -> {
 				// A context accessor is foreign code and may throw: the worker's MDC and
 				// class loader go back whatever it does, or the caller's would stay on
-				// the
-				// pool thread.
+				// the pool thread.
 				Scope loaderScope = MdcCapture.installLoader(loader);
 				Scope mdcScope = MdcCapture.installMdc(mdc);
 				ContextSnapshot.Scope scope;

@@ -5,9 +5,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.lionherd.concurrency.internal.ScheduledExecutorDelayScheduler;
-import io.lionherd.concurrency.internal.SharedDelayScheduler;
-
 /**
  * Runs a command on an executor after a delay: the timer behind {@code sleep},
  * rate-limiter wake-ups and acquire timeouts. Injectable (as Caffeine's

@@ -72,8 +72,6 @@ final class RaceFuture<T> extends CompletableFuture<T> {
 				throw new NullPointerException("stages must not contain null, but element " + i + " is null");
 			}
 		}
-		// Fast path: an input already complete decides at once (the first in input
-		// order).
 		// Fast path: the first input already complete decides at once (race), or the
 		// first already successful one (firstSuccessful); a failed one takes the path
 		// below, which decides at once too.

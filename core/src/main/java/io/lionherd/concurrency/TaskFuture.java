@@ -98,8 +98,7 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 		}
 		try {
 			// Re-checked once the runner is visible: a cancel that raced with the start
-			// has
-			// either seen the runner (and interrupted it) or is seen here.
+			// has either seen the runner (and interrupted it) or is seen here.
 			if (!isDone()) {
 				T result;
 				try (ContextCapture.Scope scope = this.context.restore()) {
@@ -117,8 +116,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 			}
 			this.task = null;
 			if (isCancelled()) {
-				// The interrupt was meant for this task only, not for the pool's next
-				// one.
+				// The interrupt was meant for this task
+				// only, not for the pool's next one.
 				Thread.interrupted();
 			}
 		}
@@ -154,8 +153,8 @@ final class TaskFuture<T> extends CompletableFuture<T> implements Runnable {
 	boolean markCancelled() {
 		boolean cancelled = super.cancel(false);
 		if (cancelled) {
-			// Never run now: release it at once, not when (if ever) a worker dequeues
-			// this entry.
+			// Never run now: release it at once, not when
+			// (if ever) a worker dequeues this entry.
 			this.task = null;
 		}
 		return cancelled;

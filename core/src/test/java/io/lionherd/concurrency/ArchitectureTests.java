@@ -3,20 +3,35 @@ package io.lionherd.concurrency;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.EvaluationResult;
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.example.UsesInternal;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The layering of the core: plain Java, Micrometer optional and confined to
  * {@code io.lionherd.concurrency.micrometer}, which reads the other packages and is never
- * read by them.
+ * read by them; {@code internal} is for the core and the Redis backend alone.
  */
 class ArchitectureTests {
 
 	private final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
 		.importPackages("io.lionherd.concurrency");
+
+	@Test
+	void aUsersClassUsingInternalIsFlagged() {
+		EvaluationResult result = InternalPackageRule.onlyTheCoreAndRedisUseInternal()
+			.evaluate(new ClassFileImporter().importClasses(UsesInternal.class));
+		assertThat(result.hasViolation()).isTrue();
+		assertThat(result.getFailureReport().getDetails()).singleElement()
+			.asString()
+			.contains(UsesInternal.class.getName())
+			.contains(Checks.class.getName());
+	}
 
 	@Test
 	void coreDoesNotDependOnSpring() {

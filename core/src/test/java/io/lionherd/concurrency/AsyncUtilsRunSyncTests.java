@@ -202,8 +202,7 @@ class AsyncUtilsRunSyncTests {
 	@Test
 	void cancellationInterruptDoesNotLeakIntoTheNextTask() throws Exception {
 		// One bare worker thread: unlike ThreadPoolExecutor it does not clear interrupts
-		// between
-		// tasks, so a leaked cancellation interrupt would reach the next task.
+		// between tasks, so a leaked cancellation interrupt would reach the next task.
 		LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
 		Thread worker = new Thread(() -> {
 			while (true) {
@@ -296,8 +295,8 @@ class AsyncUtilsRunSyncTests {
 
 	@Test
 	void cancellingWhatShutdownNowDrainedCompletesEveryDrainedFuture() throws Exception {
-		// Documents the recipe in the Javadoc of runSync: each drained Runnable is the
-		// future.
+		// Documents the recipe in the Javadoc of
+		// runSync: each drained Runnable is the future.
 		ExecutorService pool = Executors.newFixedThreadPool(1);
 		this.executors.add(pool);
 		AsyncUtils asyncUtils = AsyncUtils.create(pool);

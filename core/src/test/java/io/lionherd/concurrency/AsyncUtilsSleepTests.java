@@ -11,7 +11,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.lionherd.concurrency.internal.SharedDelayScheduler;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -160,8 +159,8 @@ class AsyncUtilsSleepTests {
 
 	@Test
 	void sleepsFiringAtTheSameInstantRunTheirBlockingContinuationsAtOnce() {
-		// Manual time hands all five wake-ups over at one instant, to the default wake-up
-		// executor.
+		// Manual time hands all five wake-ups over at
+		// one instant, to the default wake-up executor.
 		ManualTime time = new ManualTime();
 		AsyncUtils manual = AsyncUtils.builder().executor(this.executor).ticker(time).scheduler(time).build();
 		CountDownLatch allRunning = new CountDownLatch(5);

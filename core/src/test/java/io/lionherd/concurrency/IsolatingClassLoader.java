@@ -3,6 +3,7 @@ package io.lionherd.concurrency;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -40,6 +41,20 @@ public final class IsolatingClassLoader extends ClassLoader {
 				resolveClass(loaded);
 			}
 			return loaded;
+		}
+	}
+
+	/**
+	 * A new instance of the class {@code className} as {@code loader} loads it, by its
+	 * public no-argument constructor.
+	 */
+	public static Object newInstance(ClassLoader loader, String className) {
+		try {
+			return loader.loadClass(className).getConstructor().newInstance();
+		}
+		catch (ClassNotFoundException | NoSuchMethodException | InstantiationException | IllegalAccessException
+				| InvocationTargetException ex) {
+			throw new IllegalStateException("Cannot instantiate " + className + " in " + loader, ex);
 		}
 	}
 

@@ -1,12 +1,8 @@
 package io.lionherd.concurrency.autoconfigure;
 
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
-import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -60,24 +56,9 @@ public final class LionherdConcurrencyAutoConfiguration {
 	RateLimiterRegistry lionherdRateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties,
 			ObjectProvider<RateLimiterBackend> backends) {
 		RateLimiterRegistry registry = new RateLimiterRegistry(asyncUtils.rateLimiterFactory());
-		Map<String, RateLimiterBackend> byName = new HashMap<>();
-		backends.orderedStream().forEach((backend) -> byName.putIfAbsent(backend.name(), backend));
-		properties.getRateLimiters().forEach((name, limiter) -> {
-			if (limiter.getBackend() == RateLimiterProperties.Backend.LOCAL) {
-				registry.rateLimiter(name, limiter.toConfig());
-				return;
-			}
-			String backendName = limiter.getBackend().name().toLowerCase(Locale.ROOT);
-			RateLimiterBackend backend = byName.get(backendName);
-			if (backend == null) {
-				throw new InvalidConfigurationPropertyValueException(
-						LionherdConcurrencyProperties.PREFIX + ".rate-limiters." + name + ".backend", backendName,
-						"backend " + backendName + " needs lionherd-concurrency-redis and a Redis connection "
-								+ "(spring-boot-starter-data-redis, configured by spring.data.redis.*) on the class "
-								+ "path; use backend local to keep the limiter in memory");
-			}
-			registry.rateLimiter(name, limiter.toConfig(), backend.factory(name, limiter));
-		});
+		RateLimiterBackends byName = new RateLimiterBackends(asyncUtils.rateLimiterFactory(), backends.orderedStream());
+		properties.getRateLimiters()
+			.forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig(), byName.factory(name, limiter)));
 		return registry;
 	}
 

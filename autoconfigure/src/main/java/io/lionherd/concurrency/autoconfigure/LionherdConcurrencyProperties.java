@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import org.jspecify.annotations.Nullable;
 
@@ -172,12 +173,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 					"queue-capacity must be zero or more");
 			check(!this.keepAlive.isNegative(), prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be zero or positive");
-			// The pool counts keep-alive in whole seconds, and timing core threads out
-			// needs one.
+			// The pool counts keep-alive in whole seconds,
+			// and timing core threads out needs one.
 			check(!this.allowCoreThreadTimeout || this.keepAlive.getSeconds() >= 1, prefix + ".keep-alive",
 					this.keepAlive, "keep-alive must be at least 1s while allow-core-thread-timeout is true");
-			// ... and in an int: a larger value would wrap around (to a negative or a
-			// wrong time).
+			// ... and in an int: a larger value would wrap
+			// around (to a negative or a wrong time).
 			check(this.keepAlive.getSeconds() <= Integer.MAX_VALUE, prefix + ".keep-alive", this.keepAlive,
 					"keep-alive must be at most " + Integer.MAX_VALUE + "s (" + Duration.ofSeconds(Integer.MAX_VALUE)
 							+ "), the most whole seconds the pool can hold");
@@ -186,8 +187,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			check(!this.awaitTerminationPeriod.isNegative(), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be zero or positive");
 			// The executors take the period in milliseconds (Duration.toMillis), which
-			// overflows
-			// beyond Long.MAX_VALUE of them.
+			// overflows beyond Long.MAX_VALUE of them.
 			check(fitsInMillis(this.awaitTerminationPeriod), prefix + ".await-termination-period",
 					this.awaitTerminationPeriod, "await-termination-period must be at most " + Long.MAX_VALUE + "ms ("
 							+ Duration.ofMillis(Long.MAX_VALUE) + ")");
@@ -316,6 +316,11 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	public static class RateLimiterProperties {
 
 		/**
+		 * The backend name of the limiters kept in this instance's memory.
+		 */
+		static final String LOCAL_BACKEND = "local";
+
+		/**
 		 * Maximum number of permits granted in any window of "period", from 1 to 67108864
 		 * (2^26).
 		 */
@@ -333,27 +338,53 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private @Nullable Duration timeout;
 
 		/**
-		 * Where the window lives: "local" (in this instance's memory) or "redis" (shared
-		 * by every instance through the application's Redis connection,
-		 * spring.data.redis.*; needs lionherd-concurrency-redis and
-		 * spring-boot-starter-data-redis).
+		 * Where the window lives: "local" (in this instance's memory) or the name of a
+		 * RateLimiterBackend bean: "redis" shares the window with every instance through
+		 * the application's Redis connection (spring.data.redis.*; needs
+		 * lionherd-concurrency-redis and spring-boot-starter-data-redis). Not case
+		 * sensitive; an unknown name stops startup.
 		 */
-		private Backend backend = Backend.LOCAL;
+		private String backend = LOCAL_BACKEND;
 
 		/**
 		 * What a distributed limiter does when its backend cannot decide (e.g. Redis
 		 * unreachable): "fail" (acquire fails with RateLimiterBackendException,
 		 * tryAcquire returns false) or "allow" (permits are granted).
 		 */
-		private BackendFailure onBackendFailure = BackendFailure.FAIL;
+		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
+		/**
+		 * Rejects what {@link RateLimiterConfig} rejects, naming the property at fault:
+		 * the rules live in the config alone.
+		 */
 		void validate(String prefix) {
-			check(this.maxCalls >= 1 && this.maxCalls <= RateLimiterConfig.MAX_CALLS, prefix + ".max-calls",
-					this.maxCalls, "max-calls must be from 1 to " + RateLimiterConfig.MAX_CALLS + " (2^26)");
-			check(!this.period.isNegative() && !this.period.isZero(), prefix + ".period", this.period,
-					"period must be positive");
-			check(this.timeout == null || !this.timeout.isNegative(), prefix + ".timeout", this.timeout,
-					"timeout must be zero or positive, or unset for no limit");
+			try {
+				toConfig();
+			}
+			catch (IllegalArgumentException | NullPointerException ex) {
+				throw invalid(prefix, String.valueOf(ex.getMessage()));
+			}
+		}
+
+		/**
+		 * The property of the field the config's message starts with (it names the field
+		 * first), its value, and the message in the property's words.
+		 */
+		private InvalidConfigurationPropertyValueException invalid(String prefix, String message) {
+			for (ConfigField field : List.of(new ConfigField("maxCalls", "max-calls", this.maxCalls),
+					new ConfigField("period", "period", this.period),
+					new ConfigField("timeout", "timeout", this.timeout))) {
+				if (message.startsWith(field.name() + " ")) {
+					return new InvalidConfigurationPropertyValueException(prefix + "." + field.property(),
+							field.value(), field.property() + message.substring(field.name().length()));
+				}
+			}
+			return new InvalidConfigurationPropertyValueException(prefix, null, message);
+		}
+
+		/** A field of {@link RateLimiterConfig} and the property that sets it. */
+		private record ConfigField(String name, String property, @Nullable Object value) {
+
 		}
 
 		/**
@@ -388,55 +419,20 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			this.timeout = timeout;
 		}
 
-		public Backend getBackend() {
+		public String getBackend() {
 			return this.backend;
 		}
 
-		public void setBackend(Backend backend) {
+		public void setBackend(String backend) {
 			this.backend = backend;
 		}
 
-		public BackendFailure getOnBackendFailure() {
+		public OnBackendFailure getOnBackendFailure() {
 			return this.onBackendFailure;
 		}
 
-		public void setOnBackendFailure(BackendFailure onBackendFailure) {
+		public void setOnBackendFailure(OnBackendFailure onBackendFailure) {
 			this.onBackendFailure = onBackendFailure;
-		}
-
-		/**
-		 * Where a limiter's window lives.
-		 */
-		public enum Backend {
-
-			/**
-			 * In this instance's memory.
-			 */
-			LOCAL,
-
-			/**
-			 * In Redis, shared by every instance.
-			 */
-			REDIS
-
-		}
-
-		/**
-		 * What a distributed limiter does when its backend cannot decide.
-		 */
-		public enum BackendFailure {
-
-			/**
-			 * Grant nothing: acquire fails with RateLimiterBackendException, tryAcquire
-			 * returns false.
-			 */
-			FAIL,
-
-			/**
-			 * Grant every permit asked for.
-			 */
-			ALLOW
-
 		}
 
 	}

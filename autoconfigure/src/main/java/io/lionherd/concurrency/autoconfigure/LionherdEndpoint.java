@@ -2,8 +2,8 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
-import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -43,7 +43,7 @@ public final class LionherdEndpoint {
 	 * @param registry the limiters to describe
 	 */
 	public LionherdEndpoint(RateLimiterRegistry registry) {
-		this.registry = Checks.notNull(registry, "registry");
+		this.registry = Objects.requireNonNull(registry, "registry must not be null");
 	}
 
 	/**
@@ -68,10 +68,10 @@ public final class LionherdEndpoint {
 	 */
 	@ReadOperation
 	public @Nullable RateLimiterDescriptor rateLimiter(@Selector String kind, @Selector String name) {
-		if (!RATE_LIMITERS.equals(kind) || !this.registry.names().contains(name)) {
+		if (!RATE_LIMITERS.equals(kind)) {
 			return null;
 		}
-		return RateLimiterDescriptor.of(this.registry.get(name));
+		return this.registry.find(name).map(RateLimiterDescriptor::of).orElse(null);
 	}
 
 	/**

@@ -55,10 +55,9 @@ final class LionherdExecutorConfigurations {
 		ThreadPoolTaskExecutor lionherdTaskExecutor(LionherdConcurrencyProperties properties,
 				ObjectProvider<TaskDecorator> taskDecorators) {
 			LionherdConcurrencyProperties.ExecutorProperties executor = properties.getExecutor();
-			// Configured, not built: the subclass keeps cancelled tasks from staying
-			// queued
-			// behind a task decorator, and queued futures from staying pending after
-			// shutdown.
+			// Configured, not built: the subclass keeps cancelled
+			// tasks from staying queued behind a task decorator, and
+			// queued futures from staying pending after shutdown.
 			return new ThreadPoolTaskExecutorBuilder().corePoolSize(executor.getCoreSize())
 				.maxPoolSize(executor.getMaxSize())
 				.queueCapacity(executor.getQueueCapacity())
@@ -92,11 +91,9 @@ final class LionherdExecutorConfigurations {
 				.threadNamePrefix(executor.getThreadNamePrefix())
 				.taskDecorator(taskDecorator(taskDecorators));
 			// No queue here: every task has its own thread. On close, either wait up to
-			// the
-			// period and then interrupt the threads still running, or interrupt them at
-			// once, so
-			// that no runSync future is left pending (without either, Spring leaves them
-			// running).
+			// the period and then interrupt the threads still running, or interrupt them
+			// at once, so that no runSync future is left pending (without either, Spring
+			// leaves them running).
 			Duration period = executor.getAwaitTerminationPeriod();
 			builder = (executor.isAwaitTermination() && !period.isZero()) ? builder.taskTerminationTimeout(period)
 					: builder.cancelRemainingTasksOnClose(true);

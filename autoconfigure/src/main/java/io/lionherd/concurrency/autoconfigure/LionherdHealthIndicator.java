@@ -3,8 +3,8 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
-import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
@@ -44,7 +44,7 @@ public final class LionherdHealthIndicator implements HealthIndicator {
 	 * @param registry the limiters to check
 	 */
 	public LionherdHealthIndicator(RateLimiterRegistry registry) {
-		this.registry = Checks.notNull(registry, "registry");
+		this.registry = Objects.requireNonNull(registry, "registry must not be null");
 	}
 
 	@Override

@@ -11,7 +11,6 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
-import io.lionherd.concurrency.ratelimit.redis.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -145,9 +144,7 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 
 		@Override
 		public RateLimiterFactory factory(String limiterName, RateLimiterProperties properties) {
-			return this.factory
-				.withOnBackendFailure((properties.getOnBackendFailure() == RateLimiterProperties.BackendFailure.ALLOW)
-						? OnBackendFailure.ALLOW : OnBackendFailure.FAIL);
+			return this.factory.withOnBackendFailure(properties.getOnBackendFailure());
 		}
 
 		RedisRateLimiterFactory redisRateLimiterFactory() {

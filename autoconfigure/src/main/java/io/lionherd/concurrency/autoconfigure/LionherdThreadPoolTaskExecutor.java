@@ -68,8 +68,8 @@ final class LionherdThreadPoolTaskExecutor extends ThreadPoolTaskExecutor {
 		super.shutdown();
 		ThreadPoolExecutor pool = this.pool;
 		if (this.waitForTasksToCompleteOnShutdown && pool != null && !pool.isTerminated()) {
-			// The wait is over (or was zero) and tasks are left: give up as without
-			// waiting.
+			// The wait is over (or was zero) and tasks
+			// are left: give up as without waiting.
 			for (Runnable remaining : pool.shutdownNow()) {
 				cancelRemainingTask(remaining);
 			}

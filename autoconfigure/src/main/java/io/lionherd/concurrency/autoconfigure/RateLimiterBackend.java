@@ -5,14 +5,16 @@ import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 /**
  * A distributed backend of the named rate limiters, as a bean: the auto-configured
  * {@code RateLimiterRegistry} creates each limiter whose
- * {@code lionherd.concurrency.rate-limiters.<name>.backend} is {@link #name()} with the
- * factory it gives. The Redis one comes from
- * {@link LionherdRedisRateLimiterAutoConfiguration}.
+ * {@code lionherd.concurrency.rate-limiters.<name>.backend} is {@link #name()} (ignoring
+ * case) with the factory it gives, asked once per limiter at startup; a name no backend
+ * bean has, other than {@code local}, stops startup listing the names there are. The
+ * Redis one comes from {@link LionherdRedisRateLimiterAutoConfiguration}.
  */
 public interface RateLimiterBackend {
 
 	/**
-	 * The backend's name, as the {@code backend} property spells it.
+	 * The backend's name, as the {@code backend} property spells it; not {@code local},
+	 * which names the in-memory limiters.
 	 * @return e.g. {@code "redis"}
 	 */
 	String name();

@@ -2,10 +2,14 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,6 +53,27 @@ class ConfigurationMetadataTests {
 			assertThat(providers).singleElement()
 				.satisfies((provider) -> assertThat(provider).containsEntry("name", "class-reference")
 					.containsEntry("parameters", Map.of("target", "java.lang.Throwable", "concrete", false)));
+		}
+	}
+
+	@Test
+	void onBackendFailureHintOffersEveryModeOfTheCoreEnum() throws IOException {
+		assertThat(hintValues("lionherd.concurrency.rate-limiters.values.on-backend-failure"))
+			.containsExactlyElementsOf(Arrays.stream(OnBackendFailure.values())
+				.map((mode) -> mode.name().toLowerCase(Locale.ROOT))
+				.toList());
+	}
+
+	@Test
+	void backendHintOffersLocalAndRedis() throws IOException {
+		assertThat(hintValues("lionherd.concurrency.rate-limiters.values.backend")).containsExactly("local", "redis");
+	}
+
+	private static List<String> hintValues(String name) throws IOException {
+		try (InputStream metadata = ConfigurationMetadataTests.class
+			.getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(metadata).as("generated configuration metadata").isNotNull();
+			return JsonPath.parse(metadata).read("$.hints[?(@.name == '" + name + "')].values[*].value");
 		}
 	}
 

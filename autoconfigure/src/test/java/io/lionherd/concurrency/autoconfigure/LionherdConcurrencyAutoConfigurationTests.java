@@ -2,7 +2,9 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -12,8 +14,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
+import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
@@ -273,6 +277,51 @@ class LionherdConcurrencyAutoConfigurationTests {
 				assertThat(payments.tryAcquire()).isFalse();
 				assertThat(registry.get("payments")).isSameAs(payments);
 			});
+	}
+
+	@Test
+	void rateLimiterOfAUserBackendIsCreatedByThatBackendsFactoryOnce() {
+		List<String> asked = new CopyOnWriteArrayList<>();
+		RateLimiterFactory inMemory = RateLimiterFactory.inMemory();
+		RateLimiterBackend custom = new RateLimiterBackend() {
+
+			@Override
+			public String name() {
+				return "custom";
+			}
+
+			@Override
+			public RateLimiterFactory factory(String limiterName, RateLimiterProperties properties) {
+				asked.add(limiterName);
+				return inMemory;
+			}
+
+		};
+		this.contextRunner.withBean(RateLimiterBackend.class, () -> custom)
+			.withPropertyValues("lionherd.concurrency.rate-limiters.shared.max-calls=1",
+					"lionherd.concurrency.rate-limiters.shared.backend=custom",
+					"lionherd.concurrency.rate-limiters.mine.max-calls=1")
+			.run((context) -> {
+				RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+				assertThat(registry.names()).containsExactly("shared", "mine");
+				assertThat(asked).containsExactly("shared");
+			});
+	}
+
+	@Test
+	void unknownBackendStopsStartupListingTheKnownBackends() {
+		assertInvalid("lionherd.concurrency.rate-limiters.api.backend=memcached",
+				"lionherd.concurrency.rate-limiters.api.backend", "memcached",
+				"backend must be one of [local]: local, or the name of a RateLimiterBackend bean");
+	}
+
+	@Test
+	void backendNameIsCaseInsensitiveAsAnEnumPropertyWas() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.rate-limiters.api.max-calls=1",
+					"lionherd.concurrency.rate-limiters.api.backend=LOCAL")
+			.run((context) -> assertThat(context.getBean(RateLimiterRegistry.class).get("api").backend())
+				.isEqualTo("local"));
 	}
 
 	@Test

@@ -123,8 +123,8 @@ class LionherdExecutorConfigurationsTests {
 						.as("callables still reachable after cancel")
 						.isZero();
 				});
-				// The futures themselves stay reachable: only what they hold must be
-				// released.
+				// The futures themselves stay reachable:
+				// only what they hold must be released.
 				assertThat(queued).allSatisfy((future) -> assertThat(future).isCancelled());
 			}
 			finally {
@@ -223,10 +223,9 @@ class LionherdExecutorConfigurationsTests {
 					futures.add(asyncUtils.runSync(() -> never.await(1, TimeUnit.MINUTES)));
 				}
 			});
-			// Spring's virtual-thread executor throws CancellationException, uncaught, on
-			// the
-			// thread of a task that starts after close (having cancelled its future
-			// first).
+			// Spring's virtual-thread executor throws
+			// CancellationException, uncaught, on the thread of a task
+			// that starts after close (having cancelled its future first).
 			await().atMost(GENEROUS)
 				.dontCatchUncaughtExceptions()
 				.untilAsserted(() -> assertThat(futures.stream().filter((future) -> !future.isDone()).count())

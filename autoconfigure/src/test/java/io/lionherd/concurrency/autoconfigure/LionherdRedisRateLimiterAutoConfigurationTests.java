@@ -11,7 +11,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
-import io.lionherd.concurrency.ratelimit.redis.OnBackendFailure;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiter;
 import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -176,8 +176,8 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 		finally {
 			lettuce.detachAppender(lettuceWarnings);
 		}
-		// Closed after the client had closed it, Lettuce warns "Connection is already
-		// closed".
+		// Closed after the client had closed it,
+		// Lettuce warns "Connection is already closed".
 		assertThat(lettuceWarnings.list).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN))
 			.extracting(ILoggingEvent::getFormattedMessage)
 			.isEmpty();
@@ -230,12 +230,17 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 	}
 
 	@Test
-	void unknownBackendStopsStartupNamingTheProperty() {
-		this.contextRunner.withPropertyValues("lionherd.concurrency.rate-limiters.shared.backend=memcached")
+	void unknownBackendStopsStartupNamingThePropertyAndTheKnownBackends() {
+		this.contextRunner
+			.withPropertyValues("spring.data.redis.port=" + port,
+					"lionherd.concurrency.rate-limiters.shared.backend=memcached")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
-				.hasStackTraceContaining("lionherd.concurrency.rate-limiters.shared.backend")
-				.hasStackTraceContaining("memcached"));
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("lionherd.concurrency.rate-limiters.shared.backend")
+				.hasMessageContaining("memcached")
+				.hasMessageContaining("backend must be one of [local, redis]"));
 	}
 
 	@Test

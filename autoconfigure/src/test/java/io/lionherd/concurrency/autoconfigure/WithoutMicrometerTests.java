@@ -43,8 +43,8 @@ class WithoutMicrometerTests {
 	}
 
 	private static URL[] classPathWithoutMicrometer() throws MalformedURLException {
-		// Surefire may start the JVM with a manifest-only jar; it then puts the real path
-		// here.
+		// Surefire may start the JVM with a manifest-only
+		// jar; it then puts the real path here.
 		String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 		List<URL> urls = new ArrayList<>();
 		for (String entry : classPath.split(File.pathSeparator)) {

@@ -258,8 +258,8 @@ public final class BenchmarkRunner {
 		List<Map<String, String>> runs = new ArrayList<>();
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 		for (int run = 0; run < settings.sleepScaleRuns; run++) {
-			// Alternate the order so neither side always runs on a machine just warmed by
-			// the other.
+			// Alternate the order so neither side always
+			// runs on a machine just warmed by the other.
 			List<String> sides = (run % 2 == 0) ? List.of("ours", "alternative") : List.of("alternative", "ours");
 			for (String side : sides) {
 				List<String> command = List.of(java, "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"),

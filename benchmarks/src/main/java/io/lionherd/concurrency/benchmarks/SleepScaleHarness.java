@@ -63,8 +63,7 @@ public final class SleepScaleHarness {
 		ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
 		if (!ours) {
 			// Ours never hands sleeps to this pool (runSync's executor): its threads
-			// would only
-			// inflate our thread count.
+			// would only inflate our thread count.
 			pool.prestartAllCoreThreads();
 		}
 		Function<Duration, CompletableFuture<?>> sleeper = ours ? oursSleeper(pool) : jdkSleeper(pool);
@@ -82,10 +81,8 @@ public final class SleepScaleHarness {
 		int timerThreads = countThreads(threads, ours ? OURS_TIMER : JDK_TIMER);
 
 		// Heap: `count` sleeps long enough to be still pending when measured, then
-		// cancelled. The
-		// loops live in helper methods: a loop's iterator left in this frame would keep
-		// the list
-		// (and every future) reachable after `pending = null`.
+		// cancelled. The loops live in helper methods: a loop's iterator left in this
+		// frame would keep the list (and every future) reachable after `pending = null`.
 		long heapBase = settle(memory);
 		List<CompletableFuture<?>> pending = schedule(sleeper, count, Duration.ofSeconds(60));
 		long heapPending = settle(memory) - heapBase;

@@ -156,9 +156,9 @@ public abstract class PermitWaiter extends CompletableFuture<Void> {
 			cancelTimeout();
 			return true;
 		}
-		// Decided: its outcome may still be on the way, but a lost cancel must leave it
-		// done. An abandon by the timeout lets the caller's completion race the
-		// timeout's.
+		// Decided: its outcome may still be on the way, but a lost
+		// cancel must leave it done. An abandon by the timeout
+		// lets the caller's completion race the timeout's.
 		int decided = this.state;
 		if (decided == GRANTED) {
 			grant();

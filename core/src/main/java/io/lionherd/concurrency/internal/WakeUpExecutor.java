@@ -73,7 +73,7 @@ public final class WakeUpExecutor {
 	 */
 	static DaemonPool daemonPool() {
 		return new DaemonPool(Math.max(2, Runtime.getRuntime().availableProcessors()), MAX_THREADS, KEEP_ALIVE,
-				STALL_CHECK, SharedDelayScheduler.INSTANCE);
+				STALL_CHECK, DelayScheduler.shared());
 	}
 
 	/**
@@ -94,12 +94,10 @@ public final class WakeUpExecutor {
 	}
 
 	// doPrivileged is deprecated for removal with the security manager, but on Java 17-23
-	// it is
-	// still the only way to keep a new thread from capturing its creator's class loaders;
-	// on
-	// later Java it just runs the action.
+	// it is still the only way to keep a new thread from capturing its creator's class
+	// loaders; on later Java it just runs the action.
 	@SuppressWarnings("removal")
-	static Thread newDaemonThread(Runnable runnable, String name) {
+	public static Thread newDaemonThread(Runnable runnable, String name) {
 		return AccessController.doPrivileged((PrivilegedAction<Thread>) () -> {
 			Thread thread = new Thread(null, runnable, name, 0, false);
 			thread.setDaemon(true);
@@ -193,8 +191,7 @@ public final class WakeUpExecutor {
 			}
 			catch (RejectedExecutionException ex) {
 				// The timer is shut down (only ever in tests): nothing will check, so let
-				// the
-				// next execute try again rather than believe a check is pending.
+				// the next execute try again rather than believe a check is pending.
 				this.watching.set(false);
 			}
 		}
@@ -203,14 +200,13 @@ public final class WakeUpExecutor {
 			if (getQueue().isEmpty()) {
 				this.finishedAtLastCheck = -1;
 				if (getCorePoolSize() != this.baseThreads) {
-					// Extra threads still running finish their task, then time out when
-					// idle.
+					// Extra threads still running finish
+					// their task, then time out when idle.
 					setCorePoolSize(this.baseThreads);
 				}
 				this.watching.set(false);
 				// A task queued after the isEmpty above may have seen watching still set
-				// and
-				// scheduled nothing: look again now that it is clear.
+				// and scheduled nothing: look again now that it is clear.
 				if (getQueue().isEmpty() || !this.watching.compareAndSet(false, true)) {
 					return;
 				}
@@ -234,8 +230,8 @@ public final class WakeUpExecutor {
 				setCorePoolSize(target);
 			}
 			while (getPoolSize() < target && !getQueue().isEmpty() && prestartCoreThread()) {
-				// A thread that ended after a failed task leaves the pool below its core
-				// size.
+				// A thread that ended after a failed task
+				// leaves the pool below its core size.
 			}
 		}
 

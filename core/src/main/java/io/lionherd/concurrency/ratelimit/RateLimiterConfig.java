@@ -41,7 +41,7 @@ public record RateLimiterConfig(int maxCalls, Duration period, @Nullable Duratio
 		}
 		if (timeout != null && timeout.isNegative()) {
 			throw new IllegalArgumentException(
-					"timeout must be zero or positive (or null for no limit), but was " + timeout);
+					"timeout must be zero or positive, or unset for no limit (null), but was " + timeout);
 		}
 	}
 

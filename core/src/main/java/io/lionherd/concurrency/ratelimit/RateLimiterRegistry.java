@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -59,6 +60,7 @@ public final class RateLimiterRegistry {
 	 * @return the limiter
 	 * @throws IllegalArgumentException if there is none; the message lists the known
 	 * names
+	 * @see #find(String)
 	 */
 	public RateLimiter get(String name) {
 		Checks.notNull(name, "name");
@@ -73,13 +75,27 @@ public final class RateLimiterRegistry {
 	}
 
 	/**
-	 * The in-memory limiter named {@code name}, created with {@code config} if there is
-	 * none yet.
+	 * The limiter named {@code name}, if there is one: for callers to whom an unknown
+	 * name is no error, e.g. a lookup by a name a client sent.
+	 * @param name its name
+	 * @return the limiter, or empty if there is none of that name
+	 */
+	public Optional<RateLimiter> find(String name) {
+		Checks.notNull(name, "name");
+		synchronized (this.limiters) {
+			return Optional.ofNullable(this.limiters.get(name));
+		}
+	}
+
+	/**
+	 * The limiter named {@code name}, created in memory with {@code config} if there is
+	 * none yet. A limiter of that name that exists is returned whatever its backend, as
+	 * long as its configuration is {@code config}.
 	 * @param name its name, not blank
 	 * @param config how it limits
 	 * @return the limiter
 	 * @throws IllegalArgumentException if {@code name} is blank, or a limiter of that
-	 * name exists with another configuration or backend
+	 * name exists with another configuration
 	 */
 	public RateLimiter rateLimiter(String name, RateLimiterConfig config) {
 		return rateLimiter(name, config, this.inMemory);
@@ -87,7 +103,8 @@ public final class RateLimiterRegistry {
 
 	/**
 	 * The limiter named {@code name}, created by {@code factory} (its backend) if there
-	 * is none yet.
+	 * is none yet. A limiter of that name that exists is returned whatever factory
+	 * created it, as long as its configuration is {@code config}.
 	 * @param name its name, not blank
 	 * @param config how it limits
 	 * @param factory the backend that creates it

@@ -454,8 +454,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		if (waiter != null) {
 			WorkScope scope = waiter.scope();
 			if (scope != null) {
-				// Work of a deadline scope: the deadline cancels the wait (it leaves the
-				// queue).
+				// Work of a deadline scope: the deadline
+				// cancels the wait (it leaves the queue).
 				scope.register(waiter);
 			}
 			if (timeoutNanos > 0) {
@@ -521,8 +521,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 		}
 		int grown = (int) Math.min(2L * length, this.maxCalls);
 		long[] larger = new long[grown];
-		// The new lap is lap + 1, slot 0 is the oldest: every slot carries the parity of
-		// lap.
+		// The new lap is lap + 1, slot 0 is the oldest:
+		// every slot carries the parity of lap.
 		long lap = lap(c);
 		long parity = lap & 1;
 		int fresh = grown - length;

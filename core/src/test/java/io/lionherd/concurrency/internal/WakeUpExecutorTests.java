@@ -1,7 +1,6 @@
 package io.lionherd.concurrency.internal;
 
 import java.lang.ref.WeakReference;
-import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +52,9 @@ class WakeUpExecutorTests {
 
 	@Test
 	void continuationsBlockingMoreThreadsThanThePoolHasDoNotStallLaterSleeps() throws InterruptedException {
-		// Manual time wakes the sleeps only once their continuations are attached; the
-		// pool itself
-		// is built as the shared one is, its stall check on the real shared timer.
+		// Manual time wakes the sleeps only once their continuations
+		// are attached; the pool itself is built as the shared one
+		// is, its stall check on the real shared timer.
 		ManualTime time = new ManualTime();
 		AsyncUtils asyncUtils = AsyncUtils.builder()
 			.executor(Runnable::run)
@@ -72,8 +71,8 @@ class WakeUpExecutorTests {
 		assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
 		CompletableFuture<Void> later = asyncUtils.sleep(Duration.ofMillis(10));
 		time.advance(Duration.ofMillis(10));
-		// The stall check on the real timer adds threads every 50 ms: generous for a busy
-		// machine.
+		// The stall check on the real timer adds threads
+		// every 50 ms: generous for a busy machine.
 		assertThat(later).succeedsWithin(Duration.ofSeconds(30));
 	}
 
@@ -148,8 +147,8 @@ class WakeUpExecutorTests {
 	@Test
 	void wakeUpThreadDoesNotPinTheClassLoaderOfTheCallerThatStartedIt() throws InterruptedException {
 		WeakReference<ClassLoader> loader = startThreadFromThrowawayLoader();
-		// Keep every pool thread alive (and so its captured state reachable) while
-		// checking.
+		// Keep every pool thread alive (and so its
+		// captured state reachable) while checking.
 		CountDownLatch running = new CountDownLatch(this.pool.getCorePoolSize());
 		for (int i = 0; i < this.pool.getCorePoolSize(); i++) {
 			this.pool.execute(() -> blockUntilReleased(running));
@@ -170,7 +169,7 @@ class WakeUpExecutorTests {
 	private WeakReference<ClassLoader> startThreadFromThrowawayLoader() {
 		ClassLoader loader = new IsolatingClassLoader(getClass().getClassLoader(),
 				WakeUpExecutorLeakProbe.class.getName());
-		Function<Executor, Thread> probe = (Function<Executor, Thread>) newInstance(loader,
+		Function<Executor, Thread> probe = (Function<Executor, Thread>) IsolatingClassLoader.newInstance(loader,
 				WakeUpExecutorLeakProbe.class.getName());
 		assertThat(probe.getClass().getClassLoader()).isSameAs(loader);
 		Thread thread = probe.apply(this.pool);
@@ -197,16 +196,6 @@ class WakeUpExecutorTests {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	static Object newInstance(ClassLoader loader, String className) {
-		try {
-			return loader.loadClass(className).getConstructor().newInstance();
-		}
-		catch (ClassNotFoundException | NoSuchMethodException | InstantiationException | IllegalAccessException
-				| InvocationTargetException ex) {
-			throw new IllegalStateException("Cannot instantiate " + className + " in " + loader, ex);
 		}
 	}
 

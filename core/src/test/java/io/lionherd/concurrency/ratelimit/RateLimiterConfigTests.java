@@ -61,7 +61,7 @@ class RateLimiterConfigTests {
 	@Test
 	void negativeTimeoutIsRejected() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new RateLimiterConfig(1, PERIOD, Duration.ofMillis(-1)))
-			.withMessage("timeout must be zero or positive (or null for no limit), but was PT-0.001S");
+			.withMessage("timeout must be zero or positive, or unset for no limit (null), but was PT-0.001S");
 	}
 
 }

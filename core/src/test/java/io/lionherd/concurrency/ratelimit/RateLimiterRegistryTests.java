@@ -99,6 +99,18 @@ class RateLimiterRegistryTests {
 	}
 
 	@Test
+	void findReturnsTheLimiterOfAKnownName() {
+		RateLimiter github = this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.find("github")).containsSame(github);
+	}
+
+	@Test
+	void findOfAnUnknownNameIsEmpty() {
+		this.registry.rateLimiter("github", RateLimiterConfig.of(1, PERIOD));
+		assertThat(this.registry.find("gitlab")).isEmpty();
+	}
+
+	@Test
 	void blankNameIsRejected() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> this.registry.rateLimiter(" ", RateLimiterConfig.of(1, PERIOD)))
@@ -114,6 +126,8 @@ class RateLimiterRegistryTests {
 			.withMessage("config must not be null");
 		assertThatNullPointerException().isThrownBy(() -> this.registry.addListener(null))
 			.withMessage("listener must not be null");
+		assertThatNullPointerException().isThrownBy(() -> this.registry.find(null))
+			.withMessage("name must not be null");
 	}
 
 	@Test

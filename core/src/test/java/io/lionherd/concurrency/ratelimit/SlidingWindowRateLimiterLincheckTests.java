@@ -32,9 +32,8 @@ class SlidingWindowRateLimiterLincheckTests {
 	@Test
 	void availableCountsAGrantThatCompletedBeforeItWhileAnotherIsInFlight() throws Exception {
 		// The interleaving that found the defect: one grant done, a second one between
-		// its CAS of
-		// ctl and its slot write, then availablePermits() searching from a slot with a
-		// stale time.
+		// its CAS of ctl and its slot write, then availablePermits() searching from a
+		// slot with a stale time.
 		Method tryAcquire = Model.class.getMethod("tryAcquire");
 		Method available = Model.class.getMethod("available");
 		ExecutionScenario scenario = new ExecutionScenario(List.of(new Actor(tryAcquire, List.of())),

@@ -54,8 +54,8 @@ class SlidingWindowRateLimiterPropertyTests {
 
 	@Test
 	void checkerRejectsALimiterThatIgnoresTheWindow() {
-		// The checker itself must be able to fail: a run whose log claims an extra grant
-		// breaks it.
+		// The checker itself must be able to fail: a run
+		// whose log claims an extra grant breaks it.
 		Run run = new Run(1, Duration.ofMillis(10), false);
 		run.apply(new TryAcquire());
 		run.log.granted(run.limiter, 0);
@@ -136,8 +136,8 @@ class SlidingWindowRateLimiterPropertyTests {
 			run.apply(operation);
 			run.check();
 		}
-		// Every acquire still waiting ends: granted one period after another, or timed
-		// out.
+		// Every acquire still waiting ends: granted
+		// one period after another, or timed out.
 		for (int i = 0; i <= run.calls.size(); i++) {
 			run.advance(Duration.ofMillis(periodMillis));
 			run.runTasks();
@@ -327,8 +327,8 @@ class SlidingWindowRateLimiterPropertyTests {
 					continue;
 				}
 				if (call.future.isCompletedExceptionally()) {
-					// Timed out: at its deadline (later if the executor held the timeout
-					// back).
+					// Timed out: at its deadline (later if
+					// the executor held the timeout back).
 					assertThat(call.timeoutNanos).isPositive();
 					assertThat(call.future).failsWithin(Duration.ZERO)
 						.withThrowableOfType(ExecutionException.class)
@@ -348,11 +348,11 @@ class SlidingWindowRateLimiterPropertyTests {
 				}
 				waitedGrants++;
 			}
-			// Every grant the limiter made went to a live caller: none to a cancelled
-			// future.
+			// Every grant the limiter made went to a
+			// live caller: none to a cancelled future.
 			assertThat(times).hasSize(this.triedGrants + this.immediateGrants + waitedGrants);
-			// No waiter waits while a permit is free, unless its wake-up is already on
-			// its way.
+			// No waiter waits while a permit is free,
+			// unless its wake-up is already on its way.
 			if (someoneWaits) {
 				if (!queuedTasks()) {
 					assertThat(grantsInWindow()).as("grants in the window while someone waits")

@@ -210,8 +210,7 @@ class SlidingWindowRateLimiterTests {
 		AtomicReference<Boolean> cancelled = new AtomicReference<>();
 		AtomicReference<Boolean> failed = new AtomicReference<>();
 		// The listener hears of the grant after the decision, before the completion: a
-		// cancel
-		// or a failure arriving then must lose.
+		// cancel or a failure arriving then must lose.
 		SlidingWindowRateLimiter limiter = limiter(1, PERIOD, ManualTime.DIRECT, new RateLimiterListener() {
 
 			@Override

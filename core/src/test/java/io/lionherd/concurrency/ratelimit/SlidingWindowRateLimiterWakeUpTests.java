@@ -80,10 +80,9 @@ class SlidingWindowRateLimiterWakeUpTests {
 
 	@Test
 	void cancelThatReturnsFalseFindsTheGrantedWaiterCompleted() throws Exception {
-		// One wake-up thread, held by the first continuation to run: the other waiter was
-		// granted
-		// in the same wake-up and must not be left half-decided (granted, never
-		// completed).
+		// One wake-up thread, held by the first continuation to
+		// run: the other waiter was granted in the same wake-up and
+		// must not be left half-decided (granted, never completed).
 		this.pool = Executors.newSingleThreadExecutor();
 		SlidingWindowRateLimiter limiter = limiter(2, this.time, this.pool);
 		fillWindow(limiter, 2);
@@ -120,8 +119,8 @@ class SlidingWindowRateLimiterWakeUpTests {
 	@Test
 	void grantedWaitersCompleteEvenIfTheExecutorRejectsTheirCompletion() {
 		AtomicInteger accepted = new AtomicInteger();
-		// Accepts the wake-up and runs it inline, then refuses everything (shutting
-		// down).
+		// Accepts the wake-up and runs it inline,
+		// then refuses everything (shutting down).
 		Executor rejectingAfterTheWakeUp = (command) -> {
 			if (accepted.getAndIncrement() > 0) {
 				throw new RejectedExecutionException("shutting down");
@@ -170,8 +169,8 @@ class SlidingWindowRateLimiterWakeUpTests {
 		CompletableFuture<Void> first = limiter.acquire();
 		CompletableFuture<Void> second = limiter.acquire();
 		scheduler.throwing = true;
-		// The wake-up grants the first and must schedule the next one for the second:
-		// that fails.
+		// The wake-up grants the first and must schedule
+		// the next one for the second: that fails.
 		this.time.advance(PERIOD);
 		assertThat(first).isCompleted();
 		this.time.advance(PERIOD);

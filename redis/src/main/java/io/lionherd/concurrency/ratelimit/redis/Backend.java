@@ -131,10 +131,9 @@ final class Backend {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
 		KeyHealth health = health(key);
 		if (this.connector.isDown()) {
-			// Lettuce queues commands until it reconnects: the call would end at the
-			// command
-			// timeout, after any caller's own shorter timeout, a refusal even in ALLOW
-			// mode.
+			// Lettuce queues commands until it reconnects: the call
+			// would end at the command timeout, after any caller's
+			// own shorter timeout, a refusal even in ALLOW mode.
 			RedisConnectionException lost = new RedisConnectionException(
 					"The connection to Redis is lost; Lettuce is reconnecting");
 			if (health != null) {

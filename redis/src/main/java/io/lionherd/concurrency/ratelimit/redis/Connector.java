@@ -112,8 +112,8 @@ final class Connector {
 			if (connect == null) {
 				throw new IllegalStateException("No connection");
 			}
-			// Opening blocks (DNS, TCP, handshake): never on a caller's or Lettuce's
-			// thread.
+			// Opening blocks (DNS, TCP, handshake):
+			// never on a caller's or Lettuce's thread.
 			current = CompletableFuture.supplyAsync(connect::get, this.executor);
 			this.connection = current;
 		}

@@ -19,6 +19,7 @@ import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -599,8 +600,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 		WorkScope scope = waiter.scope();
 		if (scope != null) {
-			// Work of a deadline scope: the deadline cancels the wait (it leaves the
-			// queue).
+			// Work of a deadline scope: the deadline
+			// cancels the wait (it leaves the queue).
 			scope.register(waiter);
 		}
 		if (timeoutNanos > 0) {
@@ -911,8 +912,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	private void backendError(@Nullable Throwable cause) {
 		if (cause instanceof Decision.DefinitionMismatchException && this.mismatchLogged.compareAndSet(false, true)) {
-			// Loud once: every call of this instance is refused until the definitions
-			// agree.
+			// Loud once: every call of this instance
+			// is refused until the definitions agree.
 			logger.warn(backendException(cause).getMessage());
 		}
 		Throwable error = (cause != null) ? cause : new IllegalStateException("No reply");

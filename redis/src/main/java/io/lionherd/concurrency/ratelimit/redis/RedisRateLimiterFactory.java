@@ -15,6 +15,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;

@@ -99,8 +99,8 @@ final class WakeUps {
 		}
 		CompletableFuture<StatefulRedisPubSubConnection<String, String>> current = this.connection;
 		if (current == null || current.isCompletedExceptionally()) {
-			// Opening blocks (DNS, TCP, handshake): never on a caller's or Lettuce's
-			// thread.
+			// Opening blocks (DNS, TCP, handshake):
+			// never on a caller's or Lettuce's thread.
 			current = CompletableFuture.supplyAsync(() -> listen(connect.get()), this.executor);
 			current.exceptionally((error) -> {
 				logger.debug("Could not open the pub/sub connection that wakes Redis rate limiter waiters", error);

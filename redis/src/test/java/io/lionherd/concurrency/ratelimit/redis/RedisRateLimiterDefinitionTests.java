@@ -3,6 +3,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 import java.time.Duration;
 
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;

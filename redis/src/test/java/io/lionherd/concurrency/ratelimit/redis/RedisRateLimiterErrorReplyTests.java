@@ -15,6 +15,7 @@ import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.protocol.CommandType;
+import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;

@@ -240,8 +240,8 @@ class RedisRateLimiterTests {
 			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
 			.withCauseInstanceOf(TimeoutException.class);
 		await().atMost(Duration.ofSeconds(5)).until(() -> limiter.waitingCount() == 0);
-		// The cancelled wait took nothing: once the first grant expires, one permit is
-		// free.
+		// The cancelled wait took nothing: once the
+		// first grant expires, one permit is free.
 		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(limiter::tryAcquire);
 		assertThat(limiter.tryAcquire()).isFalse();
 	}
@@ -253,8 +253,8 @@ class RedisRateLimiterTests {
 		assertThat(limiter.tryAcquire()).isTrue();
 		Set<String> limiterClients = clientIds();
 		limiterClients.removeAll(clientsBefore);
-		// Its commands' connection, and (if open yet) the pub/sub one that hears
-		// hand-backs.
+		// Its commands' connection, and (if open yet)
+		// the pub/sub one that hears hand-backs.
 		assertThat(limiterClients).as("the limiter's connection").hasSize(1 + pubSubClients(limiterClients));
 
 		this.factory.disconnect();

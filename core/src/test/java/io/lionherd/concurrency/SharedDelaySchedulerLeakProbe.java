@@ -1,7 +1,9 @@
-package io.lionherd.concurrency.internal;
+package io.lionherd.concurrency;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import io.lionherd.concurrency.internal.WakeUpExecutor;
 
 /**
  * Sleeps once through the shared timer, so that a fresh copy of the library (loaded by
@@ -13,11 +15,10 @@ public class SharedDelaySchedulerLeakProbe implements Runnable {
 
 	@Override
 	public void run() {
-		// The timer and wake-up executor of this package's (fresh) copy, as a sleep uses
-		// them.
+		// The timer and wake-up executor of the
+		// library's fresh copy, as a sleep uses them.
 		CompletableFuture<Void> woken = new CompletableFuture<>();
-		SharedDelayScheduler.INSTANCE.schedule(WakeUpExecutor.shared(), () -> woken.complete(null), 1,
-				TimeUnit.MILLISECONDS);
+		DelayScheduler.shared().schedule(WakeUpExecutor.shared(), () -> woken.complete(null), 1, TimeUnit.MILLISECONDS);
 		woken.join();
 	}
 

@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.internal;
+package io.lionherd.concurrency;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -7,18 +7,19 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.WakeUpExecutor;
 
 /**
  * One daemon timer thread for the whole JVM, as {@code CompletableFuture.delayedExecutor}
  * has. The timer thread only hands commands over; it never runs them, except the Java
  * 17-20 wake-up pool's stall check, which only looks at that pool.
  */
-public final class SharedDelayScheduler implements DelayScheduler {
+final class SharedDelayScheduler implements DelayScheduler {
 
-	public static final SharedDelayScheduler INSTANCE = new SharedDelayScheduler();
+	static final SharedDelayScheduler INSTANCE = new SharedDelayScheduler();
 
-	public static final String THREAD_NAME = "lionherd-timer";
+	static final String THREAD_NAME = "lionherd-timer";
 
 	private SharedDelayScheduler() {
 	}
@@ -35,7 +36,7 @@ public final class SharedDelayScheduler implements DelayScheduler {
 	 * A saturated or shut-down executor must not lose a wake-up, so the command then runs
 	 * on the common pool instead.
 	 */
-	public static void handOver(Executor executor, Runnable command) {
+	static void handOver(Executor executor, Runnable command) {
 		try {
 			executor.execute(command);
 		}

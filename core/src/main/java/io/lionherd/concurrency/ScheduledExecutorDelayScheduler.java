@@ -1,11 +1,11 @@
-package io.lionherd.concurrency.internal;
+package io.lionherd.concurrency;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.internal.Checks;
 
 /**
  * A {@link DelayScheduler} over a {@link ScheduledExecutorService} the caller owns: its
@@ -13,12 +13,12 @@ import io.lionherd.concurrency.DelayScheduler;
  *
  * @param timer the timer
  */
-public record ScheduledExecutorDelayScheduler(ScheduledExecutorService timer) implements DelayScheduler {
+record ScheduledExecutorDelayScheduler(ScheduledExecutorService timer) implements DelayScheduler {
 
 	/**
 	 * @param timer the timer
 	 */
-	public ScheduledExecutorDelayScheduler {
+	ScheduledExecutorDelayScheduler {
 		Checks.notNull(timer, "timer");
 	}
 

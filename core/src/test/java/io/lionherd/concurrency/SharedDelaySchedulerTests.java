@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.internal;
+package io.lionherd.concurrency;
 
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import io.lionherd.concurrency.IsolatingClassLoader;
+import io.lionherd.concurrency.internal.WakeUpExecutor;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +22,11 @@ import static org.awaitility.Awaitility.await;
  */
 class SharedDelaySchedulerTests {
 
-	private static final String PACKAGE = SharedDelayScheduler.class.getPackageName() + ".";
+	/**
+	 * The packages of the library copy: the timer here, the wake-up threads in internal.
+	 */
+	private static final List<String> PACKAGES = List.of(SharedDelayScheduler.class.getPackageName() + ".",
+			WakeUpExecutor.class.getPackageName() + ".");
 
 	/**
 	 * The timer is a JVM-wide singleton, long since started in this JVM: so a fresh copy
@@ -35,7 +39,7 @@ class SharedDelaySchedulerTests {
 	@Test
 	void timerAndWakeUpThreadsDoNotPinTheClassLoaderOfTheirFirstCaller() throws Exception {
 		ClassLoader library = new IsolatingClassLoader(getClass().getClassLoader(),
-				(name) -> isOfThisPackage(name) && !name.equals(SharedDelaySchedulerLeakProbe.class.getName()));
+				(name) -> isOfTheLibrary(name) && !name.equals(SharedDelaySchedulerLeakProbe.class.getName()));
 		try {
 			WeakReference<ClassLoader> application = sleepFromThrowawayLoader(library);
 			await("the probe's throwaway class loader to be collected").atMost(Duration.ofSeconds(20))
@@ -71,8 +75,8 @@ class SharedDelaySchedulerTests {
 		}
 		assertThat(shared.getQueue().size()).isGreaterThanOrEqualTo(before + 1_000);
 		entries.forEach((entry) -> entry.cancel(false));
-		// Other tests of this JVM may add or drain their own entries meanwhile, never 1
-		// 000.
+		// Other tests of this JVM may add or drain
+		// their own entries meanwhile, never 1 000.
 		assertThat(shared.getQueue().size()).isLessThan(before + 1_000);
 		assertThat(shared.getRemoveOnCancelPolicy()).isTrue();
 	}
@@ -82,7 +86,7 @@ class SharedDelaySchedulerTests {
 	 */
 	private WeakReference<ClassLoader> sleepFromThrowawayLoader(ClassLoader library) throws Exception {
 		ClassLoader application = new IsolatingClassLoader(library, SharedDelaySchedulerLeakProbe.class.getName());
-		Runnable probe = (Runnable) WakeUpExecutorTests.newInstance(application,
+		Runnable probe = (Runnable) IsolatingClassLoader.newInstance(application,
 				SharedDelaySchedulerLeakProbe.class.getName());
 		assertThat(probe.getClass().getClassLoader()).isSameAs(application);
 		assertThat(timer(library).getPoolSize()).as("timer threads of the fresh copy before the probe").isZero();
@@ -99,11 +103,12 @@ class SharedDelaySchedulerTests {
 	}
 
 	/**
-	 * Whether the class is of this package (not of a subpackage): the library copy the
-	 * probe runs against.
+	 * Whether the class is of the timer's or the wake-up threads' package (not of a
+	 * subpackage): the library copy the probe runs against.
 	 */
-	private static boolean isOfThisPackage(String className) {
-		return className.startsWith(PACKAGE) && className.indexOf('.', PACKAGE.length()) < 0;
+	private static boolean isOfTheLibrary(String className) {
+		return PACKAGES.stream()
+			.anyMatch((prefix) -> className.startsWith(prefix) && className.indexOf('.', prefix.length()) < 0);
 	}
 
 }
