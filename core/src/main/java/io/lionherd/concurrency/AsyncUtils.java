@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.ContextCapture;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
 import io.lionherd.concurrency.internal.WorkScope;
@@ -174,13 +175,7 @@ public final class AsyncUtils {
 	 * @throws NullPointerException if {@code task} is {@code null}
 	 */
 	public Runnable withCurrentContext(Runnable task) {
-		Checks.notNull(task, "task");
-		ContextCapture.Snapshot context = this.contextCapture.capture();
-		return () -> {
-			try (ContextCapture.Scope restored = context.restore()) {
-				task.run();
-			}
-		};
+		return this.contextCapture.inCurrentContext(Checks.notNull(task, "task"));
 	}
 
 	/**
@@ -367,6 +362,49 @@ public final class AsyncUtils {
 		return measure(name, ExecutionType.ASYNC, start, monitoring, stage);
 	}
 
+	/**
+	 * The performance monitor for a call that returns its own stage and must keep it
+	 * (what {@code @Monitored} does for a method returning a {@link CompletionStage}):
+	 * calls {@code task} on the caller's thread and hands back the very stage it
+	 * returned, recording, like {@link #monitorAsync}, from this call until that stage
+	 * completes. What {@code task} throws is recorded as a failure and thrown, unchanged;
+	 * a {@code null} it returns is recorded as a failure and returned. <pre>{@code
+	 * CompletableFuture<Quote> quote = async.monitorStage("quote", () -> client.quoteAsync(symbol));
+	 * }</pre>
+	 * @param name the monitor name, one of a small fixed set (it becomes a metric tag)
+	 * @param task the async work
+	 * @param <S> the stage type
+	 * @return the stage {@code task} returned
+	 * @throws Exception what {@code task} threw, after it was recorded
+	 */
+	public <S extends CompletionStage<?>> S monitorStage(String name, Callable<S> task) throws Exception {
+		Checks.notNull(name, "name");
+		Checks.notNull(task, "task");
+		long start = this.ticker.read();
+		MonitorRecorder.Monitoring monitoring = startMonitoring(name, ExecutionType.ASYNC);
+		S stage;
+		try {
+			stage = (monitoring != RECORD_AT_STOP) ? wrap(monitoring, name, task).call() : task.call();
+		}
+		catch (Throwable ex) {
+			stop(monitoring, name, ExecutionType.ASYNC, ex, this.ticker.read() - start);
+			throw ex;
+		}
+		if (stage == null) {
+			stop(monitoring, name, ExecutionType.ASYNC, new NullPointerException("stage returned by task is null"),
+					this.ticker.read() - start);
+			return stage;
+		}
+		if (Stages.isCompletedNormally(stage)) {
+			stop(monitoring, name, ExecutionType.ASYNC, null, this.ticker.read() - start);
+		}
+		else {
+			stage.whenComplete((value, error) -> stop(monitoring, name, ExecutionType.ASYNC,
+					(error != null) ? Stages.ownFailure(error) : null, this.ticker.read() - start));
+		}
+		return stage;
+	}
+
 	private <T> CompletableFuture<MonitorResult<T>> measure(String name, ExecutionType type, long start,
 			MonitorRecorder.Monitoring monitoring, CompletionStage<T> stage) {
 		if (Stages.isCompletedNormally(stage)) {
@@ -378,7 +416,7 @@ public final class AsyncUtils {
 				result.complete(finish(name, type, start, monitoring, value));
 			}
 			else {
-				Throwable cause = Stages.unwrap(error);
+				Throwable cause = Stages.ownFailure(error);
 				stop(monitoring, name, type, cause, this.ticker.read() - start);
 				result.completeExceptionally(cause);
 			}
@@ -716,6 +754,69 @@ public final class AsyncUtils {
 	 */
 	public <T> CompletableFuture<T> retry(String name, AsyncCallable<T> body, RetryPolicy policy) {
 		return startRetry(Checks.notNull(name, "name"), body, policy);
+	}
+
+	/**
+	 * {@link #retry(String, AsyncCallable, RetryPolicy)} for a blocking call made on the
+	 * caller's own thread (what {@code @Retry} does for a method that does not return a
+	 * {@link CompletionStage}): the retry decides when each attempt starts (backoff,
+	 * {@link #effectiveDeadline()}, {@code lionherd.retry.calls}), and every attempt runs
+	 * here, on the calling thread, which waits in between holding its own context (its
+	 * transaction, security context, request). If this thread is interrupted while it
+	 * waits, no attempt starts after and the last attempt's failure is thrown, the
+	 * interrupt kept; an attempt that fails leaving the thread interrupted is not
+	 * retried. <pre>{@code
+	 * Order order = async.retryBlocking("orders", () -> repository.load(id), policy);
+	 * }</pre>
+	 * @param name the retry's name, one of a small fixed set (it becomes a metric tag)
+	 * @param body one attempt, called on this thread
+	 * @param policy how to retry
+	 * @param <T> the result type
+	 * @return the first successful attempt's result
+	 * @throws Exception the last attempt's own exception, as {@code body} threw it
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public <T> T retryBlocking(String name, Callable<T> body, RetryPolicy policy) throws Exception {
+		Checks.notNull(name, "name");
+		Checks.notNull(body, "body");
+		Checks.notNull(policy, "policy");
+		return CallerRunsRetry.call(body, (attempts) -> startRetry(name, attempts, policy));
+	}
+
+	/**
+	 * An unnamed {@link #retryBlocking(String, Callable, RetryPolicy)}: not recorded.
+	 * @param body one attempt, called on this thread
+	 * @param policy how to retry
+	 * @param <T> the result type
+	 * @return the first successful attempt's result
+	 * @throws Exception the last attempt's own exception, as {@code body} threw it
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public <T> T retryBlocking(Callable<T> body, RetryPolicy policy) throws Exception {
+		Checks.notNull(body, "body");
+		Checks.notNull(policy, "policy");
+		return CallerRunsRetry.call(body, (attempts) -> startRetry(null, attempts, policy));
+	}
+
+	/**
+	 * {@link #retry(String, AsyncCallable, RetryPolicy)} of an async call whose every
+	 * attempt starts on the calling thread, which waits until the retry has ended (what
+	 * {@code @Retry} does for a Spring {@code @Async} method, which runs on a thread of
+	 * the async executor): as {@link #retryBlocking(String, Callable, RetryPolicy)}, with
+	 * each attempt's stage awaited without blocking an attempt's thread.
+	 * @param name the retry's name, one of a small fixed set (it becomes a metric tag)
+	 * @param body one attempt, called on this thread
+	 * @param policy how to retry
+	 * @param <T> the result type
+	 * @return the retry's future, already complete; cancelled if this thread was
+	 * interrupted while waiting (no attempt starts after, the interrupt is kept)
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public <T> CompletableFuture<T> awaitRetry(String name, AsyncCallable<T> body, RetryPolicy policy) {
+		Checks.notNull(name, "name");
+		Checks.notNull(body, "body");
+		Checks.notNull(policy, "policy");
+		return CallerRunsRetry.await(body, (attempts) -> startRetry(name, attempts, policy));
 	}
 
 	@SuppressWarnings("unchecked")

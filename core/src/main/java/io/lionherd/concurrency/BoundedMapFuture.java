@@ -145,7 +145,7 @@ final class BoundedMapFuture<T, R> extends ResultListFuture<R> {
 				onValue(index, value);
 			}
 			else {
-				onError(index, Stages.unwrap(error));
+				onError(index, Stages.ownFailure(error));
 			}
 		});
 	}

@@ -374,7 +374,7 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 		WorkScope previous = WorkScope.install(enclosing());
 		try {
 			if (error != null) {
-				this.result.fail(Stages.unwrap(error));
+				this.result.fail(Stages.ownFailure(error));
 			}
 			else {
 				this.result.succeed(this.moveOn ? Optional.ofNullable(value) : value);

@@ -64,7 +64,7 @@ final class GatherFuture<R> extends ResultListFuture<R> {
 					onValue(index, value);
 				}
 				else {
-					onError(index, Stages.unwrap(error));
+					onError(index, Stages.ownFailure(error));
 				}
 			});
 		}

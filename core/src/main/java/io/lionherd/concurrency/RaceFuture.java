@@ -93,7 +93,7 @@ final class RaceFuture<T> extends CompletableFuture<T> {
 					race.decide(index, value, null);
 				}
 				else {
-					race.failure(index, Stages.unwrap(error));
+					race.failure(index, Stages.ownFailure(error));
 				}
 			});
 		}

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongFunction;
 
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.ContextCapture;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -162,7 +163,7 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 			if (error == null) {
 				succeed(value);
 			}
-			else if (failed(Stages.unwrap(error))) {
+			else if (failed(Stages.ownFailure(error))) {
 				attempt();
 			}
 		});
@@ -302,7 +303,7 @@ final class RetryFuture<T> extends CompletableFuture<T> {
 			done.join();
 		}
 		catch (RuntimeException ex) {
-			return (ex instanceof java.util.concurrent.CancellationException) ? ex : Stages.unwrap(ex);
+			return (ex instanceof java.util.concurrent.CancellationException) ? ex : Stages.ownFailure(ex);
 		}
 		throw new IllegalStateException("not failed");
 	}

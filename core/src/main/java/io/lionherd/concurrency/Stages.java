@@ -4,18 +4,24 @@ import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+
+import io.lionherd.concurrency.internal.Checks;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads and cancels arbitrary {@link CompletionStage}s. A
- * {@code minimalCompletionStage()} is a {@code CompletableFuture} whose {@code Future}
- * methods throw, hence the guards; a foreign stage's {@code cancel} may throw anything,
- * hence the others.
+ * Helpers for arbitrary {@link CompletionStage}s: {@link #unwrap} finds the failure
+ * behind the wrappers futures add, {@link #relay} hands one stage's outcome to a future
+ * and that future's cancellation back.
+ * <p>
+ * Internally it also reads and cancels foreign stages: a {@code minimalCompletionStage()}
+ * is a {@code CompletableFuture} whose {@code Future} methods throw, hence the guards; a
+ * foreign stage's {@code cancel} may throw anything, hence the others.
  */
-final class Stages {
+public final class Stages {
 
 	private static final Logger logger = LoggerFactory.getLogger(Stages.class);
 
@@ -154,11 +160,67 @@ final class Stages {
 
 	/**
 	 * The stage's own exception rather than the {@link CompletionException} a dependent
-	 * stage wraps it in.
+	 * stage wraps it in: one layer only, so an {@code ExecutionException} the stage
+	 * itself failed with is kept. {@link #unwrap} strips every wrapper instead.
 	 */
-	static Throwable unwrap(Throwable error) {
+	static Throwable ownFailure(Throwable error) {
 		Throwable cause = error.getCause();
 		return (error instanceof CompletionException && cause != null) ? cause : error;
+	}
+
+	/**
+	 * The failure behind the wrappers that futures add: strips every
+	 * {@link CompletionException} and {@link ExecutionException} that has a cause, as
+	 * {@code join()}, {@code get()} and dependent stages add them. <pre>{@code
+	 * future.exceptionally((ex) -> (Stages.unwrap(ex) instanceof TimeoutException) ? fallback : null);
+	 * }</pre>
+	 * @param error a failure as a completion callback or {@code get()} sees it
+	 * @return the innermost cause that is not such a wrapper ({@code error} itself if it
+	 * is none)
+	 * @throws NullPointerException if {@code error} is {@code null}
+	 */
+	public static Throwable unwrap(Throwable error) {
+		Throwable current = Checks.notNull(error, "error");
+		while ((current instanceof CompletionException || current instanceof ExecutionException)
+				&& current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
+	/**
+	 * Completes {@code to} as {@code from} completes (a failure {@link #unwrap
+	 * unwrapped}), and passes cancellation back: cancelling {@code to} cancels
+	 * {@code from}, interrupting its worker where it can (a {@code runSync} task still
+	 * queued never starts). If {@code to} is already complete when {@code from}
+	 * completes, {@code from}'s outcome is dropped. <pre>{@code
+	 * CompletableFuture<String> answer = new CompletableFuture<>();
+	 * Stages.relay(client.fetchAsync(id), answer);
+	 * answer.cancel(true); // cancels the fetch too
+	 * }</pre>
+	 * @param from the stage whose outcome to hand on
+	 * @param to the future to complete
+	 * @param <T> the result type
+	 * @return {@code to}
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public static <T> CompletableFuture<T> relay(CompletionStage<? extends T> from, CompletableFuture<T> to) {
+		Checks.notNull(from, "from");
+		Checks.notNull(to, "to");
+		from.whenComplete((value, error) -> {
+			if (error != null) {
+				to.completeExceptionally(unwrap(error));
+			}
+			else {
+				to.complete(value);
+			}
+		});
+		to.whenComplete((value, error) -> {
+			if (to.isCancelled()) {
+				cancel(from);
+			}
+		});
+		return to;
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 
+import io.lionherd.concurrency.internal.ContextCapture;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,13 +1,26 @@
 package io.lionherd.concurrency.ratelimit;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * A sliding-window rate limiter: in every half-open window of length {@code period} at
  * most {@code maxCalls} permits are granted. Waiters are served in arrival order,
  * {@code tryAcquire} never overtakes them, and waiting holds no thread. A cancelled or
  * timed-out acquire gives up its place and consumes no permit.
+ * <p>
+ * The {@code execute}/{@code decorate} methods put a call behind a permit, as
+ * {@code @RateLimited} does: {@link #executeCallable(Callable)} for a blocking call (the
+ * caller waits), {@link #executeCompletionStage(Supplier)} for one that returns a
+ * {@link CompletionStage} (nobody waits). Each takes one permit per call, asked for with
+ * {@code acquire}, never a {@code tryAcquire} probe first (on a distributed limiter that
+ * would be a blocking round trip, and a refusal counted twice).
  */
 public interface RateLimiter {
 
@@ -76,6 +89,157 @@ public interface RateLimiter {
 	 */
 	default String backend() {
 		return "local";
+	}
+
+	/**
+	 * Calls {@code callable} on this thread once a permit is granted, waiting for it up
+	 * to {@code config().timeout()}.
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return what {@code callable} returned
+	 * @throws RateLimitExceededException if no permit came in time (its cause the
+	 * {@link java.util.concurrent.TimeoutException}), or this thread was interrupted
+	 * while waiting (its place given up, the interrupt kept, the cause the
+	 * {@link InterruptedException})
+	 * @throws Exception what {@code callable} threw, unchanged, or the limiter's own
+	 * failure (such as a {@link RateLimiterBackendException})
+	 * @see #executeCallable(Duration, Callable)
+	 */
+	default <T> T executeCallable(Callable<T> callable) throws Exception {
+		return PermitCalls.call(this, null, callable);
+	}
+
+	/**
+	 * Calls {@code callable} on this thread once a permit is granted, waiting for it up
+	 * to {@code timeout}. <pre>{@code
+	 * Quote quote = limiter.executeCallable(Duration.ofSeconds(2), () -> client.quote(symbol));
+	 * }</pre>
+	 * @param timeout how long to wait at most, zero or more ({@code Duration.ZERO}: only
+	 * a permit free now); {@code null} for {@code config().timeout()}
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return what {@code callable} returned
+	 * @throws RateLimitExceededException if no permit came in time, or this thread was
+	 * interrupted while waiting; see {@link #executeCallable(Callable)}
+	 * @throws Exception what {@code callable} threw, unchanged, or the limiter's own
+	 * failure
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 */
+	default <T> T executeCallable(@Nullable Duration timeout, Callable<T> callable) throws Exception {
+		return PermitCalls.call(this, timeout, callable);
+	}
+
+	/**
+	 * {@code callable} behind a permit: each call of the result is an
+	 * {@link #executeCallable(Callable)}.
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 */
+	default <T> Callable<T> decorateCallable(Callable<T> callable) {
+		return decorateCallable(null, callable);
+	}
+
+	/**
+	 * {@code callable} behind a permit: each call of the result is an
+	 * {@link #executeCallable(Duration, Callable)}.
+	 * @param timeout how long each call waits at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 */
+	default <T> Callable<T> decorateCallable(@Nullable Duration timeout, Callable<T> callable) {
+		PermitCalls.check(timeout, callable, "callable");
+		return () -> PermitCalls.call(this, timeout, callable);
+	}
+
+	/**
+	 * Calls {@code supplier} once a permit is granted, waiting for it up to
+	 * {@code config().timeout()}, and returns at once; no thread waits.
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return see {@link #executeCompletionStage(Duration, UnaryOperator, Supplier)}
+	 */
+	default <T> CompletableFuture<T> executeCompletionStage(Supplier<? extends CompletionStage<T>> supplier) {
+		return PermitCalls.callStage(this, null, PermitCalls.CURRENT_CONTEXT, supplier);
+	}
+
+	/**
+	 * Calls {@code supplier} once a permit is granted, waiting for it up to
+	 * {@code timeout}, and returns at once; no thread waits. <pre>{@code
+	 * CompletableFuture<Quote> quote = limiter.executeCompletionStage(Duration.ofSeconds(2),
+	 *         () -> client.quoteAsync(symbol));
+	 * }</pre>
+	 * @param timeout how long to wait at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return see {@link #executeCompletionStage(Duration, UnaryOperator, Supplier)}
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 */
+	default <T> CompletableFuture<T> executeCompletionStage(@Nullable Duration timeout,
+			Supplier<? extends CompletionStage<T>> supplier) {
+		return PermitCalls.callStage(this, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
+	}
+
+	/**
+	 * Calls {@code supplier} once a permit is granted and returns at once; no thread
+	 * waits. A permit granted now calls {@code supplier} on this thread and returns its
+	 * own future (a stage that is not a {@link CompletableFuture} is relayed into one). A
+	 * permit granted later calls it on the thread that grants the permit (the limiter's
+	 * wake-up thread), in the context {@code callerContext} captured here; the returned
+	 * future then completes as {@code supplier}'s stage does, and cancelling it cancels
+	 * that stage (interrupting its worker where it can). Cancelling the future while the
+	 * permit is pending gives up the place in the queue, consumes no permit and never
+	 * calls {@code supplier}. What {@code supplier} throws, or a {@code null} it returns,
+	 * fails the future. <pre>{@code
+	 * limiter.executeCompletionStage(null, asyncUtils::withCurrentContext, () -> client.sendAsync(request));
+	 * }</pre>
+	 * @param timeout how long to wait at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param callerContext wraps a task, on the caller's thread, so that it runs in the
+	 * caller's context wherever it runs later, such as
+	 * {@code io.lionherd.concurrency.AsyncUtils::withCurrentContext} (the other overloads
+	 * carry the SLF4J MDC, the context class loader and, when it is on the class path,
+	 * every Micrometer context-propagation value)
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return the call's future; it fails with a {@link RateLimitExceededException} (its
+	 * cause the {@link java.util.concurrent.TimeoutException}) if no permit came in time,
+	 * or with the limiter's own failure (such as a {@link RateLimiterBackendException})
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 */
+	default <T> CompletableFuture<T> executeCompletionStage(@Nullable Duration timeout,
+			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {
+		return PermitCalls.callStage(this, timeout, callerContext, supplier);
+	}
+
+	/**
+	 * {@code supplier} behind a permit: each call of the result is an
+	 * {@link #executeCompletionStage(Supplier)}.
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 */
+	default <T> Supplier<CompletableFuture<T>> decorateCompletionStage(
+			Supplier<? extends CompletionStage<T>> supplier) {
+		return decorateCompletionStage(null, supplier);
+	}
+
+	/**
+	 * {@code supplier} behind a permit: each call of the result is an
+	 * {@link #executeCompletionStage(Duration, Supplier)}.
+	 * @param timeout how long each call waits at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 */
+	default <T> Supplier<CompletableFuture<T>> decorateCompletionStage(@Nullable Duration timeout,
+			Supplier<? extends CompletionStage<T>> supplier) {
+		PermitCalls.check(timeout, supplier, "supplier");
+		return () -> PermitCalls.callStage(this, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
 	}
 
 	/**

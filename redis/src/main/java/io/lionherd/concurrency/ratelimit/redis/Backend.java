@@ -6,9 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +21,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lionherd.concurrency.DelayScheduler;
+import io.lionherd.concurrency.Stages;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +160,7 @@ final class Backend {
 			if (timer != null) {
 				timer.cancel(false);
 			}
-			Throwable cause = (error != null) ? unwrap(error) : null;
+			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			if (health != null) {
 				health.replied(cause);
 			}
@@ -305,7 +304,7 @@ final class Backend {
 				? CompletableFuture.completedFuture(commands) : this.connector.commands();
 		ready.thenCompose((connection) -> connection.pttl(health.key)).whenComplete((ttl, error) -> {
 			timer.cancel(false);
-			answered.complete(error == null || isErrorReply(unwrap(error)));
+			answered.complete(error == null || isErrorReply(Stages.unwrap(error)));
 		});
 	}
 
@@ -349,15 +348,6 @@ final class Backend {
 		String message = String.valueOf(error.getMessage());
 		int end = message.indexOf(' ');
 		return (end < 0) ? message : message.substring(0, end);
-	}
-
-	static Throwable unwrap(Throwable error) {
-		Throwable cause = error;
-		while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-				&& cause.getCause() != null) {
-			cause = cause.getCause();
-		}
-		return cause;
 	}
 
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
@@ -338,7 +339,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** The reply of a call for tries: the first live tries get its grants. */
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
 		if (decision == null) {
-			Throwable cause = (error != null) ? Backend.unwrap(error) : null;
+			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			boolean allow = allows(cause);
 			if (!allow) {
 				this.available = 0;
@@ -538,7 +539,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		CompletableFuture<Void> result = new CompletableFuture<>();
 		attempt().whenComplete((decision, error) -> handOver(() -> {
 			if (error != null) {
-				result.completeExceptionally(Backend.unwrap(error));
+				result.completeExceptionally(Stages.unwrap(error));
 			}
 			else if (decision != null && decision.granted() == 0) {
 				result.completeExceptionally(timeoutException(timeout));
@@ -562,7 +563,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private CompletableFuture<@Nullable Decision> attempt(CompletableFuture<Decision> call) {
 		return call.handle((decision, error) -> {
 			if (error != null) {
-				Throwable cause = Backend.unwrap(error);
+				Throwable cause = Stages.unwrap(error);
 				backendError(cause);
 				if (allows(cause)) {
 					granted(0);
@@ -664,7 +665,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		boolean again = false;
 		long retryMicros = 0;
 		int taken = 0;
-		Throwable cause = (error != null) ? Backend.unwrap(error) : null;
+		Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 		RateLimiterBackendException failure = (cause != null || decision == null) ? backendException(cause) : null;
 		boolean allow = allows(cause);
 		this.lock.lock();

@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.autoconfigure;
+package io.lionherd.concurrency.autoconfigure.annotation;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;

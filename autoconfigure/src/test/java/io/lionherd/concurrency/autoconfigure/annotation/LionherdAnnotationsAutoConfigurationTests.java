@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.autoconfigure;
+package io.lionherd.concurrency.autoconfigure.annotation;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -30,6 +30,10 @@ import io.lionherd.concurrency.ManualTime;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.autoconfigure.AsyncUtilsBuilderCustomizer;
+import io.lionherd.concurrency.autoconfigure.LionherdAnnotationsAutoConfiguration;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyAutoConfiguration;
+import io.lionherd.concurrency.autoconfigure.LionherdMetricsAutoConfiguration;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;

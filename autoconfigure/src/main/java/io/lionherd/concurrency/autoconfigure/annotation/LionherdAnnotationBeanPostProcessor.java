@@ -1,13 +1,11 @@
-package io.lionherd.concurrency.autoconfigure;
+package io.lionherd.concurrency.autoconfigure.annotation;
 
 import java.lang.reflect.Method;
-import java.util.Map;
 
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
-import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RetryProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -56,11 +54,15 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private @Nullable BeanFactory lionherdBeanFactory;
 
-	public LionherdAnnotationBeanPostProcessor() {
+	/**
+	 * A post-processor that finds the {@link RateLimiterRegistry} and {@link AsyncUtils}
+	 * beans when it first needs them.
+	 * @param settings the retry policies, and where a missing name is configured
+	 */
+	public LionherdAnnotationBeanPostProcessor(AnnotationSettings settings) {
 		setBeforeExistingAdvisors(true);
 		setOrder(ORDER);
-		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::asyncUtils,
-				this::retryPolicies);
+		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::asyncUtils, settings);
 		this.advisor = new DefaultPointcutAdvisor(AnnotatedMethodPointcut.INSTANCE, this.interceptor);
 	}
 
@@ -116,12 +118,6 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private AsyncUtils asyncUtils() {
 		return beanFactory().getBean(AsyncUtils.class);
-	}
-
-	private Map<String, RetryProperties> retryPolicies() {
-		LionherdConcurrencyProperties properties = beanFactory().getBeanProvider(LionherdConcurrencyProperties.class)
-			.getIfAvailable();
-		return (properties != null) ? properties.getRetries() : Map.of();
 	}
 
 	private BeanFactory beanFactory() {

@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.autoconfigure;
+package io.lionherd.concurrency.autoconfigure.annotation;
 
 import java.lang.reflect.Method;
 import java.util.List;

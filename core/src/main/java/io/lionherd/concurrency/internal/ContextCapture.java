@@ -1,4 +1,4 @@
-package io.lionherd.concurrency;
+package io.lionherd.concurrency.internal;
 
 import java.util.Map;
 
@@ -15,25 +15,45 @@ import org.slf4j.MDC;
  * runs on a thread other than its caller's: {@code runSync} workers, and retry attempts
  * started by the timer's wake-up threads (which have no context class loader).
  */
-abstract class ContextCapture {
+public abstract class ContextCapture {
 
 	private static final boolean CONTEXT_PROPAGATION_PRESENT = isPresent(
 			"io.micrometer.context.ContextSnapshotFactory");
 
-	static final ContextCapture NONE = new ContextCapture() {
+	/** Captures nothing: for instances built with context propagation off. */
+	public static final ContextCapture NONE = new ContextCapture() {
 		@Override
-		Snapshot capture() {
+		public Snapshot capture() {
 			return Snapshot.EMPTY;
 		}
 	};
 
-	abstract Snapshot capture();
+	/**
+	 * Takes the calling thread's context.
+	 * @return what to put in place on the thread that runs the work
+	 */
+	public abstract Snapshot capture();
+
+	/**
+	 * Wraps {@code task} so that it runs in the calling thread's context as it is now,
+	 * whatever thread runs it later; that thread's own context is put back afterwards.
+	 * @param task the work to run later
+	 * @return {@code task} in the current context
+	 */
+	public final Runnable inCurrentContext(Runnable task) {
+		Snapshot context = capture();
+		return () -> {
+			try (Scope restored = context.restore()) {
+				task.run();
+			}
+		};
+	}
 
 	/**
 	 * The capture for this class path: MDC, plus Micrometer context-propagation if
 	 * present.
 	 */
-	static ContextCapture detect() {
+	public static ContextCapture detect() {
 		return CONTEXT_PROPAGATION_PRESENT ? MicrometerCapture.global() : new MdcCapture();
 	}
 
@@ -48,17 +68,23 @@ abstract class ContextCapture {
 	}
 
 	/** Context taken on the submitting thread, put in place on the worker. */
-	interface Snapshot {
+	public interface Snapshot {
 
+		/** Puts nothing in place. */
 		Snapshot EMPTY = () -> Scope.NOOP;
 
+		/**
+		 * Puts the captured context in place on the current thread.
+		 * @return what puts the thread's own context back
+		 */
 		Scope restore();
 
 	}
 
 	/** Puts the worker's own context back. */
-	interface Scope extends AutoCloseable {
+	public interface Scope extends AutoCloseable {
 
+		/** Puts nothing back. */
 		Scope NOOP = () -> {
 		};
 
@@ -70,7 +96,7 @@ abstract class ContextCapture {
 	private static class MdcCapture extends ContextCapture {
 
 		@Override
-		Snapshot capture() {
+		public Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
 			ClassLoader loader = Thread.currentThread().getContextClassLoader();
 			return () -> {
@@ -117,11 +143,11 @@ abstract class ContextCapture {
 	 * MDC plus Micrometer context-propagation. Only loaded when that library is present;
 	 * tests give it a factory over a private {@code ContextRegistry}.
 	 */
-	static final class MicrometerCapture extends ContextCapture {
+	public static final class MicrometerCapture extends ContextCapture {
 
 		private final ContextSnapshotFactory factory;
 
-		MicrometerCapture(ContextSnapshotFactory factory) {
+		public MicrometerCapture(ContextSnapshotFactory factory) {
 			this.factory = factory;
 		}
 
@@ -133,7 +159,7 @@ abstract class ContextCapture {
 		}
 
 		@Override
-		Snapshot capture() {
+		public Snapshot capture() {
 			Map<String, String> mdc = MDC.getCopyOfContextMap();
 			ClassLoader loader = Thread.currentThread().getContextClassLoader();
 			ContextSnapshot snapshot = this.factory.captureAll();

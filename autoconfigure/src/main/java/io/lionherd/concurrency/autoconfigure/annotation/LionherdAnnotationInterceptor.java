@@ -1,0 +1,249 @@
+package io.lionherd.concurrency.autoconfigure.annotation;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import io.lionherd.concurrency.AsyncCallable;
+import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.RetryPolicy;
+import io.lionherd.concurrency.annotation.Monitored;
+import io.lionherd.concurrency.annotation.RateLimited;
+import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanInitializationException;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringValueResolver;
+
+import static io.lionherd.concurrency.autoconfigure.annotation.Invocations.call;
+import static io.lionherd.concurrency.autoconfigure.annotation.Invocations.stage;
+
+/**
+ * The interceptor behind {@link LionherdAnnotationBeanPostProcessor}: one per
+ * post-processor, with one resolved {@link Plan} per method and target class, so a call
+ * costs a map look-up and the core's decorators its annotations ask for, nested as
+ * {@code @Monitored} ( {@code @Retry} ( {@code @RateLimited} ( method ) ) ).
+ */
+final class LionherdAnnotationInterceptor implements MethodInterceptor {
+
+	private final Supplier<RateLimiterRegistry> rateLimiterRegistry;
+
+	private final Supplier<AsyncUtils> asyncUtils;
+
+	private final AnnotationSettings settings;
+
+	private final Map<MethodClassKey, Plan> plans = new ConcurrentHashMap<>();
+
+	private @Nullable StringValueResolver embeddedValueResolver;
+
+	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry, Supplier<AsyncUtils> asyncUtils,
+			AnnotationSettings settings) {
+		this.rateLimiterRegistry = rateLimiterRegistry;
+		this.asyncUtils = asyncUtils;
+		this.settings = settings;
+	}
+
+	void setEmbeddedValueResolver(StringValueResolver embeddedValueResolver) {
+		this.embeddedValueResolver = embeddedValueResolver;
+	}
+
+	@Override
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		Object target = invocation.getThis();
+		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
+				: invocation.getMethod().getDeclaringClass();
+		MethodClassKey key = new MethodClassKey(invocation.getMethod(), targetClass);
+		Plan plan = this.plans.get(key);
+		if (plan == null) {
+			// not computeIfAbsent: resolving may create beans, whose checks use this map
+			plan = plan(invocation.getMethod(), targetClass, null);
+			plan = Objects.requireNonNullElse(this.plans.putIfAbsent(key, plan), plan);
+		}
+		return plan.invoke(invocation);
+	}
+
+	/** Plans a method while its bean is created: a bad annotation stops startup. */
+	void check(Method method, Class<?> targetClass, String beanName) {
+		MethodClassKey key = new MethodClassKey(method, targetClass);
+		if (!this.plans.containsKey(key)) {
+			this.plans.putIfAbsent(key, plan(method, targetClass, beanName));
+		}
+	}
+
+	private Plan plan(Method method, Class<?> targetClass, @Nullable String beanName) {
+		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+		Class<?> returnType = specific.getReturnType();
+		boolean async = CompletionStage.class.isAssignableFrom(returnType);
+		Monitored monitored = AnnotatedMethodPointcut.find(specific, targetClass, Monitored.class);
+		RateLimited rateLimited = AnnotatedMethodPointcut.find(specific, targetClass, RateLimited.class);
+		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
+		String unsupported = ReturnTypes.unsupported(specific);
+		if (unsupported != null) {
+			String annotations = Stream.of(monitored, retry, rateLimited)
+				.filter(Objects::nonNull)
+				.map((annotation) -> "@" + annotation.annotationType().getSimpleName())
+				.collect(Collectors.joining(", "));
+			throw invalid(beanName, specific, annotations + " cannot handle the return type "
+					+ specific.getGenericReturnType().getTypeName() + ", " + unsupported
+					+ ": it would be neither retried, rate limited nor timed as the call it is. Supported return types: "
+					+ ReturnTypes.SUPPORTED);
+		}
+		RateLimiter limiter = null;
+		Duration timeout = null;
+		if (rateLimited != null) {
+			String name = resolve(rateLimited.value());
+			RateLimiterRegistry registry = this.rateLimiterRegistry.get();
+			known("@RateLimited names the unknown rate limiter", "known rate limiters", name, registry.names(),
+					"rate-limiters", beanName, specific);
+			limiter = registry.get(name);
+			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
+		}
+		String retryName = (retry != null) ? resolve(retry.value()) : null;
+		RetryPolicy retryPolicy = null;
+		if (retryName != null) {
+			Map<String, RetryPolicy> policies = this.settings.retryPolicies();
+			known("@Retry names the unknown retry policy", "known retry policies", retryName, policies.keySet(),
+					"retries", beanName, specific);
+			retryPolicy = policies.get(retryName);
+		}
+		if ((limiter != null || retryPolicy != null) && async
+				&& !returnType.isAssignableFrom(CompletableFuture.class)) {
+			throw invalid(beanName, specific,
+					((limiter != null) ? "@RateLimited" : "@Retry") + " on a method returning "
+							+ "a CompletionStage needs it declared as CompletionStage or CompletableFuture, not "
+							+ returnType.getName());
+		}
+		String monitorName = (monitored != null) ? resolve(monitored.value()) : null;
+		if (monitorName != null && monitorName.isBlank()) {
+			throw invalid(beanName, specific, "@Monitored needs a monitor name, not '" + monitorName + "'");
+		}
+		// An @Async method runs on the async executor, whose thread waits for its result
+		// anyway:
+		// it waits there for its permit and between attempts, so that it still runs
+		// there.
+		boolean waitForPermit = !async || AnnotatedElementUtils.hasAnnotation(specific, Async.class)
+				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
+		// Without waiting, a later permit calls the method on the limiter's wake-up
+		// thread: in the caller's context, which AsyncUtils captures.
+		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
+				? this.asyncUtils.get() : null;
+		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, retryName, retryPolicy);
+	}
+
+	private void known(String unknown, String known, String name, Collection<String> names, String map,
+			@Nullable String beanName, Method method) {
+		if (!names.contains(name)) {
+			throw invalid(beanName, method, unknown + " '" + name + "'; " + known + ": " + names + " ("
+					+ this.settings.configureHint(map, name, names) + ")");
+		}
+	}
+
+	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
+		if (value.isEmpty()) {
+			return null;
+		}
+		try {
+			Duration timeout = DurationStyle.detectAndParse(value);
+			if (!timeout.isNegative()) {
+				return timeout;
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			throw invalid(beanName, method, "@RateLimited has the malformed timeout '" + value
+					+ "'; a duration such as '500ms', '2s' or 'PT2S' is allowed, or empty for the limiter's own");
+		}
+		throw invalid(beanName, method,
+				"@RateLimited has the negative timeout '" + value + "'; zero (do not wait) or more is allowed");
+	}
+
+	private String resolve(String value) {
+		StringValueResolver resolver = this.embeddedValueResolver;
+		String resolved = (resolver != null) ? resolver.resolveStringValue(value) : value;
+		return (resolved != null) ? resolved.trim() : "";
+	}
+
+	private static BeanInitializationException invalid(@Nullable String beanName, Method method, String problem) {
+		return new BeanInitializationException(
+				"Invalid lionherd annotation on " + ClassUtils.getQualifiedMethodName(method) + "()"
+						+ ((beanName != null) ? " of bean '" + beanName + "'" : "") + ": " + problem);
+	}
+
+	/**
+	 * Monitor around retry around permit around the call, each step when set; with
+	 * {@code waitForPermit} (blocking or {@code @Async} method) the caller's thread
+	 * waits.
+	 */
+	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
+			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable String retryName,
+			@Nullable RetryPolicy retryPolicy) {
+
+		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+			AsyncUtils monitor = this.asyncUtils;
+			String name = this.monitorName;
+			try {
+				if (monitor == null || name == null) {
+					return retried(invocation);
+				}
+				if (this.async) {
+					// the method's own stage, as without the monitor
+					return monitor.monitorStage(name, () -> (CompletionStage<?>) call(this::retried, invocation));
+				}
+				return monitor.monitorBlocking(name, () -> call(this::retried, invocation)).result();
+			}
+			catch (Invocations.UndeclaredThrowable ex) {
+				throw ex.getCause();
+			}
+		}
+
+		/** Each attempt calls {@link #rateLimited} on its own copy of the invocation. */
+		private @Nullable Object retried(MethodInvocation invocation) throws Throwable {
+			RetryPolicy policy = this.retryPolicy;
+			String name = this.retryName;
+			AsyncUtils retries = this.asyncUtils;
+			if (policy == null || name == null || retries == null) {
+				return rateLimited(invocation);
+			}
+			ProxyMethodInvocation proxied = Invocations.proxied(invocation);
+			if (!this.async) {
+				return retries.retryBlocking(name, () -> call(this::rateLimited, proxied.invocableClone()), policy);
+			}
+			AsyncCallable<Object> attempt = () -> stage(this::rateLimited, proxied.invocableClone());
+			return this.waitForPermit ? retries.awaitRetry(name, attempt, policy)
+					: retries.retry(name, attempt, policy);
+		}
+
+		private @Nullable Object rateLimited(MethodInvocation invocation) throws Throwable {
+			RateLimiter limiter = this.limiter;
+			if (limiter == null) {
+				return invocation.proceed();
+			}
+			if (this.waitForPermit) {
+				return limiter.executeCallable(this.timeout, () -> call(MethodInvocation::proceed, invocation));
+			}
+			return limiter.executeCompletionStage(this.timeout,
+					Objects.requireNonNull(this.asyncUtils)::withCurrentContext,
+					() -> stage(MethodInvocation::proceed, invocation));
+		}
+
+	}
+
+}
