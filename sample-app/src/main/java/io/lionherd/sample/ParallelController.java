@@ -27,9 +27,11 @@ import org.springframework.web.context.request.async.DeferredResult;
  * is a {@link DeferredResult} that Spring MVC completes asynchronously.
  * <p>
  * One request runs at most {@code sample.parallel.tasks-in-flight} (default 3) of its
- * tasks at once on the shared pool ({@link BoundedFanOut}), starting the next as one
- * ends, so a large request cannot queue everyone else's tasks behind its own. If the
- * request is abandoned (async request timeout, container-reported error) its tasks are
+ * tasks at once on the shared pool ({@link AsyncUtils#boundedMap}), starting the next as
+ * one ends, so a large request cannot queue everyone else's tasks behind its own. The
+ * batch runs in a deadline scope ({@link AsyncUtils#failAfter}) of
+ * {@code sample.parallel.deadline} (default 25 s): when it is due, or when the request is
+ * abandoned first (async request timeout, container-reported error), its tasks are
  * cancelled: running ones interrupted, the rest never started.
  */
 @RestController
@@ -39,20 +41,16 @@ public class ParallelController {
 
 	static final String SECONDS_ALLOWED = "must be a number of seconds from 0 to 10";
 
-	/**
-	 * How long a batch may take before its tasks are cancelled and the request is
-	 * answered 503; below {@code spring.mvc.async.request-timeout} (30s), so the tasks
-	 * never outlive the request.
-	 */
-	static final Duration DEADLINE = Duration.ofSeconds(25);
-
 	private final AsyncUtils asyncUtils;
 
 	private final int tasksInFlight;
 
+	private final Duration deadline;
+
 	public ParallelController(AsyncUtils asyncUtils, ParallelProperties properties) {
 		this.asyncUtils = asyncUtils;
 		this.tasksInFlight = properties.tasksInFlight();
+		this.deadline = properties.deadline();
 	}
 
 	/**
@@ -70,26 +68,29 @@ public class ParallelController {
 					message = SECONDS_ALLOWED) @DecimalMax(value = "10", message = SECONDS_ALLOWED) double seconds) {
 		double start = this.asyncUtils.currentTime();
 		List<String> names = IntStream.range(0, tasks).mapToObj(ParallelController::taskName).toList();
-		CompletableFuture<List<String>> all = BoundedFanOut.map(names, this.tasksInFlight,
-				(name) -> this.asyncUtils.runSync(() -> blockingOperation(seconds, name)));
-		CompletableFuture<ParallelResponse> answer = all.copy()
-			.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-			.handle((results, error) -> {
-				if (error != null) {
-					if (Problems.unwrap(error) instanceof TimeoutException && !all.isDone()) {
-						all.cancel(true); // running tasks are interrupted, the rest never
-											// start
-						throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
-								"The " + tasks + " tasks did not finish within " + DEADLINE.toSeconds()
-										+ "s and were cancelled; the executor may be busy",
-								error);
-					}
-					throw Problems.rethrow(error);
+		// The deadline scope cancels the batch's work when it is due: running tasks are
+		// interrupted and the rest never start.
+		CompletableFuture<List<String>> all = this.asyncUtils.failAfter(this.deadline,
+				() -> this.asyncUtils.boundedMap(names, this.tasksInFlight,
+						(name) -> this.asyncUtils.runSync(() -> blockingOperation(seconds, name))));
+		CompletableFuture<ParallelResponse> answer = all.handle((results, error) -> {
+			if (error != null) {
+				if (Problems.unwrap(error) instanceof TimeoutException) {
+					throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
+							"The " + tasks + " tasks did not finish within " + seconds(this.deadline)
+									+ "s and were cancelled; the executor may be busy",
+							error);
 				}
-				double total = this.asyncUtils.currentTime() - start;
-				return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
-			});
+				throw Problems.rethrow(error);
+			}
+			double total = this.asyncUtils.currentTime() - start;
+			return new ParallelResponse(results, Problems.micros(total), isParallel(tasks, seconds, total));
+		});
 		return AbandonableResults.cancelledWhenAbandoned(answer, all);
+	}
+
+	private static String seconds(Duration duration) {
+		return BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
 	}
 
 	/**

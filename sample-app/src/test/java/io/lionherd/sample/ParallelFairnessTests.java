@@ -58,6 +58,12 @@ class ParallelFairnessTests {
 		await().atMost(Duration.ofSeconds(8))
 			.untilAsserted(() -> assertThat(this.executor.getActiveCount()).as("pool threads of the large request")
 				.isGreaterThanOrEqualTo(ParallelProperties.DEFAULT_TASKS_IN_FLIGHT));
+		// None of its 10 s tasks ends meanwhile: unbounded, all 64 would take every
+		// thread.
+		await().during(Duration.ofMillis(500))
+			.atMost(Duration.ofSeconds(2))
+			.untilAsserted(() -> assertThat(this.executor.getActiveCount()).as("pool threads of the large request")
+				.isEqualTo(ParallelProperties.DEFAULT_TASKS_IN_FLIGHT));
 
 		Api.Response small = this.api.get("/api/parallel?tasks=1&seconds=0.05");
 		double seconds = (System.nanoTime() - largeSent) / 1e9;

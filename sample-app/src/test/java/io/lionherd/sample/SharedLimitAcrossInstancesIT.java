@@ -1,14 +1,10 @@
 package io.lionherd.sample;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +17,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScoredValue;
@@ -62,7 +57,7 @@ class SharedLimitAcrossInstancesIT {
 
 	@Test
 	void threeInstancesWithTheRedisProfileNeverGrantMoreThanMaxCallsInAnyWindow() throws Exception {
-		int redisPort = freePort();
+		int redisPort = SampleJar.freePort();
 		RedisServer server = RedisServer.newRedisServer()
 			.executableProvider(ExecutableProvider.newJarResourceProvider())
 			.bind("127.0.0.1")
@@ -77,7 +72,7 @@ class SharedLimitAcrossInstancesIT {
 		try (StatefulRedisConnection<String, String> connection = client.connect()) {
 			List<Integer> ports = new ArrayList<>();
 			for (int i = 0; i < INSTANCES; i++) {
-				int port = freePort();
+				int port = SampleJar.freePort();
 				ports.add(port);
 				processes.add(startInstance(i, port, redisPort));
 			}
@@ -154,9 +149,7 @@ class SharedLimitAcrossInstancesIT {
 				process.destroy();
 			}
 			for (Process process : processes) {
-				if (!process.waitFor(30, TimeUnit.SECONDS)) {
-					process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-				}
+				SampleJar.stop(process);
 			}
 			client.shutdown();
 			server.stop();
@@ -164,30 +157,16 @@ class SharedLimitAcrossInstancesIT {
 	}
 
 	private static Process startInstance(int index, int port, int redisPort) throws IOException {
-		String java = ProcessHandle.current()
-			.info()
-			.command()
-			.orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		Path log = Path.of("target", "shared-limit-instance-" + index + ".log");
-		List<String> command = List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", sampleJar().toString(),
-				"--spring.profiles.active=redis", "--server.port=" + port, "--server.address=127.0.0.1",
-				"--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + redisPort,
+		return SampleJar.start(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), List.of("--spring.profiles.active=redis",
+				"--server.port=" + port, "--server.address=127.0.0.1", "--spring.data.redis.host=127.0.0.1",
+				"--spring.data.redis.port=" + redisPort,
 				// Generous: three JVMs and the server share a small machine.
 				"--spring.data.redis.timeout=10s", "--lionherd.concurrency.rate-limiters.sample.max-calls=" + MAX_CALLS,
 				"--lionherd.concurrency.rate-limiters.sample.period=" + PERIOD.toMillis() + "ms",
 				// Callers wait for their permit (nobody gives one up, so none is handed
 				// back).
-				"--lionherd.concurrency.rate-limiters.sample.timeout=60s", "--spring.mvc.async.request-timeout=120s");
-		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-	}
-
-	private static Path sampleJar() throws IOException {
-		try (Stream<Path> files = Files.list(Path.of("target"))) {
-			return files
-				.filter((file) -> file.getFileName().toString().matches("lionherd-concurrency-sample-app-.*\\.jar"))
-				.findFirst()
-				.orElseThrow(() -> new IllegalStateException("No repackaged sample jar in target: run mvn verify"));
-		}
+				"--lionherd.concurrency.rate-limiters.sample.timeout=60s", "--spring.mvc.async.request-timeout=120s"),
+				Path.of("target", "shared-limit-instance-" + index + ".log"));
 	}
 
 	private static int status(HttpClient http, int port, String path) {
@@ -218,15 +197,6 @@ class SharedLimitAcrossInstancesIT {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
 		}
 	}
 
