@@ -22,7 +22,8 @@ final class StagedRepository {
 	StagedRepository(Path root, String groupId, String version) {
 		if (!Files.isDirectory(root)) {
 			throw new IllegalArgumentException("No staged repository at " + root
-					+ ": deploy first (mvn -B -DskipTests deploy -DaltDeploymentRepository=local::file://<folder>)"
+					+ ": deploy first (mvn -B -DskipTests -Dmaven.install.skip=true deploy"
+					+ " -DaltDeploymentRepository=staging::file://<folder>)"
 					+ " and pass that folder as -Dstaging.repository");
 		}
 		this.root = root;
