@@ -12,8 +12,9 @@ import org.slf4j.MDC;
  * {@code ContextPropagatingTaskDecorator} does: the SLF4J MDC and the context class
  * loader always, and every Micrometer context-propagation accessor (observations,
  * tracing, security...) when that library is on the class path. Used wherever user code
- * runs on a thread other than its caller's: {@code runSync} workers, and retry attempts
- * started by the timer's wake-up threads (which have no context class loader).
+ * runs on a thread other than its caller's: {@code runSync} workers, retry attempts
+ * started by the timer's wake-up threads (which have no context class loader), and
+ * rate-limited calls whose permit came later.
  */
 public abstract class ContextCapture {
 
@@ -52,6 +53,7 @@ public abstract class ContextCapture {
 	/**
 	 * The capture for this class path: MDC, plus Micrometer context-propagation if
 	 * present.
+	 * @return the capture
 	 */
 	public static ContextCapture detect() {
 		return CONTEXT_PROPAGATION_PRESENT ? MicrometerCapture.global() : new MdcCapture();
@@ -147,6 +149,10 @@ public abstract class ContextCapture {
 
 		private final ContextSnapshotFactory factory;
 
+		/**
+		 * A capture over the registry of {@code factory}.
+		 * @param factory makes the snapshots of the context-propagation values
+		 */
 		public MicrometerCapture(ContextSnapshotFactory factory) {
 			this.factory = factory;
 		}
