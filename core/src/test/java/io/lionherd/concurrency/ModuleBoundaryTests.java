@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -75,6 +80,23 @@ class ModuleBoundaryTests {
 	 * one required module, with an empty class path (not the test's, which holds the
 	 * core's classes too).
 	 */
+	@Test
+	void everyPackageButInternalIsExportedToAll() throws Exception {
+		ModuleDescriptor descriptor = ModuleFinder.of(Path.of(location(AsyncUtils.class)))
+			.find("io.lionherd.concurrency")
+			.orElseThrow()
+			.descriptor();
+		Set<String> toAll = descriptor.exports()
+			.stream()
+			.filter((export) -> !export.isQualified())
+			.map(ModuleDescriptor.Exports::source)
+			.collect(Collectors.toSet());
+		Set<String> api = new HashSet<>(descriptor.packages());
+		api.remove("io.lionherd.concurrency.internal");
+		assertThat(toAll).as("a new package of the core must be exported in module-info.java")
+			.containsExactlyInAnyOrderElementsOf(api);
+	}
+
 	private Result compile(String module, String source) throws IOException, URISyntaxException {
 		String pkg = source.substring("package ".length(), source.indexOf(';'));
 		Path root = this.sources.resolve(module);
