@@ -281,8 +281,9 @@ public final class AsyncUtils {
 	}
 
 	/**
-	 * Completes after {@code duration} without holding a thread: one shared timer thread
-	 * serves every sleep, and the completion runs on the wake-up executor (see
+	 * Completes after {@code duration} without holding a thread: the timer (by default
+	 * one thread shared by the JVM, see {@link Builder#scheduler}) serves every sleep,
+	 * and the completion runs on the wake-up executor (see
 	 * {@link Builder#wakeUpExecutor}), never behind blocking {@code runSync} work.
 	 * Cancelling the future removes its timer entry at once.
 	 * @param duration how long to sleep, zero or more

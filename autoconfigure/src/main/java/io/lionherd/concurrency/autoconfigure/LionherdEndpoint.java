@@ -87,7 +87,8 @@ public final class LionherdEndpoint {
 	 * One limiter.
 	 *
 	 * @param name its name in the registry
-	 * @param backend {@code local} (in memory) or {@code redis}
+	 * @param backend {@code local} (in memory), {@code redis}, or the name of another
+	 * backend
 	 * @param maxCalls the most permits granted in any window of {@code period}
 	 * @param period the window's length, as {@link java.time.Duration#toString()} (e.g.
 	 * {@code PT0.5S})

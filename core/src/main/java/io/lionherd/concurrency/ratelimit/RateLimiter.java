@@ -85,7 +85,7 @@ public interface RateLimiter {
 	/**
 	 * Where this limiter's window lives, as the {@code lionherd} endpoint reports it.
 	 * @return {@code "local"} for an in-memory limiter (the default), {@code "redis"} for
-	 * one shared through Redis
+	 * one shared through Redis; another backend answers its own name
 	 */
 	default String backend() {
 		return "local";
