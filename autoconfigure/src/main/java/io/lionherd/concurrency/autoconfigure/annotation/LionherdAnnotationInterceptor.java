@@ -112,18 +112,20 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		if (rateLimited != null) {
 			String name = resolve(rateLimited.value());
 			RateLimiterRegistry registry = this.rateLimiterRegistry.get();
-			known("@RateLimited names the unknown rate limiter", "known rate limiters", name, registry.names(),
-					"rate-limiters", beanName, specific);
-			limiter = registry.get(name);
+			limiter = registry.find(name)
+				.orElseThrow(() -> unknown("@RateLimited names the unknown rate limiter", "known rate limiters", name,
+						registry.names(), "rate-limiters", beanName, specific));
 			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
 		}
 		String retryName = (retry != null) ? resolve(retry.value()) : null;
 		RetryPolicy retryPolicy = null;
 		if (retryName != null) {
 			Map<String, RetryPolicy> policies = this.settings.retryPolicies();
-			known("@Retry names the unknown retry policy", "known retry policies", retryName, policies.keySet(),
-					"retries", beanName, specific);
 			retryPolicy = policies.get(retryName);
+			if (retryPolicy == null) {
+				throw unknown("@Retry names the unknown retry policy", "known retry policies", retryName,
+						policies.keySet(), "retries", beanName, specific);
+			}
 		}
 		if ((limiter != null || retryPolicy != null) && async
 				&& !returnType.isAssignableFrom(CompletableFuture.class)) {
@@ -149,12 +151,10 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, retryName, retryPolicy);
 	}
 
-	private void known(String unknown, String known, String name, Collection<String> names, String map,
-			@Nullable String beanName, Method method) {
-		if (!names.contains(name)) {
-			throw invalid(beanName, method, unknown + " '" + name + "'; " + known + ": " + names + " ("
-					+ this.settings.configureHint(map, name, names) + ")");
-		}
+	private BeanInitializationException unknown(String unknown, String known, String name, Collection<String> names,
+			String map, @Nullable String beanName, Method method) {
+		return invalid(beanName, method, unknown + " '" + name + "'; " + known + ": " + names + " ("
+				+ this.settings.configureHint(map, name, names) + ")");
 	}
 
 	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
