@@ -45,7 +45,7 @@ class StagedRepositoryTests {
 	private static final Path SOURCE_ROOT = Path.of(System.getProperty("lionherd.root"));
 
 	private static final StagedRepository repository = new StagedRepository(
-			Path.of(System.getProperty("staging.repository")), GROUP_ID, VERSION);
+			Path.of(System.getProperty("lionherd.staging.repository")), GROUP_ID, VERSION);
 
 	private static final Xml rootPom = Xml.read(SOURCE_ROOT.resolve("pom.xml"));
 
