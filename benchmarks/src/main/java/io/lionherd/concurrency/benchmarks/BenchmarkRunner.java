@@ -359,6 +359,8 @@ public final class BenchmarkRunner {
 			.append(" cores shared with other builds that may run at the same time, so scores are noisy: ")
 			.append("read the ± (99.9% confidence half-width) and treat borderline results as such. ")
 			.append("Ratio = ours / alternative, both average time per operation: below 1 means ours is faster. ")
+			.append("A ratio is reported only where both sides' errors are smaller than the difference of the scores; ")
+			.append("otherwise the row says \"within noise\" and no verdict is given. ")
 			.append("\"met?\" judges the JMH score (mean of the iterations); the median ratio, of the per-iteration ")
 			.append("medians, is shown beside it because an iteration that another build slowed down moves the mean ")
 			.append("but hardly the median, and a verdict the medians disagree with says so.\n\n");
@@ -441,6 +443,7 @@ public final class BenchmarkRunner {
 		double ratio = Double.NaN;
 		double medianRatio = Double.NaN;
 		String verdict = "–";
+		boolean withinNoise = false;
 		if (ours != null && alternative != null) {
 			double o = ours.getPrimaryResult().getScore();
 			double a = alternative.getPrimaryResult().getScore();
@@ -449,7 +452,11 @@ public final class BenchmarkRunner {
 			boolean timeMode = ours.getParams().getMode() != Mode.Throughput;
 			ratio = timeMode ? o / a : a / o;
 			medianRatio = timeMode ? oMedian / aMedian : aMedian / oMedian;
-			if (comparison.goal() != null) {
+			withinNoise = !distinguishable(o, err(ours.getPrimaryResult()), a, err(alternative.getPrimaryResult()));
+			if (withinNoise) {
+				verdict = "not judged (within noise)";
+			}
+			else if (comparison.goal() != null) {
 				boolean met = comparison.goal().met(o, ratio);
 				boolean medianMet = comparison.goal().met(oMedian, medianRatio);
 				verdict = (met ? "yes" : "**NO**")
@@ -460,8 +467,8 @@ public final class BenchmarkRunner {
 		else if (comparison.goal() != null) {
 			verdict = "not measured";
 		}
-		out.append(Double.isNaN(ratio) ? "–" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ");
-		out.append(Double.isNaN(medianRatio) ? "–" : String.format(Locale.ROOT, "%.2f", medianRatio)).append(" | ");
+		out.append(ratioCell(ratio, withinNoise)).append(" | ");
+		out.append(ratioCell(medianRatio, withinNoise)).append(" | ");
 		if (comparison.goal() != null) {
 			out.append(comparison.goal().describe()).append(" | ").append(verdict).append(" |");
 		}
@@ -473,6 +480,27 @@ public final class BenchmarkRunner {
 				.append(" |");
 		}
 		out.append('\n');
+	}
+
+	private static String ratioCell(double ratio, boolean withinNoise) {
+		if (Double.isNaN(ratio)) {
+			return "–";
+		}
+		return withinNoise ? "within noise" : String.format(Locale.ROOT, "%.2f", ratio);
+	}
+
+	/**
+	 * Whether two scores differ by more than either one's error: only then is their ratio
+	 * a result; otherwise it is within noise.
+	 * @param ours our score
+	 * @param oursError its error (the 99.9% confidence half-width)
+	 * @param alternative the alternative's score
+	 * @param alternativeError its error
+	 * @return {@code true} when both errors are smaller than the difference
+	 */
+	static boolean distinguishable(double ours, double oursError, double alternative, double alternativeError) {
+		double difference = Math.abs(ours - alternative);
+		return oursError < difference && alternativeError < difference;
 	}
 
 	/** Whether the error bars of the two scores straddle the goal's boundary. */
