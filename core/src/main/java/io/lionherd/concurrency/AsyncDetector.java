@@ -60,12 +60,12 @@ final class AsyncDetector {
 			if (kind != Kind.WRAPPER) {
 				return kind == Kind.ASYNC;
 			}
-			current = unwrap(current);
+			current = targetOf(current);
 		}
 		return false;
 	}
 
-	private @Nullable Object unwrap(Object wrapper) {
+	private @Nullable Object targetOf(Object wrapper) {
 		if (wrapper instanceof Delegating delegating) {
 			return delegating.delegate();
 		}

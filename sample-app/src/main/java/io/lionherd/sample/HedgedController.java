@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.Stages;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 
@@ -70,7 +71,7 @@ public class HedgedController {
 		CompletableFuture<HedgedResponse> answer = race.handle((winner, error) -> {
 			double elapsed = Problems.micros(this.asyncUtils.currentTime() - start);
 			if (error != null) {
-				if (Problems.unwrap(error) instanceof TimeoutException) {
+				if (Stages.unwrap(error) instanceof TimeoutException) {
 					throw Problems.problem(HttpStatus.GATEWAY_TIMEOUT, "Deadline passed",
 							"No task finished within the deadline of " + BigDecimal.valueOf(deadline).toPlainString()
 									+ "s; all " + tasks.size() + " were cancelled",

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.Stages;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -75,7 +76,7 @@ public class ParallelController {
 						(name) -> this.asyncUtils.runSync(() -> blockingOperation(seconds, name))));
 		CompletableFuture<ParallelResponse> answer = all.handle((results, error) -> {
 			if (error != null) {
-				if (Problems.unwrap(error) instanceof TimeoutException) {
+				if (Stages.unwrap(error) instanceof TimeoutException) {
 					throw Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "Batch took too long",
 							"The " + tasks + " tasks did not finish within " + seconds(this.deadline)
 									+ "s and were cancelled; the executor may be busy",

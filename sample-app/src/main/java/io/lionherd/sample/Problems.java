@@ -1,7 +1,8 @@
 package io.lionherd.sample;
 
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+
+import io.lionherd.concurrency.Stages;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -28,28 +29,12 @@ final class Problems {
 	}
 
 	/**
-	 * The real failure behind the wrappers {@link java.util.concurrent.CompletableFuture}
-	 * adds.
-	 * @param error a failure seen in a completion callback
-	 * @return the innermost cause that is not a {@link CompletionException} or
-	 * {@link ExecutionException}
-	 */
-	static Throwable unwrap(Throwable error) {
-		Throwable current = error;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
-	}
-
-	/**
 	 * Rethrows {@code error} from inside a completion callback, unchecked.
 	 * @param error the failure to pass on
 	 * @return never returns; declared so callers can write {@code throw rethrow(error)}
 	 */
 	static RuntimeException rethrow(Throwable error) {
-		Throwable cause = unwrap(error);
+		Throwable cause = Stages.unwrap(error);
 		if (cause instanceof RuntimeException runtime) {
 			throw runtime;
 		}

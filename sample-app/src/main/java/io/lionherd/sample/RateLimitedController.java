@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 
@@ -71,7 +72,7 @@ public class RateLimitedController {
 			if (error == null) {
 				return new Grant(true, Math.floor(requested * 1e6) / 1e6, Math.ceil(secondsSinceStart() * 1e6) / 1e6);
 			}
-			if (Problems.unwrap(error) instanceof TimeoutException) {
+			if (Stages.unwrap(error) instanceof TimeoutException) {
 				throw tooManyRequests(error);
 			}
 			throw Problems.rethrow(error);
