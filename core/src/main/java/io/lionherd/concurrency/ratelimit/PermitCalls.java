@@ -118,8 +118,11 @@ final class PermitCalls {
 	private static Throwable exceeded(RateLimiter limiter, Throwable error) {
 		Throwable cause = Stages.unwrap(error);
 		if (cause instanceof TimeoutException) {
+			Duration retryAfter = (cause instanceof PermitTimeoutException timeout) ? timeout.retryAfter().orElse(null)
+					: null;
 			return new RateLimitExceededException(limiter.name(),
-					"No permit of rate limiter '" + limiter.name() + "' in time: " + cause.getMessage(), cause);
+					"No permit of rate limiter '" + limiter.name() + "' in time: " + cause.getMessage(), cause,
+					retryAfter);
 		}
 		return cause;
 	}

@@ -10,10 +10,15 @@ import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A sliding-window rate limiter: in every half-open window of length {@code period} at
- * most {@code maxCalls} permits are granted. Waiters are served in arrival order,
- * {@code tryAcquire} never overtakes them, and waiting holds no thread. A cancelled or
- * timed-out acquire gives up its place and consumes no permit.
+ * A sliding-window rate limiter: for each of its {@link RateLimiterConfig#limits()
+ * limits}, in every half-open window of the limit's period at most {@code max} is counted
+ * (the permits a request asks for, or 1 per request for a calls-limit). A request is
+ * granted only when every limit has room for it, and is then charged to all of them at
+ * the same instant; a request not granted charges nothing. Waiters are served in arrival
+ * order: a later request never overtakes an earlier waiter, even a smaller one, so a
+ * large request at the head holds back the small ones behind it; {@code tryAcquire}
+ * never overtakes them either, and waiting holds no thread. A cancelled or timed-out
+ * acquire gives up its place and consumes no permit.
  * <p>
  * The {@code execute}/{@code decorate} methods put a call behind a permit, as
  * {@code @RateLimited} does: {@link #executeCallable(Callable)} for a blocking call (the
@@ -61,6 +66,79 @@ public interface RateLimiter {
 	boolean tryAcquire();
 
 	/**
+	 * Asks for {@code permits}, waiting up to {@code config().timeout()} (without limit
+	 * when that is {@code null}).
+	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
+	 * @return a future completing when they are granted, or failing with a
+	 * {@link java.util.concurrent.TimeoutException} (a {@link PermitTimeoutException}
+	 * where the backend knows when they could have been granted) if not in time
+	 * @throws IllegalArgumentException if {@code permits} could never be granted; the
+	 * message names the limit
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
+	 * time
+	 */
+	default CompletableFuture<Void> acquire(long permits) {
+		Duration timeout = config().timeout();
+		return (timeout != null) ? acquire(permits, timeout) : onePermit(permits, this::acquire);
+	}
+
+	/**
+	 * Asks for {@code permits}, giving up after {@code timeout}: at once, with a
+	 * {@link PermitTimeoutException}, when the earliest instant they could be granted (in
+	 * their turn behind the waiters) lies after it.
+	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
+	 * @param timeout how long to wait at most, zero or more
+	 * @return a future completing when they are granted, or failing with a
+	 * {@link java.util.concurrent.TimeoutException} if not in time; cancelling it gives
+	 * up the place in the queue without consuming a permit
+	 * @throws IllegalArgumentException if {@code permits} could never be granted or
+	 * {@code timeout} is negative
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
+	 * time
+	 */
+	default CompletableFuture<Void> acquire(long permits, Duration timeout) {
+		return onePermit(permits, () -> acquire(timeout));
+	}
+
+	/**
+	 * Grants {@code permits} now if every limit has room for them and nobody is waiting.
+	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
+	 * @return whether they were granted; never waits
+	 * @throws IllegalArgumentException if {@code permits} could never be granted
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
+	 * time
+	 */
+	default boolean tryAcquire(long permits) {
+		return onePermit(permits, this::tryAcquire);
+	}
+
+	/**
+	 * {@link #tryAcquire(long)} without blocking the caller.
+	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
+	 * @return a future of whether they were granted
+	 * @throws IllegalArgumentException if {@code permits} could never be granted
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
+	 * time
+	 */
+	default CompletableFuture<Boolean> tryAcquireAsync(long permits) {
+		return onePermit(permits, this::tryAcquireAsync);
+	}
+
+	/**
+	 * The default of the {@code permits} methods for a backend that has only the
+	 * one-permit ones: checks {@code permits} and answers 1 of them.
+	 */
+	private <T> T onePermit(long permits, Supplier<T> onePermit) {
+		config().checkPermits(permits);
+		if (permits != 1 || config().limits().size() != 1) {
+			throw new UnsupportedOperationException(
+					getClass().getSimpleName() + " takes 1 permit of 1 limit at a time, but was asked for " + permits
+							+ " of " + config().limits());
+		}
+		return onePermit.get();
+	}
+
+	/**
 	 * {@link #tryAcquire()} without blocking the caller: a distributed backend answers
 	 * when its server has; the in-memory one at once.
 	 * @return a future of whether a permit was granted
@@ -70,8 +148,9 @@ public interface RateLimiter {
 	}
 
 	/**
-	 * How many permits could be granted now (zero while anyone waits): a snapshot for
-	 * gauges and health checks.
+	 * How many permits could be granted now (zero while anyone waits): the room of the
+	 * tightest permits-limit, or with calls-limits only their room in calls; a snapshot
+	 * for gauges and health checks.
 	 * @return the number of permits free now
 	 */
 	int availablePermits();

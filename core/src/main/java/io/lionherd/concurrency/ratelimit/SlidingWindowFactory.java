@@ -6,7 +6,12 @@ import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
 
-/** The in-memory backend of {@link RateLimiterFactory#inMemory}. */
+/**
+ * The in-memory backend of {@link RateLimiterFactory#inMemory}: one permits-limit (the
+ * {@code RateLimiterConfig.of(maxCalls, period)} case) gets the lock-free
+ * {@link SlidingWindowRateLimiter}, every other configuration the
+ * {@link MultiWindowRateLimiter}.
+ */
 record SlidingWindowFactory(Ticker ticker, DelayScheduler scheduler,
 		Executor wakeUpExecutor) implements RateLimiterFactory {
 
@@ -18,7 +23,12 @@ record SlidingWindowFactory(Ticker ticker, DelayScheduler scheduler,
 
 	@Override
 	public RateLimiter create(String name, RateLimiterConfig config, RateLimiterListener listener) {
-		return new SlidingWindowRateLimiter(name, config, this.ticker, this.scheduler, this.wakeUpExecutor, listener);
+		Limit first = config.limits().get(0);
+		if (config.limits().size() == 1 && !first.countsCalls() && first.max() <= RateLimiterConfig.MAX_CALLS) {
+			return new SlidingWindowRateLimiter(name, config, this.ticker, this.scheduler, this.wakeUpExecutor,
+					listener);
+		}
+		return new MultiWindowRateLimiter(name, config, this.ticker, this.scheduler, this.wakeUpExecutor, listener);
 	}
 
 }

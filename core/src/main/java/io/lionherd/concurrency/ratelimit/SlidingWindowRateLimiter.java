@@ -88,7 +88,7 @@ import org.jspecify.annotations.Nullable;
  * any half-open window of {@code period}), FIFO for waiters, and holding no thread while
  * they wait.
  */
-final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter {
+final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter, Waiter.Owner {
 
 	/** The largest ring, hence the largest {@code maxCalls}. */
 	static final int MAX_RING = RateLimiterConfig.MAX_CALLS;
@@ -284,13 +284,13 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	@Override
 	public CompletableFuture<Void> acquire() {
 		Duration timeout = this.config.timeout();
-		return (timeout != null) ? acquire(timeout) : acquire(-1, null);
+		return (timeout != null) ? acquire(timeout) : acquireNanos(-1, null);
 	}
 
 	@Override
 	public CompletableFuture<Void> acquire(Duration timeout) {
 		Checks.notNegative(timeout, "timeout");
-		return acquire(Checks.saturatedNanos(timeout), timeout);
+		return acquireNanos(Checks.saturatedNanos(timeout), timeout);
 	}
 
 	@Override
@@ -415,7 +415,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	/**
 	 * @param timeoutNanos how long to wait, or a negative value for no limit
 	 */
-	private CompletableFuture<Void> acquire(long timeoutNanos, @Nullable Duration timeout) {
+	private CompletableFuture<Void> acquireNanos(long timeoutNanos, @Nullable Duration timeout) {
 		long granted = claim();
 		if (granted > CONTENDED) {
 			granted(0);
@@ -555,7 +555,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	 * instant it is abandoned.
 	 * @return whether this call abandoned it
 	 */
-	boolean abandon(Waiter waiter) {
+	@Override
+	public boolean abandon(Waiter waiter) {
 		this.lock.lock();
 		try {
 			if (!waiter.abandon()) {
@@ -572,7 +573,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter 
 	/**
 	 * An abandoned waiter leaves at once.
 	 */
-	void leave(Waiter waiter) {
+	@Override
+	public void leave(Waiter waiter) {
 		this.lock.lock();
 		try {
 			if (waiter.queued) {

@@ -5,12 +5,33 @@ import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A queued acquire of a {@link SlidingWindowRateLimiter}: granted by the limiter, or
- * abandoned by its caller or its timeout, as {@link PermitWaiter} decides it.
+ * A queued acquire of a {@link SlidingWindowRateLimiter} or a
+ * {@link MultiWindowRateLimiter}: granted by the limiter, or abandoned by its caller or
+ * its timeout, as {@link PermitWaiter} decides it.
  */
 final class Waiter extends PermitWaiter {
 
-	private final SlidingWindowRateLimiter limiter;
+	/** The limiter a waiter waits in: where it is abandoned and leaves. */
+	interface Owner {
+
+		/** Under the limiter's lock: decides an abandon and leaves at once. */
+		boolean abandon(Waiter waiter);
+
+		/** An abandoned waiter leaves at once. */
+		void leave(Waiter waiter);
+
+	}
+
+	private final Owner limiter;
+
+	/** How many permits it asks for. */
+	final long permits;
+
+	/**
+	 * Guarded by the limiter's lock: the relative ticker time its grant is reserved at,
+	 * for a limiter that reserves ({@link MultiWindowRateLimiter}).
+	 */
+	long at;
 
 	/** Relative ticker time of the acquire. */
 	final long arrival;
@@ -30,10 +51,15 @@ final class Waiter extends PermitWaiter {
 	/** Guarded by the limiter's lock: whether it is in the {@link WaiterQueue}. */
 	boolean queued;
 
-	Waiter(SlidingWindowRateLimiter limiter, long arrival, @Nullable WorkScope scope) {
+	Waiter(Owner limiter, long arrival, @Nullable WorkScope scope) {
+		this(limiter, arrival, 1, scope);
+	}
+
+	Waiter(Owner limiter, long arrival, long permits, @Nullable WorkScope scope) {
 		super(scope);
 		this.limiter = limiter;
 		this.arrival = arrival;
+		this.permits = permits;
 	}
 
 	/**

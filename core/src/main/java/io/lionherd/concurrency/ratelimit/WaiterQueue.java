@@ -3,7 +3,8 @@ package io.lionherd.concurrency.ratelimit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The waiters of a {@link SlidingWindowRateLimiter} in arrival order: an intrusive doubly
+ * The waiters of a {@link SlidingWindowRateLimiter} or a {@link MultiWindowRateLimiter} in
+ * arrival order: an intrusive doubly
  * linked list through {@link Waiter#prev} and {@link Waiter#next}, so joining and leaving
  * (a cancel from the middle) are O(1). Guarded by the limiter's lock.
  */
@@ -18,6 +19,11 @@ final class WaiterQueue {
 	/** The longest waiting, {@code null} if none. */
 	@Nullable Waiter head() {
 		return this.head;
+	}
+
+	/** The latest to arrive, {@code null} if none. */
+	@Nullable Waiter tail() {
+		return this.tail;
 	}
 
 	boolean isEmpty() {

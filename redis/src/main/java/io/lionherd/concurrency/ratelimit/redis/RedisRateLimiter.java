@@ -178,6 +178,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
 		this.config = Checks.notNull(config, "config");
+		if (config.limits().size() != 1) {
+			// Temporary: the script decides one window.
+			throw new UnsupportedOperationException("Rate limiter '" + name + "' has " + config.limits().size()
+					+ " limits " + config.limits() + ": several limits are not yet supported by the Redis backend");
+		}
 		this.backend = Checks.notNull(backend, "backend");
 		this.wakeUps = Checks.notNull(wakeUps, "wakeUps");
 		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
@@ -246,6 +251,59 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	public CompletableFuture<Void> acquire() {
 		Duration timeout = this.config.timeout();
 		return (timeout != null) ? acquire(timeout) : enqueue(-1, null);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * For now 1 permit only: more are not yet supported by the Redis backend.
+	 */
+	@Override
+	public CompletableFuture<Void> acquire(long permits) {
+		onePermit(permits);
+		return acquire();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * For now 1 permit only: more are not yet supported by the Redis backend.
+	 */
+	@Override
+	public CompletableFuture<Void> acquire(long permits, Duration timeout) {
+		onePermit(permits);
+		return acquire(timeout);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * For now 1 permit only: more are not yet supported by the Redis backend.
+	 */
+	@Override
+	public boolean tryAcquire(long permits) {
+		onePermit(permits);
+		return tryAcquire();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * For now 1 permit only: more are not yet supported by the Redis backend.
+	 */
+	@Override
+	public CompletableFuture<Boolean> tryAcquireAsync(long permits) {
+		onePermit(permits);
+		return tryAcquireAsync();
+	}
+
+	/** Temporary: the script counts one permit per request. */
+	private void onePermit(long permits) {
+		this.config.checkPermits(permits);
+		if (permits != 1) {
+			throw new UnsupportedOperationException("Rate limiter '" + this.name + "' was asked for " + permits
+					+ " permits at once: more than 1 is not yet supported by the Redis backend");
+		}
 	}
 
 	@Override

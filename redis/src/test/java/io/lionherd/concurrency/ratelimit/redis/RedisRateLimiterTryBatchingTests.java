@@ -212,7 +212,7 @@ class RedisRateLimiterTryBatchingTests {
 		pauseScripts();
 		List<Future<Boolean>> running = new ArrayList<>();
 		for (int c = 0; c < CALLERS; c++) {
-			running.add(this.callers.submit(limiter::tryAcquire));
+			running.add(this.callers.submit(() -> limiter.tryAcquire()));
 		}
 		for (Future<Boolean> caller : running) {
 			assertThat(caller.get(30, TimeUnit.SECONDS)).isFalse();
