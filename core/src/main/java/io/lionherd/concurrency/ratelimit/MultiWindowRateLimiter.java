@@ -85,6 +85,12 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 
 	private final WakeUpPacer pacer;
 
+	/**
+	 * Guarded by {@link #lock}: the instant the pending wake-up is due at, while anyone
+	 * waits.
+	 */
+	private long wakeUpAt;
+
 	MultiWindowRateLimiter(String name, RateLimiterConfig config, Ticker ticker, DelayScheduler scheduler,
 			Executor executor, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
@@ -238,7 +244,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 				reserve(waiter, at);
 				this.waiters.enqueue(waiter);
 				if (tail == null) {
-					this.pacer.wakeUpAfter(at - now);
+					wakeUpAt(at, now);
 				}
 			}
 		}
@@ -333,16 +339,26 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 				from = earliest(waiter.permits, now, from);
 				reserve(waiter, from);
 			}
-			// The head or its instant may have changed: the wake-up follows.
-			this.pacer.cancel();
+			// The head's instant may have come earlier: the wake-up follows it. One due
+			// no later stays, so a wake-up already running still serves the new head.
 			Waiter head = this.waiters.head();
-			if (head != null) {
-				this.pacer.wakeUpAfter(Math.max(0, head.at - now));
+			if (head == null) {
+				this.pacer.cancel();
+			}
+			else if (head.at < this.wakeUpAt) {
+				this.pacer.cancel();
+				wakeUpAt(head.at, now);
 			}
 		}
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	/** Under the lock, with no wake-up pending: makes one due at {@code at}. */
+	private void wakeUpAt(long at, long now) {
+		this.wakeUpAt = at;
+		this.pacer.wakeUpAfter(Math.max(0, at - now));
 	}
 
 	private void uncharge(Waiter waiter) {
@@ -370,7 +386,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 					}
 				}
 				if (waiter != null) {
-					this.pacer.wakeUpAfter(waiter.at - now);
+					wakeUpAt(waiter.at, now);
 				}
 			}
 			finally {
