@@ -48,8 +48,8 @@ public class RateLimitExceededException extends RuntimeException {
 
 	/**
 	 * How long after the refusal the refused request could have been granted (the
-	 * earliest instant every limit had room for it, behind the requests already
-	 * waiting), for a {@code Retry-After} header or a client's back-off.
+	 * earliest instant every limit had room for it, behind the requests already waiting),
+	 * for a {@code Retry-After} header or a client's back-off.
 	 * @return the delay, empty when the backend does not know it (such as after an
 	 * interrupt)
 	 */

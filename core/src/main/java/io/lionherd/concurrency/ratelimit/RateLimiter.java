@@ -16,9 +16,9 @@ import org.jspecify.annotations.Nullable;
  * granted only when every limit has room for it, and is then charged to all of them at
  * the same instant; a request not granted charges nothing. Waiters are served in arrival
  * order: a later request never overtakes an earlier waiter, even a smaller one, so a
- * large request at the head holds back the small ones behind it; {@code tryAcquire}
- * never overtakes them either, and waiting holds no thread. A cancelled or timed-out
- * acquire gives up its place and consumes no permit.
+ * large request at the head holds back the small ones behind it; {@code tryAcquire} never
+ * overtakes them either, and waiting holds no thread. A cancelled or timed-out acquire
+ * gives up its place and consumes no permit.
  * <p>
  * The {@code execute}/{@code decorate} methods put a call behind a permit, as
  * {@code @RateLimited} does: {@link #executeCallable(Callable)} for a blocking call (the
@@ -74,8 +74,7 @@ public interface RateLimiter {
 	 * where the backend knows when they could have been granted) if not in time
 	 * @throws IllegalArgumentException if {@code permits} could never be granted; the
 	 * message names the limit
-	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
-	 * time
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a time
 	 */
 	default CompletableFuture<Void> acquire(long permits) {
 		Duration timeout = config().timeout();
@@ -93,8 +92,7 @@ public interface RateLimiter {
 	 * up the place in the queue without consuming a permit
 	 * @throws IllegalArgumentException if {@code permits} could never be granted or
 	 * {@code timeout} is negative
-	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
-	 * time
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a time
 	 */
 	default CompletableFuture<Void> acquire(long permits, Duration timeout) {
 		return onePermit(permits, () -> acquire(timeout));
@@ -105,8 +103,7 @@ public interface RateLimiter {
 	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
 	 * @return whether they were granted; never waits
 	 * @throws IllegalArgumentException if {@code permits} could never be granted
-	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
-	 * time
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a time
 	 */
 	default boolean tryAcquire(long permits) {
 		return onePermit(permits, this::tryAcquire);
@@ -117,8 +114,7 @@ public interface RateLimiter {
 	 * @param permits how many, at least 1 and at most every permits-limit's {@code max}
 	 * @return a future of whether they were granted
 	 * @throws IllegalArgumentException if {@code permits} could never be granted
-	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a
-	 * time
+	 * @throws UnsupportedOperationException if this backend takes only 1 permit at a time
 	 */
 	default CompletableFuture<Boolean> tryAcquireAsync(long permits) {
 		return onePermit(permits, this::tryAcquireAsync);

@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  * once for every request, and how long {@link RateLimiter#acquire()} waits.
  * <p>
  * {@link #of(int, Duration)} and the {@code (maxCalls, period, timeout)} constructor make
- * the one-limit configuration {@code Limit.permits(maxCalls, period)}; {@link #of(Limit,
- * Limit...)} any other.
+ * the one-limit configuration {@code Limit.permits(maxCalls, period)};
+ * {@link #of(Limit, Limit...)} any other.
  */
 public final class RateLimiterConfig {
 
@@ -78,7 +78,8 @@ public final class RateLimiterConfig {
 
 	/**
 	 * A configuration of the given limits, in this order, whose {@code acquire()} waits
-	 * without limit. A request is granted only when every limit has room for it. <pre>{@code
+	 * without limit. A request is granted only when every limit has room for it.
+	 * <pre>{@code
 	 * RateLimiterConfig.of(Limit.calls(500, Duration.ofMinutes(1)), Limit.permits(200_000, Duration.ofMinutes(1)));
 	 * }</pre>
 	 * @param first the first limit
@@ -87,7 +88,8 @@ public final class RateLimiterConfig {
 	 * @throws IllegalArgumentException if there are more than {@value #MAX_LIMITS}
 	 * limits, or two count the same (calls or permits) over the same period; the message
 	 * names the limits' indexes
-	 * @throws NullPointerException if a limit is {@code null}; the message names its index
+	 * @throws NullPointerException if a limit is {@code null}; the message names its
+	 * index
 	 */
 	public static RateLimiterConfig of(Limit first, Limit... more) {
 		if (more == null) {
@@ -107,8 +109,8 @@ public final class RateLimiterConfig {
 				Limit other = limits.get(j);
 				if (other.countsCalls() == limit.countsCalls() && other.period().equals(limit.period())) {
 					throw new IllegalArgumentException("limits[" + i + "].period duplicates limits[" + j
-							+ "]: both count " + (limit.countsCalls() ? "calls" : "permits") + " per "
-							+ limit.period() + " (" + other + " and " + limit + "); keep the tighter one");
+							+ "]: both count " + (limit.countsCalls() ? "calls" : "permits") + " per " + limit.period()
+							+ " (" + other + " and " + limit + "); keep the tighter one");
 				}
 			}
 			limits.add(limit);

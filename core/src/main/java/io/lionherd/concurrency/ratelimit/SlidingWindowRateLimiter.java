@@ -49,6 +49,13 @@ import org.jspecify.annotations.Nullable;
  * claimant reads the very slot it will overwrite. A rejection re-reads the word, so it too was
  * decided on one consistent state.
  *
+ * Weights. A request for n > 1 permits is n grants at one instant: n ring positions, written
+ * together. It always takes the lock and decides with the word held alone (EXCLUSIVE, or WAITERS
+ * when it is a waiter being granted): the n oldest slots are expired iff the n-th oldest is, the
+ * ring first grows while it is shorter than n or that slot is live and it may grow, writes in
+ * flight to the n slots are waited for, and the word then moves n positions at once. The one-permit
+ * lock-free path is untouched: it still makes one CAS from a word with no flag set.
+ *
  * Memory. The ring starts small and doubles, up to `maxCalls` slots, only when it is full of
  * grants that are still inside the window; a grant is overwritten only once it has expired, so a
  * huge `maxCalls` that is never reached costs only as much as the grants of one period. Waiters
@@ -307,6 +314,166 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		return false;
 	}
 
+	@Override
+	public CompletableFuture<Void> acquire(long permits) {
+		if (permits == 1) {
+			return acquire();
+		}
+		Duration timeout = this.config.timeout();
+		return (timeout != null) ? acquire(permits, timeout) : acquireWeighted(weight(permits), -1, null);
+	}
+
+	@Override
+	public CompletableFuture<Void> acquire(long permits, Duration timeout) {
+		if (permits == 1) {
+			return acquire(timeout);
+		}
+		int weight = weight(permits);
+		Checks.notNegative(timeout, "timeout");
+		return acquireWeighted(weight, Checks.saturatedNanos(timeout), timeout);
+	}
+
+	@Override
+	public boolean tryAcquire(long permits) {
+		if (permits == 1) {
+			return tryAcquire();
+		}
+		int weight = weight(permits);
+		boolean granted = false;
+		this.lock.lock();
+		try {
+			if (this.waiters.isEmpty()) {
+				long c = holdFor(weight);
+				if (this.snapshotNow >= this.snapshotDue) {
+					grant(c, weight, this.snapshotNow, 0);
+					granted = true;
+				}
+				else {
+					setCtl(c & ~FLAGS);
+				}
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (granted) {
+			granted(0);
+		}
+		else {
+			rejected();
+		}
+		return granted;
+	}
+
+	@Override
+	public CompletableFuture<Boolean> tryAcquireAsync(long permits) {
+		return CompletableFuture.completedFuture(tryAcquire(permits));
+	}
+
+	/** Checks {@code permits} against the one limit: then it fits the ring. */
+	private int weight(long permits) {
+		return (int) this.config.checkPermits(permits);
+	}
+
+	/**
+	 * A request for more than 1 permit takes as many ring positions, all at one instant,
+	 * and always goes through the lock: with the queue empty it shuts the lock-free path
+	 * out (EXCLUSIVE) for the length of its decision.
+	 */
+	private CompletableFuture<Void> acquireWeighted(int weight, long timeoutNanos, @Nullable Duration timeout) {
+		Waiter waiter = null;
+		boolean granted = false;
+		this.lock.lock();
+		try {
+			if (this.waiters.isEmpty()) {
+				long c = holdFor(weight);
+				if (this.snapshotNow >= this.snapshotDue) {
+					grant(c, weight, this.snapshotNow, 0);
+					granted = true;
+				}
+				else if (timeoutNanos == 0) {
+					setCtl(c & ~FLAGS);
+				}
+				else {
+					setCtl((c & ~FLAGS) | WAITERS);
+					waiter = enqueue(this.snapshotNow, weight);
+					this.pacer.wakeUpAfter(this.snapshotDue - this.snapshotNow);
+				}
+			}
+			else if (timeoutNanos != 0) {
+				waiter = enqueue(now(), weight);
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (waiter != null) {
+			return waiting(waiter, timeoutNanos, timeout);
+		}
+		if (granted) {
+			granted(0);
+			return CompletableFuture.completedFuture(null);
+		}
+		rejected();
+		return CompletableFuture.failedFuture(timeoutException(Checks.notNull(timeout, "timeout")));
+	}
+
+	/**
+	 * Under the lock: holds the control word alone (EXCLUSIVE, unless WAITERS already
+	 * keeps the lock-free path out), makes the ring hold at least {@code weight} slots
+	 * (growing it while the {@code weight} oldest are not all expired and it may still
+	 * grow), waits for writes in flight to the slots a grant of {@code weight} would
+	 * overwrite, and sets {@link #snapshotNow} and {@link #snapshotDue} (when the
+	 * {@code weight}-th oldest grant leaves the window). The caller releases the hold.
+	 * @return the control word held, with its flag
+	 */
+	private long holdFor(int weight) {
+		for (;;) {
+			long c = this.ctl;
+			if ((c & FLAGS) == 0) {
+				if (!casCtl(c, c | EXCLUSIVE)) {
+					continue;
+				}
+				c |= EXCLUSIVE;
+			}
+			long[] ring = this.slots;
+			int length = ring.length;
+			if (weight > length) {
+				grow(c, ring);
+				continue;
+			}
+			int start = index(c);
+			long raw = 0;
+			for (int i = 0; i < weight; i++) {
+				int slot = (start + i) % length;
+				raw = awaitSlot(ring, slot, parityOf(slot, c), c);
+			}
+			long now = now();
+			long due = time(raw) + this.periodNanos;
+			if (due > now && length < this.maxCalls) {
+				grow(c, ring);
+				continue;
+			}
+			this.snapshotNow = now;
+			this.snapshotDue = due;
+			return c;
+		}
+	}
+
+	/**
+	 * Under the lock, the word held from {@code c}: records {@code weight} grants at
+	 * {@code now} and moves the word past them, with {@code flags}.
+	 */
+	private void grant(long c, int weight, long now, long flags) {
+		long[] ring = this.slots;
+		long w = c;
+		for (int i = 0; i < weight; i++) {
+			SLOTS.setRelease(ring, index(w), encode(now, previousParity(w) ^ 1));
+			w = next(w, ring.length);
+		}
+		setCtl(w | flags);
+	}
+
 	/**
 	 * The lock-free grant: claims the next ring position by CAS when no flag is set.
 	 * @return the grant time, or {@code NO_PERMIT}, {@code QUEUED} (someone waits) or
@@ -452,18 +619,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			this.lock.unlock();
 		}
 		if (waiter != null) {
-			WorkScope scope = waiter.scope();
-			if (scope != null) {
-				// Work of a deadline scope: the deadline
-				// cancels the wait (it leaves the queue).
-				scope.register(waiter);
-			}
-			if (timeoutNanos > 0) {
-				Waiter timed = waiter;
-				Duration limit = Checks.notNull(timeout, "timeout");
-				timed.startTimeout(this.pacer.schedule(() -> timeOut(timed, limit), timeoutNanos));
-			}
-			return waiter;
+			return waiting(waiter, timeoutNanos, timeout);
 		}
 		if (granted > CONTENDED) {
 			granted(0);
@@ -471,6 +627,21 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		}
 		rejected();
 		return CompletableFuture.failedFuture(timeoutException(Checks.notNull(timeout, "timeout")));
+	}
+
+	/** Outside the lock: a queued waiter's deadline scope and timeout. */
+	private Waiter waiting(Waiter waiter, long timeoutNanos, @Nullable Duration timeout) {
+		WorkScope scope = waiter.scope();
+		if (scope != null) {
+			// Work of a deadline scope: the deadline
+			// cancels the wait (it leaves the queue).
+			scope.register(waiter);
+		}
+		if (timeoutNanos > 0) {
+			Duration limit = Checks.notNull(timeout, "timeout");
+			waiter.startTimeout(this.pacer.schedule(() -> timeOut(waiter, limit), timeoutNanos));
+		}
+		return waiter;
 	}
 
 	/**
@@ -543,7 +714,11 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	}
 
 	private Waiter enqueue(long now) {
-		Waiter waiter = new Waiter(this, now, WorkScope.current());
+		return enqueue(now, 1);
+	}
+
+	private Waiter enqueue(long now, int weight) {
+		Waiter waiter = new Waiter(this, now, weight, WorkScope.current());
 		this.waiters.enqueue(waiter);
 		return waiter;
 	}
@@ -630,7 +805,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 				this.waiters.unlink(waiter);
 				continue;
 			}
-			long c = snapshot();
+			// WAITERS is set: the word is ours alone.
+			int weight = (int) waiter.permits;
+			long c = (weight == 1) ? snapshot() : holdFor(weight);
 			if (this.snapshotNow < this.snapshotDue) {
 				this.pacer.wakeUpAfter(this.snapshotDue - this.snapshotNow);
 				break;
@@ -639,8 +816,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			if (!waiter.markGranted(this.snapshotNow)) {
 				continue;
 			}
-			record(c, this.snapshotNow);
-			setCtl(next(c, this.slots.length) | (this.waiters.isEmpty() ? 0 : WAITERS));
+			grant(c, weight, this.snapshotNow, this.waiters.isEmpty() ? 0 : WAITERS);
 			granted.add(waiter);
 		}
 		if (this.waiters.isEmpty()) {

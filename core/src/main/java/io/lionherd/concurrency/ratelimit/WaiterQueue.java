@@ -3,10 +3,10 @@ package io.lionherd.concurrency.ratelimit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The waiters of a {@link SlidingWindowRateLimiter} or a {@link MultiWindowRateLimiter} in
- * arrival order: an intrusive doubly
- * linked list through {@link Waiter#prev} and {@link Waiter#next}, so joining and leaving
- * (a cancel from the middle) are O(1). Guarded by the limiter's lock.
+ * The waiters of a {@link SlidingWindowRateLimiter} or a {@link MultiWindowRateLimiter}
+ * in arrival order: an intrusive doubly linked list through {@link Waiter#prev} and
+ * {@link Waiter#next}, so joining and leaving (a cancel from the middle) are O(1).
+ * Guarded by the limiter's lock.
  */
 final class WaiterQueue {
 

@@ -2,9 +2,9 @@ package io.lionherd.concurrency.ratelimit;
 
 /**
  * The log of one limit of a {@link MultiWindowRateLimiter}: a growable ring of the
- * instants charged to it and what each counted, oldest first, with their sum. Past
- * grants come first, then the reservations of the queued waiters in queue order; every
- * instant is at or after the one before. Guarded by the limiter's lock.
+ * instants charged to it and what each counted, oldest first, with their sum. Past grants
+ * come first, then the reservations of the queued waiters in queue order; every instant
+ * is at or after the one before. Guarded by the limiter's lock.
  */
 final class Window {
 
@@ -51,11 +51,11 @@ final class Window {
 
 	/**
 	 * The earliest instant at or after {@code from} (itself at or after every entry) at
-	 * which {@code weight} more keeps every window of this limit within {@code max}.
-	 * Only the window ending at that instant needs checking: a later one holds the same
-	 * charge and a subset of the older entries. So the instant is {@code from}, or the
-	 * one at which just enough of the oldest entries have left the window: O(entries that
-	 * must leave).
+	 * which {@code weight} more keeps every window of this limit within {@code max}. Only
+	 * the window ending at that instant needs checking: a later one holds the same charge
+	 * and a subset of the older entries. So the instant is {@code from}, or the one at
+	 * which just enough of the oldest entries have left the window: O(entries that must
+	 * leave).
 	 * @param weight at most {@code max}
 	 */
 	long earliest(long weight, long from) {

@@ -64,7 +64,6 @@ class RateLimiterConfigTests {
 			.withMessage("timeout must be zero or positive, or unset for no limit (null), but was PT-0.001S");
 	}
 
-
 	@Test
 	void ofMaxCallsIsOnePermitsLimit() {
 		RateLimiterConfig config = RateLimiterConfig.of(3, PERIOD);
@@ -89,8 +88,7 @@ class RateLimiterConfigTests {
 				Limit.permits(200_000, Duration.ofSeconds(10)));
 		assertThat(config.maxCalls()).isEqualTo(500);
 		assertThat(config.period()).isEqualTo(Duration.ofMinutes(1));
-		assertThat(RateLimiterConfig.of(Limit.permits(Long.MAX_VALUE, PERIOD)).maxCalls())
-			.isEqualTo(Integer.MAX_VALUE);
+		assertThat(RateLimiterConfig.of(Limit.permits(Long.MAX_VALUE, PERIOD)).maxCalls()).isEqualTo(Integer.MAX_VALUE);
 	}
 
 	@Test
