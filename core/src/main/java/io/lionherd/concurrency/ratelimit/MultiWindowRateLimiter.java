@@ -40,8 +40,15 @@ import org.jspecify.annotations.Nullable;
  *
  * Giving up. A cancel takes its waiter's charges and those of everyone behind it off the tails of
  * the logs, then re-plans those behind it, in order, from now: each gets the earliest instant
- * again, never later than the one it had (it is planned against the same entries but one).
+ * again, never later than the one it had (it is planned against the same entries but one) unless
+ * that has passed.
  * O(waiters behind it).
+ *
+ * A late wake-up. When the timer runs late, queued waiters may hold reservations whose instant
+ * has passed; they stay charged at that instant (they are granted at it), and like any entry
+ * leave a log once a period has passed. Expiry can thus drop a reservation before its waiter is
+ * granted or gives up; a Window remembers how far it has expired, so taking back such a
+ * reservation finds it already gone instead of taking an older entry's charge.
  */
 
 /**
@@ -363,7 +370,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 
 	private void uncharge(Waiter waiter) {
 		for (Window window : this.windows) {
-			window.uncharge(window.weightOf(waiter.permits));
+			window.uncharge(waiter.at, window.weightOf(waiter.permits));
 		}
 	}
 

@@ -27,6 +27,12 @@ final class Window {
 	/** The sum of {@link #weights} in the ring. */
 	private long total;
 
+	/**
+	 * The latest threshold {@link #expire} dropped entries at or before: an entry at or
+	 * before it has left the ring, even a waiter's reservation whose wake-up is late.
+	 */
+	private long expiredThrough = Long.MIN_VALUE;
+
 	Window(Limit limit, long periodNanos) {
 		this.max = limit.max();
 		this.periodNanos = periodNanos;
@@ -41,6 +47,7 @@ final class Window {
 	/** Drops the entries outside every window that ends at {@code now} or later. */
 	void expire(long now) {
 		long threshold = now - this.periodNanos;
+		this.expiredThrough = Math.max(this.expiredThrough, threshold);
 		int mask = this.times.length - 1;
 		while (this.size > 0 && this.times[this.head] <= threshold) {
 			this.total -= this.weights[this.head];
@@ -104,10 +111,15 @@ final class Window {
 	}
 
 	/**
-	 * Takes back the newest charge, {@code weight} of the newest entry: a reservation
-	 * given up or re-planned.
+	 * Takes back the newest charge, {@code weight} at {@code time}: a reservation given
+	 * up or re-planned. A reservation whose instant has passed (its wake-up runs late)
+	 * may have expired already; it has then left the ring with every entry before it, and
+	 * there is nothing to take back.
 	 */
-	void uncharge(long weight) {
+	void uncharge(long time, long weight) {
+		if (time <= this.expiredThrough) {
+			return;
+		}
 		int slot = (this.head + this.size - 1) & (this.times.length - 1);
 		this.total -= weight;
 		this.weights[slot] -= weight;

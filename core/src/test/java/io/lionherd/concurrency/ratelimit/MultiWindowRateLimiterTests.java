@@ -279,10 +279,96 @@ class MultiWindowRateLimiterTests {
 		assertThat(waiter).isCompleted();
 	}
 
+	@Test
+	void lateWakeUpGrantsReservationsWhoseInstantHasPassedAtTheirInstants() {
+		SlidingWindowRateLimiterTests.QueueingExecutor wakeUps = new SlidingWindowRateLimiterTests.QueueingExecutor();
+		GrantInstants grants = new GrantInstants();
+		RateLimiter limiter = new MultiWindowRateLimiter("",
+				RateLimiterConfig.of(Limit.permits(2, SECOND), Limit.calls(10, Duration.ofMinutes(1))), this.time,
+				this.time, wakeUps, grants);
+		assertThat(limiter.tryAcquire(2)).isTrue();
+		CompletableFuture<Void> first = limiter.acquire(2);
+		CompletableFuture<Void> second = limiter.acquire(2);
+		CompletableFuture<Void> third = limiter.acquire(2);
+		// Reserved at 1 s, 2 s and 3 s; the wake-up due at 1 s runs only at 2.5 s.
+		this.time.advance(Duration.ofMillis(2_500));
+		// A refused request expires the logs up to 2.5 s while the two passed
+		// reservations are not granted yet.
+		assertThat(limiter.acquire(1, Duration.ZERO)).isCompletedExceptionally();
+		assertThat(limiter.tryAcquire(1)).isFalse();
+		wakeUps.runAll();
+		assertThat(first).isCompleted();
+		assertThat(second).isCompleted();
+		assertThat(third).isNotDone();
+		assertThat(grants.instants()).containsExactly(0L, 1_000L, 2_000L);
+		// The 2 reserved at 2 s fill (1.5 s, 2.5 s]; the 2 at 3 s fill the next second.
+		assertThat(limiter.tryAcquire(1)).isFalse();
+		this.time.advance(Duration.ofMillis(500));
+		wakeUps.runAll();
+		assertThat(third).isCompleted();
+		assertThat(grants.instants()).containsExactly(0L, 1_000L, 2_000L, 3_000L);
+		assertThat(limiter.tryAcquire(1)).isFalse();
+		this.time.advance(SECOND);
+		assertThat(limiter.tryAcquire(2)).isTrue();
+	}
+
+	@Test
+	void cancelOfAWaiterWhoseReservedInstantHasPassedLeavesTheOthersCountedOnce() {
+		SlidingWindowRateLimiterTests.QueueingExecutor wakeUps = new SlidingWindowRateLimiterTests.QueueingExecutor();
+		GrantInstants grants = new GrantInstants();
+		RateLimiter limiter = new MultiWindowRateLimiter("",
+				RateLimiterConfig.of(Limit.permits(2, SECOND), Limit.calls(10, Duration.ofMinutes(1))), this.time,
+				this.time, wakeUps, grants);
+		assertThat(limiter.tryAcquire(2)).isTrue();
+		CompletableFuture<Void> first = limiter.acquire(2);
+		CompletableFuture<Void> second = limiter.acquire(2);
+		CompletableFuture<Void> third = limiter.acquire(2);
+		// Reserved at 1 s, 2 s and 3 s; the wake-up due at 1 s has not run at 2.5 s.
+		this.time.advance(Duration.ofMillis(2_500));
+		// A refused request expires the logs up to 2.5 s: the first waiter's reservation
+		// at 1 s leaves them.
+		assertThat(limiter.acquire(1, Duration.ZERO)).isCompletedExceptionally();
+		assertThat(first.cancel(false)).isTrue();
+		wakeUps.runAll();
+		// The second is re-planned from now, the third one period after it.
+		assertThat(second).isCompleted();
+		assertThat(third).isNotDone();
+		assertThat(limiter.tryAcquire(1)).isFalse();
+		this.time.advance(Duration.ofMillis(999));
+		wakeUps.runAll();
+		assertThat(third).isNotDone();
+		this.time.advance(Duration.ofMillis(1));
+		wakeUps.runAll();
+		assertThat(third).isCompleted();
+		assertThat(grants.instants()).containsExactly(0L, 2_500L, 3_500L);
+		assertThat(limiter.tryAcquire(1)).isFalse();
+		this.time.advance(SECOND);
+		assertThat(limiter.availablePermits()).isEqualTo(2);
+	}
+
 	private CompletableFuture<Void> record(CompletableFuture<Void> future, String label) {
 		long start = 1_000_000_000L;
 		future.thenRun(() -> this.completions.add(label + "@" + (this.time.read() - start) / 1_000_000));
 		return future;
+	}
+
+	/**
+	 * The instant of each grant, in ms since the start, from the wait the limiter
+	 * reports: every request of these tests arrives at 0.
+	 */
+	private static final class GrantInstants implements RateLimiterListener {
+
+		private final List<Long> instants = new ArrayList<>();
+
+		@Override
+		public synchronized void granted(RateLimiter limiter, long waitNanos) {
+			this.instants.add(waitNanos / 1_000_000);
+		}
+
+		synchronized List<Long> instants() {
+			return new ArrayList<>(this.instants);
+		}
+
 	}
 
 	private RateLimiter limiter(Limit first, Limit... more) {
