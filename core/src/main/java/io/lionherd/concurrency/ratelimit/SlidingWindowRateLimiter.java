@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.DelayScheduler;
@@ -55,6 +54,29 @@ import org.jspecify.annotations.Nullable;
  * ring first grows while it is shorter than n or that slot is live and it may grow, writes in
  * flight to the n slots are waited for, and the word then moves n positions at once. The one-permit
  * lock-free path is untouched: it still makes one CAS from a word with no flag set.
+ *
+ * The earliest grant. The issue's promise, on every backend: an acquire whose earliest possible
+ * grant lies after its timeout fails at once, and every refusal says when it could have been
+ * granted (PermitTimeoutException.retryAfter). With nobody waiting, the snapshot that refuses
+ * already knows it: the instant the n-th oldest grant leaves the window (n the permits asked
+ * for). Lock-free grants after the snapshot only make the earliest later, so the refusal holds
+ * at the snapshot's instant; the lock-free path itself is untouched. Behind waiters, FIFO makes
+ * the earliest instant depend on theirs: each waiter carries a planned instant (Waiter.at), the
+ * earliest it could be granted if every waiter ahead is granted at its own. A request for n is
+ * planned behind them at the instant the grant maxCalls - n + 1 back leaves the window, that
+ * grant found walking back from the tail through the waiters' planned grants, then the ring
+ * (O(waiters walked), at most maxCalls). With waiters queued the word is ours alone (WAITERS),
+ * so the ring holds still while it is read.
+ *
+ * Why a plan is enough. Waiters are granted (on time) exactly at their planned instants: the
+ * wake-up runs at the instant the head's permits free, which is the instant planned for it, and
+ * nobody can overtake. A wake-up that runs late grants later than planned; then the plans behind
+ * are lower bounds, so a request refused at once could never have been granted in time, and a
+ * queued waiter keeps a timeout entry for the late case. A cancel re-plans those behind the
+ * leaver in one pass (a cursor on the grant each must see leave only moves forward: O(waiters)),
+ * and when the head leaves, a new head due earlier (a large head held it back) gets an earlier
+ * wake-up. A timeout that fires at its waiter's planned instant, before the wake-up due at the
+ * same instant, serves the queue itself: a tie grants, as the plan promised.
  *
  * Memory. The ring starts small and doubles, up to `maxCalls` slots, only when it is full of
  * grants that are still inside the window; a grant is overwritten only once it has expired, so a
@@ -160,6 +182,12 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private final WaiterQueue waiters = new WaiterQueue();
 
 	private final WakeUpPacer pacer;
+
+	/**
+	 * Guarded by {@link #lock}: the instant the pending wake-up is due at, while anyone
+	 * waits.
+	 */
+	private long wakeUpAt;
 
 	/** Guarded by {@link #lock}: outputs of {@link #snapshot()}. */
 	private long snapshotNow;
@@ -383,25 +411,36 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private CompletableFuture<Void> acquireWeighted(int weight, long timeoutNanos, @Nullable Duration timeout) {
 		Waiter waiter = null;
 		boolean granted = false;
+		long retryAfter = 0;
 		this.lock.lock();
 		try {
 			if (this.waiters.isEmpty()) {
 				long c = holdFor(weight);
-				if (this.snapshotNow >= this.snapshotDue) {
-					grant(c, weight, this.snapshotNow, 0);
+				long now = this.snapshotNow;
+				long due = this.snapshotDue;
+				if (now >= due) {
+					grant(c, weight, now, 0);
 					granted = true;
 				}
-				else if (timeoutNanos == 0) {
+				else if (tooLate(due - now, timeoutNanos)) {
 					setCtl(c & ~FLAGS);
+					retryAfter = due - now;
 				}
 				else {
 					setCtl((c & ~FLAGS) | WAITERS);
-					waiter = enqueue(this.snapshotNow, weight);
-					this.pacer.wakeUpAfter(this.snapshotDue - this.snapshotNow);
+					waiter = enqueue(now, weight, due);
+					wakeUpAt(due, now);
 				}
 			}
-			else if (timeoutNanos != 0) {
-				waiter = enqueue(now(), weight);
+			else {
+				long now = now();
+				long at = plannedAt(weight, now);
+				if (tooLate(at - now, timeoutNanos)) {
+					retryAfter = Math.max(0, at - now);
+				}
+				else {
+					waiter = enqueue(now, weight, at);
+				}
 			}
 		}
 		finally {
@@ -415,7 +454,92 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			return CompletableFuture.completedFuture(null);
 		}
 		rejected();
-		return CompletableFuture.failedFuture(timeoutException(Checks.notNull(timeout, "timeout")));
+		return CompletableFuture.failedFuture(timeoutException(weight, Checks.notNull(timeout, "timeout"), retryAfter));
+	}
+
+	/**
+	 * Whether a request whose earliest grant is {@code waitNanos} away must be refused
+	 * now: a zero timeout takes only a permit free now, and nobody waits for a grant that
+	 * cannot come in time.
+	 * @param timeoutNanos how long it may wait, or a negative value for no limit
+	 */
+	private static boolean tooLate(long waitNanos, long timeoutNanos) {
+		return timeoutNanos == 0 || (timeoutNanos > 0 && waitNanos > timeoutNanos);
+	}
+
+	/**
+	 * Under the lock, with waiters queued (the word is ours): the earliest instant a
+	 * request for {@code weight} could be granted behind them, each granted at its own
+	 * earliest instant. The grant {@code maxCalls - weight + 1} back must have left the
+	 * window: it is found walking back from the tail, through the waiters' planned grants
+	 * and then the ring. O(waiters walked), at most {@code maxCalls}.
+	 */
+	private long plannedAt(int weight, long now) {
+		Waiter tail = Checks.notNull(this.waiters.tail(), "tail");
+		long from = Math.max(now, tail.at);
+		long back = (long) this.maxCalls - weight + 1;
+		for (Waiter waiter = tail; waiter != null; waiter = waiter.prev) {
+			if (back <= waiter.permits) {
+				return Math.max(from, waiter.at + this.periodNanos);
+			}
+			back -= waiter.permits;
+		}
+		long[] ring = this.slots;
+		return (back <= ring.length) ? Math.max(from, newestTime(this.ctl, ring, (int) back) + this.periodNanos) : from;
+	}
+
+	/**
+	 * Under the lock, with waiters queued: plans {@code first} and every waiter behind it
+	 * again, in order (one ahead of them has left). One pass with a cursor on the grant
+	 * each must see leave the window, which only moves forward: O(waiters).
+	 */
+	private void replan(Waiter first, long now) {
+		long ahead = 0;
+		for (Waiter waiter = first.prev; waiter != null; waiter = waiter.prev) {
+			ahead += waiter.permits;
+		}
+		Waiter before = first.prev;
+		long from = (before != null) ? Math.max(now, before.at) : now;
+		long c = this.ctl;
+		long[] ring = this.slots;
+		Waiter cursor = Checks.notNull(this.waiters.head(), "head");
+		long cursorStart = 0;
+		for (Waiter waiter = first; waiter != null; waiter = waiter.next) {
+			// Position of the grant that must leave, counted from the queue's first
+			// planned
+			// grant; the ring's grants are at -1 (newest) and below.
+			long position = ahead + waiter.permits - this.maxCalls - 1;
+			long at = from;
+			if (position >= 0) {
+				while (cursorStart + cursor.permits <= position) {
+					cursorStart += cursor.permits;
+					cursor = Checks.notNull(cursor.next, "next");
+				}
+				at = Math.max(from, cursor.at + this.periodNanos);
+			}
+			else if (-position <= ring.length) {
+				at = Math.max(from, newestTime(c, ring, (int) -position) + this.periodNanos);
+			}
+			waiter.at = at;
+			from = at;
+			ahead += waiter.permits;
+		}
+	}
+
+	/**
+	 * Under the lock, the word held: the time of the {@code back}-th newest grant of the
+	 * ring, {@code 1 <= back <= ring.length}.
+	 */
+	private long newestTime(long c, long[] ring, int back) {
+		int length = ring.length;
+		int slot = (int) ((index(c) + (long) length - back) % length);
+		return time(awaitSlot(ring, slot, parityOf(slot, c), c));
+	}
+
+	/** Under the lock, with no wake-up pending: makes one due at {@code at}. */
+	private void wakeUpAt(long at, long now) {
+		this.wakeUpAt = at;
+		this.pacer.wakeUpAfter(Math.max(0, at - now));
 	}
 
 	/**
@@ -589,30 +713,43 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			return CompletableFuture.completedFuture(null);
 		}
 		Waiter waiter = null;
+		long retryAfter = 0;
 		this.lock.lock();
 		try {
 			if (this.waiters.isEmpty()) {
 				for (;;) {
 					long c = snapshot();
-					if (this.snapshotNow >= this.snapshotDue) {
+					long now = this.snapshotNow;
+					long due = this.snapshotDue;
+					if (now >= due) {
 						if (casCtl(c, next(c, this.slots.length))) {
-							record(c, this.snapshotNow);
-							granted = this.snapshotNow;
+							record(c, now);
+							granted = now;
 							break;
 						}
 					}
-					else if (timeoutNanos == 0) {
+					else if (tooLate(due - now, timeoutNanos)) {
+						// Lock-free grants since the snapshot only make the earliest
+						// later.
+						retryAfter = due - now;
 						break;
 					}
 					else if (casCtl(c, c | WAITERS)) {
-						waiter = enqueue(this.snapshotNow);
-						this.pacer.wakeUpAfter(this.snapshotDue - this.snapshotNow);
+						waiter = enqueue(now, 1, due);
+						wakeUpAt(due, now);
 						break;
 					}
 				}
 			}
-			else if (timeoutNanos != 0) {
-				waiter = enqueue(now());
+			else {
+				long now = now();
+				long at = plannedAt(1, now);
+				if (tooLate(at - now, timeoutNanos)) {
+					retryAfter = Math.max(0, at - now);
+				}
+				else {
+					waiter = enqueue(now, 1, at);
+				}
 			}
 		}
 		finally {
@@ -626,7 +763,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			return CompletableFuture.completedFuture(null);
 		}
 		rejected();
-		return CompletableFuture.failedFuture(timeoutException(Checks.notNull(timeout, "timeout")));
+		return CompletableFuture.failedFuture(timeoutException(1, Checks.notNull(timeout, "timeout"), retryAfter));
 	}
 
 	/** Outside the lock: a queued waiter's deadline scope and timeout. */
@@ -713,12 +850,13 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		SLOTS.setRelease(this.slots, index(c), encode(now, previousParity(c) ^ 1));
 	}
 
-	private Waiter enqueue(long now) {
-		return enqueue(now, 1);
-	}
-
-	private Waiter enqueue(long now, int weight) {
+	/**
+	 * Under the lock: queues a request for {@code weight}, its grant planned at
+	 * {@code at}.
+	 */
+	private Waiter enqueue(long now, int weight, long at) {
 		Waiter waiter = new Waiter(this, now, weight, WorkScope.current());
+		waiter.at = at;
 		this.waiters.enqueue(waiter);
 		return waiter;
 	}
@@ -753,9 +891,23 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		this.lock.lock();
 		try {
 			if (waiter.queued) {
+				Waiter behind = waiter.next;
+				boolean wasHead = waiter.prev == null;
 				this.waiters.unlink(waiter);
 				if (this.waiters.isEmpty()) {
 					queueEmptied();
+				}
+				else if (behind != null) {
+					long now = now();
+					replan(behind, now);
+					// A large head that left may have held back one due earlier than the
+					// pending wake-up; the new head was just planned from the ring as it
+					// is. One due no later stays, so a wake-up already running (or
+					// overdue) still serves the new head.
+					if (wasHead && behind.at < this.wakeUpAt) {
+						this.pacer.cancel();
+						wakeUpAt(behind.at, now);
+					}
 				}
 			}
 		}
@@ -809,7 +961,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			int weight = (int) waiter.permits;
 			long c = (weight == 1) ? snapshot() : holdFor(weight);
 			if (this.snapshotNow < this.snapshotDue) {
-				this.pacer.wakeUpAfter(this.snapshotDue - this.snapshotNow);
+				wakeUpAt(this.snapshotDue, this.snapshotNow);
 				break;
 			}
 			this.waiters.unlink(waiter);
@@ -856,15 +1008,42 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		}
 	}
 
+	/**
+	 * A queued waiter's timeout: it was planned in time, so only a wake-up that runs late
+	 * (or waiters ahead granted late by one) lets it expire; its planned instant, passed
+	 * or not, is when it could have been granted.
+	 */
 	private void timeOut(Waiter waiter, Duration timeout) {
+		List<Waiter> granted = new ArrayList<>();
+		try {
+			this.lock.lock();
+			try {
+				if (waiter.queued && waiter.at <= now()) {
+					// Its turn has come: the wake-up due at this very instant (or
+					// overdue)
+					// has not run yet. Serve the queue here, so that a tie of timeout and
+					// turn grants, as the plan promised.
+					this.pacer.cancel();
+					grantWaiters(granted);
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+		}
+		finally {
+			complete(granted);
+		}
 		if (abandon(waiter)) {
 			rejected();
-			waiter.fail(timeoutException(timeout));
+			waiter.fail(timeoutException(waiter.permits, timeout, Math.max(0, waiter.at - now())));
 		}
 	}
 
-	private static TimeoutException timeoutException(Duration timeout) {
-		return new TimeoutException("Rate limiter permit not granted within " + timeout);
+	private static PermitTimeoutException timeoutException(long permits, Duration timeout, long retryAfterNanos) {
+		Duration after = Duration.ofNanos(retryAfterNanos);
+		return new PermitTimeoutException("Rate limiter permit" + ((permits == 1) ? "" : "s (" + permits + ")")
+				+ " not granted within " + timeout + ": the earliest grant is in " + after, after);
 	}
 
 	/** Reports a grant; skipped without allocating when nobody listens. */

@@ -28,8 +28,9 @@ final class Waiter extends PermitWaiter {
 	final long permits;
 
 	/**
-	 * Guarded by the limiter's lock: the relative ticker time its grant is reserved at,
-	 * for a limiter that reserves ({@link MultiWindowRateLimiter}).
+	 * Guarded by the limiter's lock: the relative ticker time its grant is reserved at
+	 * ({@link MultiWindowRateLimiter}), or planned at, the earliest instant it could be
+	 * granted in its turn ({@link SlidingWindowRateLimiter}).
 	 */
 	long at;
 

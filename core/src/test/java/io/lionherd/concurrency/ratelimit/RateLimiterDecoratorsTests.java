@@ -85,14 +85,13 @@ class RateLimiterDecoratorsTests {
 	}
 
 	@Test
-	void callableTimeoutElapsingWhileWaitingThrowsRateLimitExceeded() throws Exception {
+	void callableWhoseTurnComesAfterItsTimeoutThrowsRateLimitExceededAtOnce() {
 		this.limiter.tryAcquire();
-		Future<Throwable> call = this.caller
-			.submit(() -> catchThrowable(() -> this.limiter.executeCallable(Duration.ofMillis(500), counted("x"))));
-		await().until(() -> this.limiter.waitingCount() == 1);
-		this.time.advance(Duration.ofMillis(500));
-		assertThat(call.get(10, TimeUnit.SECONDS)).isInstanceOf(RateLimitExceededException.class)
-			.hasCauseInstanceOf(TimeoutException.class);
+		RateLimitExceededException exceeded = catchThrowableOfType(RateLimitExceededException.class,
+				() -> this.limiter.executeCallable(Duration.ofMillis(500), counted("x")));
+		assertThat(exceeded).hasCauseInstanceOf(TimeoutException.class);
+		assertThat(exceeded.retryAfter()).contains(PERIOD);
+		assertThat(this.limiter.waitingCount()).isZero();
 		assertThat(this.calls).hasValue(0);
 	}
 
@@ -209,11 +208,11 @@ class RateLimiterDecoratorsTests {
 	void stageWithoutPermitInTimeFailsWithRateLimitExceededAndNeverCallsTheSupplier() {
 		this.limiter.tryAcquire();
 		CompletableFuture<String> result = this.limiter.executeCompletionStage(Duration.ofMillis(500), this::completed);
-		assertThat(result).isNotDone();
-		this.time.advance(Duration.ofMillis(500));
+		// Its turn comes in a period, after the timeout: it fails at once.
 		assertThat(result).isCompletedExceptionally();
 		assertThat(catchThrowable(result::join)).cause()
-			.isInstanceOf(RateLimitExceededException.class)
+			.isInstanceOfSatisfying(RateLimitExceededException.class,
+					(exceeded) -> assertThat(exceeded.retryAfter()).contains(PERIOD))
 			.hasCauseInstanceOf(TimeoutException.class);
 		assertThat(this.calls).hasValue(0);
 	}

@@ -17,7 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Random operation sequences on {@link ManualTime} with a direct executor, so every step
  * is deterministic and can be checked against the specification after it: the window
  * rule, exact {@code tryAcquire} answers, FIFO grants, no grant for a cancelled acquire,
- * timeouts at exactly their deadline, and no waiter left waiting while a permit is free.
+ * an acquire refused at once exactly when its earliest grant (behind the waiters, each
+ * granted at its own earliest instant) lies after its timeout, that instant as its
+ * retry-after, and no waiter left waiting while a permit is free.
  * <p>
  * A property test without a property-testing library (jqwik's engine targets JUnit
  * Platform 1, this build runs JUnit 6): sequences come from fixed seeds, so a failure
@@ -284,15 +286,61 @@ class SlidingWindowRateLimiterPropertyTests {
 				this.immediateGrants++;
 				return;
 			}
-			if (timeoutNanos == 0) {
-				assertThat(future).as("zero timeout without a free permit").isCompletedExceptionally();
+			long wait = earliestGrant() - now;
+			if (timeoutNanos == 0 || (timeoutNanos > 0 && future.isDone())) {
+				assertThat(future).as("acquire refused at once").isCompletedExceptionally();
 				assertThat(future.isCancelled()).isFalse();
+				Duration retryAfter = future.handle((ignored, error) -> ((PermitTimeoutException) error).retryAfter())
+					.join()
+					.orElseThrow();
+				if (this.executor == null) {
+					// Wake-ups on time: every waiter ahead is granted at its earliest
+					// instant.
+					assertThat(retryAfter.toNanos()).as("retry-after").isEqualTo(wait);
+					assertThat(timeoutNanos == 0 || wait > timeoutNanos).as("refused although in time").isTrue();
+				}
+				else {
+					// Wake-ups held back make the waiters ahead late: the limiter plans
+					// each at
+					// the earliest instant it could have had, no later than the model,
+					// which
+					// starts from the grants as they happened.
+					assertThat(retryAfter.toNanos()).as("retry-after").isLessThanOrEqualTo(wait);
+					assertThat(timeoutNanos == 0 || retryAfter.toNanos() > timeoutNanos).as("refused although in time")
+						.isTrue();
+				}
 				return;
+			}
+			if (this.executor == null && timeoutNanos > 0) {
+				assertThat(wait).as("queued although its turn comes after the timeout")
+					.isLessThanOrEqualTo(timeoutNanos);
 			}
 			assertThat(future).as("acquire without a free permit").isNotDone();
 			Call call = new Call(future, now, timeoutNanos);
 			future.whenComplete((ignored, error) -> call.completedAt = this.time.read());
 			this.calls.add(call);
+		}
+
+		/**
+		 * The earliest instant the specification could grant a request arriving now: each
+		 * waiting call, in order, granted at its own earliest instant, then this one.
+		 */
+		private long earliestGrant() {
+			List<Long> grants = new ArrayList<>(this.log.times());
+			long from = this.time.read();
+			for (Call call : this.calls) {
+				if (!call.future.isDone()) {
+					from = earliestGrant(grants, from);
+					grants.add(from);
+				}
+			}
+			return earliestGrant(grants, from);
+		}
+
+		/** The first instant from {@code from} on with room for one more grant. */
+		private long earliestGrant(List<Long> grants, long from) {
+			int size = grants.size();
+			return (size < this.maxCalls) ? from : Math.max(from, grants.get(size - this.maxCalls) + this.period);
 		}
 
 		/**
@@ -327,18 +375,14 @@ class SlidingWindowRateLimiterPropertyTests {
 					continue;
 				}
 				if (call.future.isCompletedExceptionally()) {
-					// Timed out: at its deadline (later if
-					// the executor held the timeout back).
+					// Timed out: only a waiter whose wake-up the executor held back, at
+					// its deadline or later; a waiter planned in time is granted in time.
+					assertThat(this.executor).as("a waiter timed out although its wake-ups ran on time").isNotNull();
 					assertThat(call.timeoutNanos).isPositive();
 					assertThat(call.future).failsWithin(Duration.ZERO)
 						.withThrowableOfType(ExecutionException.class)
 						.withCauseInstanceOf(TimeoutException.class);
-					if (this.executor == null) {
-						assertThat(call.completedAt - call.arrival).isEqualTo(call.timeoutNanos);
-					}
-					else {
-						assertThat(call.completedAt - call.arrival).isGreaterThanOrEqualTo(call.timeoutNanos);
-					}
+					assertThat(call.completedAt - call.arrival).isGreaterThanOrEqualTo(call.timeoutNanos);
 					continue;
 				}
 				// FIFO: granted only once every earlier waiter was done.

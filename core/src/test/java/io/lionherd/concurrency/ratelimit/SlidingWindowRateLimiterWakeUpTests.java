@@ -151,7 +151,11 @@ class SlidingWindowRateLimiterWakeUpTests {
 	void timedAcquireWithASchedulerThatThrowsStillTimesOutAndLeavesTheLimiterUsable() {
 		SlidingWindowRateLimiter limiter = limiter(1, new ThrowingScheduler(this.time), ManualTime.DIRECT);
 		assertThat(limiter.tryAcquire()).isTrue();
+		// Its turn is 10 ms away on the manual clock, within the timeout: it waits, and
+		// the shared timer (real time) times it out, the manual clock never reaching it.
+		this.time.advance(PERIOD.minusMillis(10));
 		CompletableFuture<Void> waiter = limiter.acquire(Duration.ofMillis(50));
+		assertThat(waiter).isNotDone();
 		assertThat(waiter).failsWithin(Duration.ofSeconds(20))
 			.withThrowableOfType(ExecutionException.class)
 			.withCauseInstanceOf(TimeoutException.class);
