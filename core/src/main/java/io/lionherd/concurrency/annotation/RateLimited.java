@@ -50,4 +50,21 @@ public @interface RateLimited {
 	 */
 	String timeout() default "";
 
+	/**
+	 * How many permits a call asks for: a SpEL expression over the method's arguments,
+	 * as {@code @Cacheable}'s {@code key} (by parameter name, {@code #tokens},
+	 * {@code #request.maxTokens}, or by position, {@code #p0} / {@code #a0}), evaluated
+	 * on every call. It must yield a positive whole number (a {@code Number} without a
+	 * fraction, or a {@code String} of decimal digits) no larger than any permits-limit's
+	 * {@code max}; otherwise the call fails with an {@code IllegalArgumentException}
+	 * naming the method and the expression. An unparsable expression stops the
+	 * application's startup. Empty: 1 permit per call, with nothing evaluated.
+	 * <pre>{@code
+	 * &#64;RateLimited(value = "openai", permits = "#request.maxTokens")
+	 * public Completion complete(CompletionRequest request) { ... }
+	 * }</pre>
+	 * @return the expression, or empty for 1 permit
+	 */
+	String permits() default "";
+
 }
