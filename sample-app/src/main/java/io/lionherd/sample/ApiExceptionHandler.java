@@ -1,12 +1,14 @@
 package io.lionherd.sample;
 
 import java.lang.annotation.Annotation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -101,8 +103,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	/**
 	 * No permit of a {@code @RateLimited} method's limiter within its timeout: 429 with
-	 * {@code Retry-After} set to the limiter's period (in whole seconds, at least 1),
-	 * after which a permit is free again.
+	 * {@code Retry-After} set to when the refused call could have been granted
+	 * ({@link RateLimitExceededException#retryAfter()}, in whole seconds rounded up), or
+	 * where the limiter does not say, to its period (at least 1 s), after which a permit
+	 * is free again.
 	 * @param ex the refusal, naming the limiter
 	 * @param request the current request
 	 * @return a 429 problem naming the limiter
@@ -112,14 +116,42 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		RateLimiterConfig config = this.rateLimiterRegistry.get(ex.limiterName()).config();
 		String within = (config.timeout() != null) ? " within " + config.timeout().toMillis() + " ms" : " in time";
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
-				"No permit of rate limiter '" + ex.limiterName() + "'" + within + ": at most " + config.maxCalls()
-						+ " calls per " + config.period().toMillis() + " ms are allowed");
+				"No permit of rate limiter '" + ex.limiterName() + "'" + within + ": " + allowed(config));
 		body.setTitle("Rate limit exceeded");
 		body.setProperty("limiter", ex.limiterName());
 		HttpHeaders headers = new HttpHeaders();
-		long retryAfter = Math.max(1, (long) Math.ceil(config.period().toMillis() / 1000d));
+		long retryAfter = ex.retryAfter()
+			.map(ApiExceptionHandler::wholeSecondsUp)
+			.orElseGet(() -> Math.max(1, wholeSecondsUp(config.period())));
 		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
 		return handleExceptionInternal(ex, body, headers, HttpStatus.TOO_MANY_REQUESTS, request);
+	}
+
+	/**
+	 * What the limiter allows, e.g. {@code at most 3 calls per 500 ms are allowed}, or
+	 * {@code at most 20 calls and 2000 permits per 10000 ms are allowed}.
+	 */
+	static String allowed(RateLimiterConfig config) {
+		List<Limit> limits = config.limits();
+		if (limits.size() == 1 && !limits.get(0).countsCalls()) {
+			return "at most " + limits.get(0).max() + " calls per " + limits.get(0).period().toMillis()
+					+ " ms are allowed";
+		}
+		return "at most " + String.join(" and ",
+				limits.stream()
+					.map((limit) -> limit.max() + (limit.countsCalls() ? " calls" : " permits") + " per "
+							+ limit.period().toMillis() + " ms")
+					.toList())
+				+ " are allowed";
+	}
+
+	/**
+	 * A {@code Retry-After} in whole seconds, rounded up: retrying sooner would be
+	 * refused.
+	 */
+	static long wholeSecondsUp(Duration duration) {
+		long seconds = duration.getSeconds();
+		return (duration.getNano() > 0) ? seconds + 1 : seconds;
 	}
 
 	/**

@@ -45,7 +45,13 @@ class BadRequestTests {
 			"/api/monitor?n=10000001          | n       | 10000001    | must be an integer from 0 to 10000000",
 			"/api/monitor?n=many              | n       | many        | must be an integer from 0 to 10000000",
 			"/api/monitor?kind=foo            | kind    | foo         | must be 'sync' or 'async'",
-			"/api/monitor?kind=SYNC           | kind    | SYNC        | must be 'sync' or 'async'" })
+			"/api/monitor?kind=SYNC           | kind    | SYNC        | must be 'sync' or 'async'",
+			"/api/completion?tokens=0         | tokens  | 0           | must be an integer from 1 to 2000",
+			"/api/completion?tokens=-5        | tokens  | -5          | must be an integer from 1 to 2000",
+			"/api/completion?tokens=2001      | tokens  | 2001        | must be an integer from 1 to 2000",
+			"/api/completion?tokens=lots      | tokens  | lots        | must be an integer from 1 to 2000",
+			"/api/completion?tokens=2.5       | tokens  | 2.5         | must be an integer from 1 to 2000",
+			"/api/completion?tokens=99999999999 | tokens | 99999999999 | must be an integer from 1 to 2000" })
 	void badParameterIsAnswered400NamingIt(String path, String parameter, String value, String allowed) {
 		Api.Response response = this.api.get(path);
 
@@ -73,6 +79,7 @@ class BadRequestTests {
 	void boundaryValuesAreAccepted() {
 		assertThat(this.api.get("/api/parallel?tasks=64&seconds=0").status()).isEqualTo(200);
 		assertThat(this.api.get("/api/monitor?kind=async&n=0").status()).isEqualTo(200);
+		assertThat(this.api.get("/api/completion?tokens=1").status()).isEqualTo(200);
 	}
 
 }

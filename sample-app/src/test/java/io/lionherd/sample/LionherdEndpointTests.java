@@ -9,7 +9,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code /actuator/lionherd} describes the sample's limiter from {@code application.yml}.
+ * {@code /actuator/lionherd} describes the sample's limiters from
+ * {@code application.yml}.
  */
 @SampleAppTest
 class LionherdEndpointTests {
@@ -25,13 +26,35 @@ class LionherdEndpointTests {
 	}
 
 	@Test
-	void listsTheSampleLimiterWithItsConfiguration() {
+	void listsTheLimitersWithTheirConfigurationInNameOrder() {
 		Api.Response response = this.api.get("/actuator/lionherd");
 
 		assertThat(response.status()).isEqualTo(200);
 		JsonNode limiters = response.json().get("rateLimiters");
-		assertThat(limiters.valueStream().map((limiter) -> limiter.get("name").asString())).containsExactly("sample");
-		assertSample(limiters.get(0));
+		assertThat(limiters.valueStream().map((limiter) -> limiter.get("name").asString())).containsExactly("provider",
+				"sample");
+		assertSample(limiters.get(1));
+	}
+
+	@Test
+	void showsEveryLimitOfTheProviderLimiter() {
+		Api.Response response = this.api.get("/actuator/lionherd/ratelimiters/provider");
+
+		assertThat(response.status()).isEqualTo(200);
+		JsonNode limiter = response.json();
+		assertThat(limiter.get("maxCalls").asInt()).isEqualTo(20);
+		assertThat(limiter.get("period").asString()).isEqualTo("PT10S");
+		JsonNode limits = limiter.get("limits");
+		assertThat(limits).hasSize(2);
+		assertLimit(limits.get(0), 20, "PT10S", "calls");
+		assertLimit(limits.get(1), 2000, "PT10S", "permits");
+	}
+
+	private static void assertLimit(JsonNode limit, long max, String period, String counts) {
+		assertThat(limit.propertyNames()).containsExactlyInAnyOrder("max", "period", "counts");
+		assertThat(limit.get("max").asLong()).isEqualTo(max);
+		assertThat(limit.get("period").asString()).isEqualTo(period);
+		assertThat(limit.get("counts").asString()).isEqualTo(counts);
 	}
 
 	@Test
@@ -53,12 +76,14 @@ class LionherdEndpointTests {
 	}
 
 	private static void assertSample(JsonNode limiter) {
-		assertThat(limiter.propertyNames()).containsExactlyInAnyOrder("name", "backend", "maxCalls", "period",
+		assertThat(limiter.propertyNames()).containsExactlyInAnyOrder("name", "backend", "maxCalls", "period", "limits",
 				"availablePermits", "waiting");
 		assertThat(limiter.get("name").asString()).isEqualTo("sample");
 		assertThat(limiter.get("backend").asString()).isEqualTo("local");
 		assertThat(limiter.get("maxCalls").asInt()).isEqualTo(3);
 		assertThat(limiter.get("period").asString()).isEqualTo("PT0.5S");
+		assertThat(limiter.get("limits")).hasSize(1);
+		assertLimit(limiter.get("limits").get(0), 3, "PT0.5S", "permits");
 		assertThat(limiter.get("availablePermits").asInt()).isBetween(0, 3);
 		assertThat(limiter.get("waiting").asInt()).isGreaterThanOrEqualTo(0);
 	}

@@ -89,6 +89,20 @@ class SampleAotModeIT {
 	}
 
 	@Test
+	void theWeightedEndpointTakesThePermitsItsExpressionEvaluatesThenIsRefusedWithRetryAfter() throws Exception {
+		// application.yml's provider: 20 calls and 2 000 tokens per 10 s, waited for 2 s.
+		HttpResponse<String> first = get("/api/completion?tokens=1500");
+		HttpResponse<String> second = get("/api/completion?tokens=600");
+
+		assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+		assertThat(JSON.readTree(first.body()).get("tokens").asInt()).isEqualTo(1500);
+		assertThat(second.statusCode()).as(second.body()).isEqualTo(429);
+		assertThat(JSON.readTree(second.body()).get("limiter").asString()).isEqualTo("provider");
+		assertThat(second.headers().firstValue("Retry-After"))
+			.hasValueSatisfying((retryAfter) -> assertThat(Long.parseLong(retryAfter)).isBetween(1L, 10L));
+	}
+
+	@Test
 	void theLionherdEndpointDescribesTheConfiguredLimiter() throws Exception {
 		HttpResponse<String> response = get("/actuator/lionherd/ratelimiters/sample");
 

@@ -2,10 +2,12 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import org.jspecify.annotations.Nullable;
@@ -322,14 +324,23 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * Maximum number of permits granted in any window of "period", from 1 to 67108864
-		 * (2^26).
+		 * (2^26). With "period", the shorthand of a limiter of one limit: leave both
+		 * unset when "limits" is set.
 		 */
 		private int maxCalls = 1;
 
 		/**
-		 * Length of the sliding window.
+		 * Length of the sliding window of "max-calls". Leave unset when "limits" is set.
 		 */
 		private Duration period = Duration.ofSeconds(1);
+
+		/**
+		 * The limits of a limiter of several (at most 8), e.g. requests and tokens per
+		 * minute: a request is granted only when every limit has room for it, and is then
+		 * counted by all of them at once. Instead of "max-calls" and "period", which
+		 * cannot be set beside it.
+		 */
+		private List<LimitProperties> limits = new ArrayList<>();
 
 		/**
 		 * How long acquire() waits for a permit before failing with a TimeoutException.
@@ -353,13 +364,29 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
+		/** Whether "max-calls" was bound: it may not be set beside "limits". */
+		private boolean maxCallsSet;
+
+		/** Whether "period" was bound: it may not be set beside "limits". */
+		private boolean periodSet;
+
 		/**
 		 * Rejects what {@link RateLimiterConfig} rejects, naming the property at fault:
 		 * the rules live in the config alone.
 		 */
 		void validate(String prefix) {
+			if (!this.limits.isEmpty() && (this.maxCallsSet || this.periodSet)) {
+				String shorthand = this.maxCallsSet ? "max-calls" : "period";
+				Object value = this.maxCallsSet ? this.maxCalls : this.period;
+				throw new InvalidConfigurationPropertyValueException(prefix + "." + shorthand, value,
+						prefix + "." + shorthand + " and " + prefix + ".limits cannot both be set: max-calls and "
+								+ "period are the shorthand of one limit, limits lists every limit; keep one form");
+			}
 			try {
 				toConfig();
+			}
+			catch (InvalidLimitException ex) {
+				throw ex.at(prefix);
 			}
 			catch (IllegalArgumentException | NullPointerException ex) {
 				throw invalid(prefix, String.valueOf(ex.getMessage()));
@@ -368,18 +395,26 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * The property of the field the config's message starts with (it names the field
-		 * first), its value, and the message in the property's words.
+		 * first, or a limit's field as {@code limits[i].field}), its value, and the
+		 * message in the property's words.
 		 */
 		private InvalidConfigurationPropertyValueException invalid(String prefix, String message) {
-			for (ConfigField field : List.of(new ConfigField("maxCalls", "max-calls", this.maxCalls),
+			List<ConfigField> fields = new ArrayList<>(List.of(new ConfigField("maxCalls", "max-calls", this.maxCalls),
 					new ConfigField("period", "period", this.period),
-					new ConfigField("timeout", "timeout", this.timeout))) {
+					new ConfigField("timeout", "timeout", this.timeout)));
+			for (int i = 0; i < this.limits.size(); i++) {
+				LimitProperties limit = this.limits.get(i);
+				fields.add(new ConfigField("limits[" + i + "].max", "limits[" + i + "].max", limit.getMax()));
+				fields.add(new ConfigField("limits[" + i + "].period", "limits[" + i + "].period", limit.getPeriod()));
+			}
+			for (ConfigField field : fields) {
 				if (message.startsWith(field.name() + " ")) {
 					return new InvalidConfigurationPropertyValueException(prefix + "." + field.property(),
 							field.value(), field.property() + message.substring(field.name().length()));
 				}
 			}
-			return new InvalidConfigurationPropertyValueException(prefix, null, message);
+			String property = (!this.limits.isEmpty() && message.contains("limits")) ? prefix + ".limits" : prefix;
+			return new InvalidConfigurationPropertyValueException(property, null, message);
 		}
 
 		/** A field of {@link RateLimiterConfig} and the property that sets it. */
@@ -392,7 +427,15 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 * @return the configuration
 		 */
 		RateLimiterConfig toConfig() {
-			return new RateLimiterConfig(this.maxCalls, this.period, this.timeout);
+			if (this.limits.isEmpty()) {
+				return new RateLimiterConfig(this.maxCalls, this.period, this.timeout);
+			}
+			Limit[] limits = new Limit[this.limits.size()];
+			for (int i = 0; i < limits.length; i++) {
+				limits[i] = this.limits.get(i).toLimit(i);
+			}
+			return RateLimiterConfig.of(limits[0], Arrays.copyOfRange(limits, 1, limits.length))
+				.withTimeout(this.timeout);
 		}
 
 		public int getMaxCalls() {
@@ -401,6 +444,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setMaxCalls(int maxCalls) {
 			this.maxCalls = maxCalls;
+			this.maxCallsSet = true;
 		}
 
 		public Duration getPeriod() {
@@ -409,6 +453,15 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setPeriod(Duration period) {
 			this.period = period;
+			this.periodSet = true;
+		}
+
+		public List<LimitProperties> getLimits() {
+			return this.limits;
+		}
+
+		public void setLimits(List<LimitProperties> limits) {
+			this.limits = limits;
 		}
 
 		public @Nullable Duration getTimeout() {
@@ -433,6 +486,125 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setOnBackendFailure(OnBackendFailure onBackendFailure) {
 			this.onBackendFailure = onBackendFailure;
+		}
+
+	}
+
+	/**
+	 * One limit of a rate limiter: at most "max" counted in every sliding window of
+	 * "period".
+	 */
+	public static class LimitProperties {
+
+		/**
+		 * Maximum counted in any window of "period": permits, or requests when "counts"
+		 * is "calls". At least 1; required.
+		 */
+		private @Nullable Long max;
+
+		/**
+		 * Length of this limit's sliding window; positive, required. At most one limit of
+		 * a limiter counts the same (permits or calls) over the same period.
+		 */
+		private @Nullable Duration period;
+
+		/**
+		 * What the limit counts: "permits" (what each request asks for, e.g. the tokens
+		 * of @RateLimited(permits = "#tokens"); 1 per plain acquire()) or "calls" (1 per
+		 * request, whatever it asks for).
+		 */
+		private Counts counts = Counts.PERMITS;
+
+		/**
+		 * The limit, or an {@link InvalidLimitException} naming index {@code index}'s
+		 * field at fault.
+		 */
+		Limit toLimit(int index) {
+			Long max = this.max;
+			Duration period = this.period;
+			if (max == null) {
+				throw new InvalidLimitException(index, "max", null, "max must be set: the most "
+						+ ((this.counts == Counts.CALLS) ? "calls" : "permits") + " in any window, at least 1");
+			}
+			if (period == null) {
+				throw new InvalidLimitException(index, "period", null,
+						"period must be set: the length of the limit's sliding window, positive");
+			}
+			try {
+				return (this.counts == Counts.CALLS) ? Limit.calls(max, period) : Limit.permits(max, period);
+			}
+			catch (IllegalArgumentException ex) {
+				String message = String.valueOf(ex.getMessage());
+				boolean aboutPeriod = message.startsWith("period");
+				throw new InvalidLimitException(index, aboutPeriod ? "period" : "max", aboutPeriod ? period : max,
+						message);
+			}
+		}
+
+		public @Nullable Long getMax() {
+			return this.max;
+		}
+
+		public void setMax(@Nullable Long max) {
+			this.max = max;
+		}
+
+		public @Nullable Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(@Nullable Duration period) {
+			this.period = period;
+		}
+
+		public Counts getCounts() {
+			return this.counts;
+		}
+
+		public void setCounts(Counts counts) {
+			this.counts = counts;
+		}
+
+		/**
+		 * What a limit counts.
+		 */
+		public enum Counts {
+
+			/**
+			 * The permits each request asks for (1 for a plain acquire()).
+			 */
+			PERMITS,
+
+			/**
+			 * 1 per request, whatever number of permits it asks for.
+			 */
+			CALLS
+
+		}
+
+	}
+
+	/**
+	 * A limit's field is invalid: turned into an
+	 * {@link InvalidConfigurationPropertyValueException} once its limiter's prefix is
+	 * known.
+	 */
+	@SuppressWarnings("serial")
+	static final class InvalidLimitException extends IllegalArgumentException {
+
+		private final String property;
+
+		private final transient @Nullable Object value;
+
+		InvalidLimitException(int index, String field, @Nullable Object value, String reason) {
+			super(reason, null);
+			this.property = "limits[" + index + "]." + field;
+			this.value = value;
+		}
+
+		InvalidConfigurationPropertyValueException at(String prefix) {
+			return new InvalidConfigurationPropertyValueException(prefix + "." + this.property, this.value,
+					this.property + ": " + getMessage());
 		}
 
 	}

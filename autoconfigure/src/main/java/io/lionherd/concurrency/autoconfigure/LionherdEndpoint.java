@@ -4,7 +4,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
+import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -16,9 +18,10 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 /**
  * {@link Endpoint @Endpoint} {@code lionherd}: the named limiters of the
  * {@link RateLimiterRegistry} with their configuration and state now, so an operator can
- * see which limiter is exhausted or has callers waiting. {@code GET /actuator/lionherd}
- * lists them by name under {@code rateLimiters}; {@code GET
- * /actuator/lionherd/ratelimiters/{name}} answers one, or 404 for an unknown name.
+ * see which limiter is exhausted or has callers waiting, and every limit of each.
+ * {@code GET /actuator/lionherd} lists them by name under {@code rateLimiters};
+ * {@code GET /actuator/lionherd/ratelimiters/{name}} answers one, or 404 for an unknown
+ * name.
  * <p>
  * The id is the library's own, not {@code ratelimiters}: Resilience4j's starter owns that
  * one, and two endpoints of one id stop the application's startup.
@@ -89,19 +92,41 @@ public final class LionherdEndpoint {
 	 * @param name its name in the registry
 	 * @param backend {@code local} (in memory), {@code redis}, or the name of another
 	 * backend
-	 * @param maxCalls the most permits granted in any window of {@code period}
-	 * @param period the window's length, as {@link java.time.Duration#toString()} (e.g.
-	 * {@code PT0.5S})
-	 * @param availablePermits the permits grantable now (for a distributed limiter: as
-	 * last reported by its backend)
+	 * @param maxCalls the first limit's {@code max}: for a limiter of one limit, the most
+	 * permits granted in any window of {@code period} (see {@code limits} for all)
+	 * @param period the first limit's window length, as
+	 * {@link java.time.Duration#toString()} (e.g. {@code PT0.5S})
+	 * @param limits every limit, in the configured order
+	 * @param availablePermits the permits grantable now: the room of the tightest
+	 * permits-limit, or with calls-limits only their room in calls (for a distributed
+	 * limiter: as last reported by its backend)
 	 * @param waiting the acquires of this instance waiting now
 	 */
-	public record RateLimiterDescriptor(String name, String backend, int maxCalls, String period, int availablePermits,
-			int waiting) implements OperationResponseBody {
+	public record RateLimiterDescriptor(String name, String backend, int maxCalls, String period,
+			List<LimitDescriptor> limits, int availablePermits, int waiting) implements OperationResponseBody {
 
 		static RateLimiterDescriptor of(RateLimiter limiter) {
-			return new RateLimiterDescriptor(limiter.name(), limiter.backend(), limiter.config().maxCalls(),
-					limiter.config().period().toString(), limiter.availablePermits(), limiter.waitingCount());
+			RateLimiterConfig config = limiter.config();
+			return new RateLimiterDescriptor(limiter.name(), limiter.backend(), config.maxCalls(),
+					config.period().toString(), config.limits().stream().map(LimitDescriptor::of).toList(),
+					limiter.availablePermits(), limiter.waitingCount());
+		}
+
+	}
+
+	/**
+	 * One limit of a limiter.
+	 *
+	 * @param max the most counted in any window of {@code period}
+	 * @param period the window's length, as {@link java.time.Duration#toString()}
+	 * @param counts {@code permits} (the permits each request asks for) or {@code calls}
+	 * (1 per request), as the {@code counts} property spells it
+	 */
+	public record LimitDescriptor(long max, String period, String counts) {
+
+		static LimitDescriptor of(Limit limit) {
+			return new LimitDescriptor(limit.max(), limit.period().toString(),
+					limit.countsCalls() ? "calls" : "permits");
 		}
 
 	}

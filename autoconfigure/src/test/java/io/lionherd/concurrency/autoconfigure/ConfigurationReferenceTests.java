@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure;
 import java.beans.PropertyDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.ParameterizedType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the properties of the generated configuration metadata, each with the metadata's
  * default, so the page cannot drift from the code. The entries of a named map
  * ({@code rate-limiters.<name>.*}, {@code retries.<name>.*}) are read from the map's
- * value type, which the metadata names but the configuration processor does not expand.
+ * value type, which the metadata names but the configuration processor does not expand;
+ * so are the elements of a list of our property classes inside them
+ * ({@code rate-limiters.<name>.limits[i].*}).
  */
 class ConfigurationReferenceTests {
 
@@ -44,6 +47,8 @@ class ConfigurationReferenceTests {
 		.orElse(Path.of("..", "docs", "configuration.md"));
 
 	private static final String MAP_KEY = "<name>";
+
+	private static final String LIST_INDEX = "[i]";
 
 	// A table row naming a property in its first cell: | `name` | default | meaning |
 	private static final Pattern ROW = Pattern
@@ -153,9 +158,28 @@ class ConfigurationReferenceTests {
 			catch (ReflectiveOperationException ex) {
 				throw new IllegalStateException("Cannot read " + descriptor.getName() + " of " + type.getName(), ex);
 			}
-			properties.put(prefix + "." + kebab(descriptor.getName()), defaultValue(value));
+			String property = prefix + "." + kebab(descriptor.getName());
+			Class<?> elementType = ourListElementType(descriptor);
+			if (elementType != null) {
+				properties.putAll(entryProperties(property + LIST_INDEX, elementType));
+			}
+			else {
+				properties.put(property, defaultValue(value));
+			}
 		}
 		return properties;
+	}
+
+	/**
+	 * The element type of a {@code List<E>} property of one of our classes, else null.
+	 */
+	private static @Nullable Class<?> ourListElementType(PropertyDescriptor descriptor) {
+		if (descriptor.getReadMethod().getGenericReturnType() instanceof ParameterizedType list
+				&& list.getRawType() == List.class && list.getActualTypeArguments()[0] instanceof Class<?> element
+				&& element.getName().startsWith("io.lionherd.")) {
+			return element;
+		}
+		return null;
 	}
 
 	private static @Nullable String defaultValue(@Nullable Object value) {

@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.LimitDescriptor;
 import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.RateLimiterDescriptor;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
@@ -38,8 +40,10 @@ class LionherdEndpointAutoConfigurationTests {
 			CompletableFuture<Void> waiting = search.acquire();
 			try {
 				assertThat(context.getBean(LionherdEndpoint.class).lionherd().rateLimiters()).containsExactly(
-						new RateLimiterDescriptor("sample", "local", 3, "PT0.5S", 3, 0),
-						new RateLimiterDescriptor("search", "local", 10, "PT1H", 0, 1));
+						new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
+								List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0),
+						new RateLimiterDescriptor("search", "local", 10, "PT1H",
+								List.of(new LimitDescriptor(10, "PT1H", "permits")), 0, 1));
 			}
 			finally {
 				waiting.cancel(false);
@@ -51,7 +55,26 @@ class LionherdEndpointAutoConfigurationTests {
 	void endpointAnswersOneLimiterByName() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
 			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "sample"))
-				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S", 3, 0)));
+				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
+						List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0)));
+	}
+
+	@Test
+	void endpointShowsEveryLimitOfALimiterOfSeveralInOrder() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=lionherd",
+					"lionherd.concurrency.rate-limiters.provider.limits[0].max=20",
+					"lionherd.concurrency.rate-limiters.provider.limits[0].period=10s",
+					"lionherd.concurrency.rate-limiters.provider.limits[0].counts=calls",
+					"lionherd.concurrency.rate-limiters.provider.limits[1].max=2000",
+					"lionherd.concurrency.rate-limiters.provider.limits[1].period=10s")
+			.run((context) -> {
+				assertThat(context.getBean(RateLimiterRegistry.class).get("provider").tryAcquire(500)).isTrue();
+				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "provider"))
+					.isEqualTo(new RateLimiterDescriptor("provider", "local", 20, "PT10S", List
+						.of(new LimitDescriptor(20, "PT10S", "calls"), new LimitDescriptor(2000, "PT10S", "permits")),
+							1500, 0));
+			});
 	}
 
 	@Test

@@ -10,9 +10,11 @@ import java.util.Map;
 
 import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.LimitProperties;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RetryProperties;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -78,6 +80,21 @@ class NamedEntryMetadataTests {
 			.toList();
 		assertThat(hinted).as("values hinted for %s.<name>.%s", map, property)
 			.containsExactlyInAnyOrderElementsOf(constants);
+	}
+
+	@Test
+	void limitsOfALimiterCompleteFromTheirElementType() {
+		PropertyDescriptor limits = descriptor(RateLimiterProperties.class, "limits");
+		assertThat(limits).isNotNull();
+		assertThat(limits.getReadMethod().getGenericReturnType().getTypeName())
+			.isEqualTo("java.util.List<" + LimitProperties.class.getName() + ">");
+		assertThat(descriptor(LimitProperties.class, "max")).isNotNull();
+		assertThat(descriptor(LimitProperties.class, "period")).isNotNull();
+		PropertyDescriptor counts = descriptor(LimitProperties.class, "counts");
+		assertThat(counts).isNotNull();
+		assertThat(Arrays.stream(counts.getPropertyType().getEnumConstants())
+			.map((constant) -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT)))
+			.containsExactly("permits", "calls");
 	}
 
 	private static Class<?> entryType(String map) {

@@ -50,4 +50,23 @@ public @interface RateLimited {
 	 */
 	String timeout() default "";
 
+	/**
+	 * How many permits a call asks for: a SpEL expression over the method's arguments, as
+	 * {@code @Cacheable}'s {@code key} (by parameter name, {@code #tokens},
+	 * {@code #request.maxTokens}, or by position, {@code #p0} / {@code #a0}), parsed once
+	 * and evaluated on every call (once per call, whatever the retries). It must yield a
+	 * positive whole number (an integral {@code Number}, or a {@code String} of decimal
+	 * digits) no larger than any permits-limit's {@code max}; otherwise the call throws
+	 * an {@code IllegalArgumentException} naming the method and the expression, also for
+	 * a method returning a {@code CompletionStage}. A calls-limit of the limiter counts
+	 * the call once, whatever its permits. An unparsable expression stops the
+	 * application's startup. Empty: 1 permit per call, with nothing evaluated.
+	 * <pre>{@code
+	 * &#64;RateLimited(value = "openai", permits = "#request.maxTokens")
+	 * public Completion complete(CompletionRequest request) { ... }
+	 * }</pre>
+	 * @return the expression, or empty for 1 permit
+	 */
+	String permits() default "";
+
 }

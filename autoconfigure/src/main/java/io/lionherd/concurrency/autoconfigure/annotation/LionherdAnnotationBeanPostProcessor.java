@@ -31,9 +31,9 @@ import org.springframework.util.StringValueResolver;
  * weaver, and a call from the bean to itself is not intercepted.
  * <p>
  * Every annotated method is checked while its bean is created, so an annotation naming a
- * rate limiter or a retry policy that does not exist, a malformed timeout or an
- * unsupported return type stops the application's startup with a message naming the bean,
- * the method and the value.
+ * rate limiter or a retry policy that does not exist, a malformed timeout, an unparsable
+ * {@code permits} expression or an unsupported return type stops the application's
+ * startup with a message naming the bean, the method and the value.
  * <p>
  * It adds its interceptor in front of the interceptors already there
  * ({@code @Transactional}, say: a transaction starts only once the permit is granted),

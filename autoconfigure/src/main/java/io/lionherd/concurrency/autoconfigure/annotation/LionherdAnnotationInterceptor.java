@@ -30,6 +30,7 @@ import org.springframework.beans.factory.BeanInitializationException;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.expression.ParseException;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringValueResolver;
@@ -109,6 +110,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		}
 		RateLimiter limiter = null;
 		Duration timeout = null;
+		PermitsExpression permits = null;
 		if (rateLimited != null) {
 			String name = resolve(rateLimited.value());
 			RateLimiterRegistry registry = this.rateLimiterRegistry.get();
@@ -116,6 +118,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				.orElseThrow(() -> unknown("@RateLimited names the unknown rate limiter", "known rate limiters", name,
 						registry.names(), "rate-limiters", beanName, specific));
 			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
+			permits = permits(rateLimited.permits().trim(), limiter, beanName, specific);
 		}
 		String retryName = (retry != null) ? resolve(retry.value()) : null;
 		RetryPolicy retryPolicy = null;
@@ -148,7 +151,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		// thread: in the caller's context, which AsyncUtils captures.
 		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
 				? this.asyncUtils.get() : null;
-		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, retryName, retryPolicy);
+		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, retryName,
+				retryPolicy);
 	}
 
 	private BeanInitializationException unknown(String unknown, String known, String name, Collection<String> names,
@@ -175,6 +179,23 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				"@RateLimited has the negative timeout '" + value + "'; zero (do not wait) or more is allowed");
 	}
 
+	/** The parsed permits expression; none (1 permit, nothing evaluated) when empty. */
+	private static @Nullable PermitsExpression permits(String expression, RateLimiter limiter,
+			@Nullable String beanName, Method method) {
+		if (expression.isEmpty()) {
+			return null;
+		}
+		try {
+			return PermitsExpression.parse(expression, method, limiter);
+		}
+		catch (ParseException ex) {
+			throw invalid(beanName, method,
+					"@RateLimited has the unparsable permits expression '" + expression + "' (" + ex.getMessage()
+							+ "); a SpEL expression over the method's arguments is allowed, such as "
+							+ "'#tokens', '#request.maxTokens' or '#p0', or empty for 1 permit per call");
+		}
+	}
+
 	private String resolve(String value) {
 		StringValueResolver resolver = this.embeddedValueResolver;
 		String resolved = (resolver != null) ? resolver.resolveStringValue(value) : value;
@@ -190,49 +211,68 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	/**
 	 * Monitor around retry around permit around the call, each step when set; with
 	 * {@code waitForPermit} (blocking or {@code @Async} method) the caller's thread
-	 * waits.
+	 * waits. The permits are evaluated once per call, before all of them: a bad value
+	 * fails the call at once (for every return type), and every attempt asks for the
+	 * same.
 	 */
 	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
-			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable String retryName,
-			@Nullable RetryPolicy retryPolicy) {
+			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable PermitsExpression permits,
+			@Nullable String retryName, @Nullable RetryPolicy retryPolicy) {
 
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			AsyncUtils monitor = this.asyncUtils;
 			String name = this.monitorName;
+			RateLimiter limiter = limiterFor(invocation);
 			try {
 				if (monitor == null || name == null) {
-					return retried(invocation);
+					return retried(invocation, limiter);
 				}
+				Invocations.Step retried = (call) -> retried(call, limiter);
 				if (this.async) {
 					// the method's own stage, as without the monitor
-					return monitor.monitorStage(name, () -> (CompletionStage<?>) call(this::retried, invocation));
+					return monitor.monitorStage(name, () -> (CompletionStage<?>) call(retried, invocation));
 				}
-				return monitor.monitorBlocking(name, () -> call(this::retried, invocation)).result();
+				return monitor.monitorBlocking(name, () -> call(retried, invocation)).result();
 			}
 			catch (Invocations.UndeclaredThrowable ex) {
 				throw ex.getCause();
 			}
 		}
 
+		/**
+		 * The limiter as this call asks of it: itself for 1 permit, a weighted view of it
+		 * for more.
+		 */
+		private @Nullable RateLimiter limiterFor(MethodInvocation invocation) {
+			RateLimiter limiter = this.limiter;
+			PermitsExpression permits = this.permits;
+			if (limiter == null || permits == null) {
+				return limiter;
+			}
+			long weight = permits.evaluate(invocation.getArguments());
+			return (weight == 1) ? limiter : new WeightedRateLimiter(limiter, weight);
+		}
+
 		/** Each attempt calls {@link #rateLimited} on its own copy of the invocation. */
-		private @Nullable Object retried(MethodInvocation invocation) throws Throwable {
+		private @Nullable Object retried(MethodInvocation invocation, @Nullable RateLimiter limiter) throws Throwable {
 			RetryPolicy policy = this.retryPolicy;
 			String name = this.retryName;
 			AsyncUtils retries = this.asyncUtils;
 			if (policy == null || name == null || retries == null) {
-				return rateLimited(invocation);
+				return rateLimited(invocation, limiter);
 			}
 			ProxyMethodInvocation proxied = Invocations.proxied(invocation);
+			Invocations.Step rateLimited = (call) -> rateLimited(call, limiter);
 			if (!this.async) {
-				return retries.retryBlocking(name, () -> call(this::rateLimited, proxied.invocableClone()), policy);
+				return retries.retryBlocking(name, () -> call(rateLimited, proxied.invocableClone()), policy);
 			}
-			AsyncCallable<Object> attempt = () -> stage(this::rateLimited, proxied.invocableClone());
+			AsyncCallable<Object> attempt = () -> stage(rateLimited, proxied.invocableClone());
 			return this.waitForPermit ? retries.awaitRetry(name, attempt, policy)
 					: retries.retry(name, attempt, policy);
 		}
 
-		private @Nullable Object rateLimited(MethodInvocation invocation) throws Throwable {
-			RateLimiter limiter = this.limiter;
+		private @Nullable Object rateLimited(MethodInvocation invocation, @Nullable RateLimiter limiter)
+				throws Throwable {
 			if (limiter == null) {
 				return invocation.proceed();
 			}

@@ -31,6 +31,11 @@ import org.springframework.util.ReflectionUtils;
  * the annotations apply to follows the annotations' contract: annotated themselves (also
  * through an interface or superclass method), or public and not static in an annotated
  * class. The proxy classes themselves Spring generates at build time.
+ * <p>
+ * A {@code @RateLimited(permits = ...)} expression reads the method's arguments by
+ * reflection (SpEL calls their getters, or a record's accessors), so the parameter types
+ * of such a method are registered with their public methods invocable; the method's
+ * parameter names come with its own registration.
  */
 final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegistrationAotProcessor {
 
@@ -49,6 +54,13 @@ final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegis
 			reflection.registerType(beanClass);
 			for (Method method : methods) {
 				reflection.registerMethod(method, ExecutableMode.INVOKE);
+				if (hasPermitsExpression(method, beanClass)) {
+					for (Class<?> parameterType : method.getParameterTypes()) {
+						if (!parameterType.isPrimitive()) {
+							reflection.registerType(parameterType, MemberCategory.INVOKE_PUBLIC_METHODS);
+						}
+					}
+				}
 			}
 			for (Class<? extends Annotation> annotation : ANNOTATIONS) {
 				reflection.registerType(annotation, MemberCategory.INVOKE_PUBLIC_METHODS);
@@ -67,6 +79,18 @@ final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegis
 			}
 		}
 		return methods;
+	}
+
+	/**
+	 * Whether the {@code @RateLimited} that applies to the method has permits to
+	 * evaluate.
+	 */
+	private static boolean hasPermitsExpression(Method method, Class<?> beanClass) {
+		RateLimited rateLimited = AnnotatedElementUtils.findMergedAnnotation(method, RateLimited.class);
+		if (rateLimited == null) {
+			rateLimited = AnnotatedElementUtils.findMergedAnnotation(beanClass, RateLimited.class);
+		}
+		return rateLimited != null && !rateLimited.permits().isBlank();
 	}
 
 	private static boolean isAnnotated(Class<?> type) {

@@ -66,6 +66,17 @@ class LionherdAnnotationsAotProcessingTests {
 	}
 
 	@Test
+	void theArgumentsAPermitsExpressionReadsCanBeReadByReflection() {
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(CompletionRequest.class, "maxTokens"))
+			.accepts(hints);
+	}
+
+	@Test
+	void theArgumentsOfAMethodWithoutPermitsExpressionGetNoHint() {
+		assertThat(RuntimeHintsPredicates.reflection().onType(UnreadArgument.class)).rejects(hints);
+	}
+
+	@Test
 	void beansWithoutTheAnnotationsGetNoHint() {
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(PlainService.class, "work")).rejects(hints);
 	}
@@ -103,10 +114,26 @@ class LionherdAnnotationsAotProcessingTests {
 			return "retried";
 		}
 
+		@RateLimited(value = "sample", permits = "#request.maxTokens")
+		public String complete(CompletionRequest request) {
+			return request.prompt();
+		}
+
+		@RateLimited("sample")
+		public String once(UnreadArgument argument) {
+			return "once";
+		}
+
 		public String notLimited() {
 			return "not limited";
 		}
 
+	}
+
+	public record CompletionRequest(String prompt, int maxTokens) {
+	}
+
+	public record UnreadArgument(String value) {
 	}
 
 	@Monitored("work")
