@@ -112,6 +112,20 @@ final class RedisTestSupport implements AutoCloseable {
 		return new long[] { (Long) look.get(0), (Long) look.get(1), (Long) look.get(2) };
 	}
 
+	/**
+	 * How many times the server ran a command, from {@code INFO commandstats}.
+	 * @param command e.g. {@code evalsha}
+	 */
+	static long commandCalls(RedisCommands<String, String> commands, String command) {
+		String prefix = "cmdstat_" + command + ":calls=";
+		for (String line : commands.info("commandstats").split("\r?\n")) {
+			if (line.startsWith(prefix)) {
+				return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
+			}
+		}
+		return 0;
+	}
+
 	List<Long> sortedGrantTimes() {
 		List<Long> times = new ArrayList<>(this.grantTimes);
 		Collections.sort(times);
