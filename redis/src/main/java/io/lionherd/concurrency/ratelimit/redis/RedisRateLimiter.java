@@ -666,7 +666,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			if (!decision.charged()[i]) {
 				refused(waiter, wait);
 			}
-			else if (!waiter.isWaiting()) {
+			else if (waiter.gaveUp) {
 				// Abandoned while its call was in flight: nobody was granted its charge.
 				unclaimed.add(decision.base(i));
 				unclaimed.add(Long.toString(waiter.permits));
@@ -784,6 +784,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** A waiter gave up (cancel, completion by its caller, its timeout). */
 	void abandoned(RedisWaiter waiter) {
+		// Before takeBack reads the reservation: reserved() writes it, then reads this.
+		waiter.gaveUp = true;
 		this.waiting.decrementAndGet();
 		takeBack(waiter);
 	}

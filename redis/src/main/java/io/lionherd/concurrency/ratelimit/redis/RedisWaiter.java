@@ -31,6 +31,9 @@ final class RedisWaiter extends PermitWaiter {
 	 */
 	volatile @Nullable String reservation;
 
+	/** Its caller or its timeout gave up before it was granted. */
+	volatile boolean gaveUp;
+
 	/** The grant at the reserved instant. */
 	volatile @Nullable Future<?> grantTimer;
 

@@ -84,19 +84,24 @@ for j = 1, k do
 end
 
 -- The earliest instant T >= from (from >= every entry's instant) at which limit j's window
--- (T - period, T] holds weight more: only entries after T - period count, so T is the instant
--- the entry whose leaving makes room leaves (its score + period).
+-- (T - period, T] has room for weight more: only entries after T - period count, so T is the
+-- instant the entry whose leaving makes room leaves (its score + period), or from. Found from
+-- whichever end of the log is nearer that entry (the weight to walk: what must leave, or what
+-- may stay), so a decision walks at most half the log.
 local function earliest(j, weight, from)
-  if sum[j] + weight <= max[j] then
+  local excess = sum[j] + weight - max[j]
+  if excess <= 0 then
     return from
   end
   local key = KEYS[j]
-  if from <= now then
-    -- Every entry is in the window: walk from the oldest until enough has left.
-    local excess = sum[j] + weight - max[j]
-    local start = 0
+  local room = max[j] - weight
+  local start = 0
+  if excess <= room then
+    -- From the oldest: the entries that leave first, until enough has left.
+    -- Small chunks first: mostly one or a few entries must leave.
+    local size = math.min(excess, 8)
     while true do
-      local chunk = redis.call('ZRANGE', key, start, start + 127, 'WITHSCORES')
+      local chunk = redis.call('ZRANGE', key, start, start + size - 1, 'WITHSCORES')
       if #chunk == 0 then
         return from
       end
@@ -106,16 +111,15 @@ local function earliest(j, weight, from)
           return math.max(from, tonumber(chunk[i + 1]) + period[j])
         end
       end
-      start = start + 128
+      start = start + size
+      size = math.min(size * 4, 512)
     end
   end
-  -- Reservations lie ahead and older entries may already be out of the window at from: walk
-  -- from the newest until the window would hold too much (at most a window's worth).
-  local room = max[j] - weight
+  -- From the newest: what may stay in the window with it, until one more would not fit.
   local held = 0
-  local start = 0
+  local size = math.min(room + 1, 8)
   while true do
-    local chunk = redis.call('ZREVRANGE', key, start, start + 127, 'WITHSCORES')
+    local chunk = redis.call('ZREVRANGE', key, start, start + size - 1, 'WITHSCORES')
     if #chunk == 0 then
       return from
     end
@@ -125,7 +129,8 @@ local function earliest(j, weight, from)
         return math.max(from, tonumber(chunk[i + 1]) + period[j])
       end
     end
-    start = start + 128
+    start = start + size
+    size = math.min(size * 4, 512)
   end
 end
 
