@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -112,23 +113,19 @@ final class Backend {
 	}
 
 	/**
-	 * Runs one decision. Fails with the backend's error, or a
-	 * {@link RedisCommandTimeoutException} after the command timeout; a grant that
-	 * arrives after its call timed out is handed back.
+	 * Runs one decision for a batch of requests, timed by the library's timer or, when
+	 * {@code timed} is false, by a caller that blocks for it anyway and calls
+	 * {@link #timedOut} after the command timeout (no timer entry per call: that costs a
+	 * timer-thread wake-up on every blocking {@code tryAcquire}). Fails with the
+	 * backend's error, or a {@link RedisCommandTimeoutException} after the command
+	 * timeout; what a reply that arrives later charged is taken back.
+	 * @param permits per request, its permits
+	 * @param maxWaitMicros per request, the longest wait it accepts (-1: no limit, -2: a
+	 * try)
 	 */
-	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want) {
-		return decide(key, maxCalls, periodMicros, want, true);
-	}
-
-	/**
-	 * Runs one decision, timed by the library's timer or, when {@code timed} is false, by
-	 * a caller that blocks for it anyway and calls {@link #timedOut} after the command
-	 * timeout (no timer entry per call: that costs a timer-thread wake-up on every
-	 * blocking {@code tryAcquire}).
-	 */
-	CompletableFuture<Decision> decide(String key, int maxCalls, long periodMicros, int want, boolean timed) {
+	CompletableFuture<Decision> decide(Layout layout, long[] permits, long[] maxWaitMicros, boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
-		KeyHealth health = health(key);
+		KeyHealth health = health(layout.key);
 		if (this.connector.isDown()) {
 			// Lettuce queues commands until it reconnects: the call
 			// would end at the command timeout, after any caller's
@@ -140,12 +137,19 @@ final class Backend {
 			}
 			return CompletableFuture.failedFuture(lost);
 		}
-		String[] keys = { key, key + WindowScript.DEFINITION_SUFFIX };
-		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want),
-				WindowScript.definition(maxCalls, periodMicros) };
+		int requests = permits.length;
+		String[] args = new String[2 + layout.limitArgs.length + 2 * requests];
+		args[0] = layout.definition;
+		args[1] = token;
+		System.arraycopy(layout.limitArgs, 0, args, 2, layout.limitArgs.length);
+		for (int i = 0, at = 2 + layout.limitArgs.length; i < requests; i++, at += 2) {
+			args[at] = Long.toString(permits[i]);
+			args[at + 1] = Long.toString(maxWaitMicros[i]);
+		}
 		CompletableFuture<Decision> result = new CompletableFuture<>();
 		Future<?> timer = timed ? this.scheduler.schedule(this.executor, () -> timedOut(result),
 				this.commandTimeoutNanos, TimeUnit.NANOSECONDS) : null;
+		String[] keys = layout.scriptKeys;
 		RedisScriptingAsyncCommands<String, String> open = this.connector.openCommands();
 		CompletableFuture<List<Object>> reply = (open != null) ? this.script.run(open, keys, args)
 				: this.connector.commands().thenCompose((commands) -> this.script.run(commands, keys, args));
@@ -170,14 +174,23 @@ final class Backend {
 			}
 			Decision decision;
 			try {
-				decision = Decision.of(values, token);
+				decision = Decision.of(values, token, requests);
 			}
 			catch (RuntimeException ex) {
 				result.completeExceptionally(ex);
 				return;
 			}
-			if (!result.complete(decision) && decision.granted() > 0) {
-				release(key, decision, 0);
+			if (!result.complete(decision)) {
+				// Nobody waits for it any more: neither its grants nor its reservations
+				// are anyone's.
+				List<String> charges = new ArrayList<>();
+				for (int i = 0; i < requests; i++) {
+					if (decision.charged()[i]) {
+						charges.add(decision.base(i));
+						charges.add(Long.toString(permits[i]));
+					}
+				}
+				release(layout, charges);
 			}
 		});
 		return result;
@@ -197,42 +210,27 @@ final class Backend {
 	}
 
 	/**
-	 * Hands back the permits of a decision that nobody took: removes their members so the
-	 * window counts them no more.
-	 * @param taken how many of its permits were handed to callers (the first ones)
+	 * Takes charges nobody holds back ({@link WindowScript#RELEASE}), so no window counts
+	 * them: grants nobody took, reservations whose waiter gave up.
+	 * @param charges per request, its member without the weight and its permits
 	 */
-	void release(String key, Decision decision, int taken) {
-		int count = decision.granted() - taken;
-		if (count <= 0) {
+	void release(Layout layout, List<String> charges) {
+		if (charges.isEmpty()) {
 			return;
 		}
-		String[] members = new String[count];
-		for (int i = 0; i < count; i++) {
-			members[i] = decision.token() + ":" + (taken + i + 1);
+		String[] args = new String[1 + charges.size()];
+		args[0] = layout.callFlags;
+		for (int i = 0; i < charges.size(); i++) {
+			args[1 + i] = charges.get(i);
 		}
 		this.connector.commands()
 			.thenCompose((commands) -> commands.<Long>eval(WindowScript.RELEASE, ScriptOutputType.INTEGER,
-					new String[] { key }, members))
+					layout.releaseKeys, args))
 			.whenComplete((removed, error) -> {
 				if (error != null) {
 					// They leave the window after one period anyway.
-					logger.debug("Could not hand back {} rate limiter permits of {}", count, key, error);
-				}
-			});
-	}
-
-	/**
-	 * Hands back given permits that nobody took.
-	 * @param members their members
-	 */
-	void releaseMembers(String key, String... members) {
-		this.connector.commands()
-			.thenCompose((commands) -> commands.<Long>eval(WindowScript.RELEASE, ScriptOutputType.INTEGER,
-					new String[] { key }, members))
-			.whenComplete((removed, error) -> {
-				if (error != null) {
-					// They leave the window after one period anyway.
-					logger.debug("Could not hand back rate limiter permits of {}", key, error);
+					logger.debug("Could not take back {} rate limiter charges of {}", charges.size() / 2, layout.key,
+							error);
 				}
 			});
 	}

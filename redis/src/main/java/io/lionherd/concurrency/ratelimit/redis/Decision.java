@@ -3,28 +3,42 @@ package io.lionherd.concurrency.ratelimit.redis;
 import java.util.List;
 
 /**
- * One reply of the sliding-window script.
+ * One reply of the rate limiter script, for a batch of requests.
  *
  * @param serverMicros the server's {@code TIME} of the decision, in microseconds
- * @param granted how many permits were granted (members {@code token:1} to
- * {@code token:granted})
- * @param available how many permits could still be granted now
- * @param waitMicros when none is free any more, in how many microseconds the oldest grant
- * leaves the window; else 0
- * @param token the call's unique token
+ * @param available what a request could still take now
+ * @param token the call's unique token: request {@code i} (from 0) is charged as
+ * {@code token:(i+1):weight}
+ * @param charged per request, whether it was charged (granted now or reserved)
+ * @param waitMicros per request: when charged, in how many microseconds its instant comes
+ * (0: granted now); when refused, in how many it could have been granted, or -1 when the
+ * script did not compute it (a try)
  */
-record Decision(long serverMicros, int granted, int available, long waitMicros, String token) {
+record Decision(long serverMicros, long available, String token, boolean[] charged, long[] waitMicros) {
 
 	/**
 	 * @throws DefinitionMismatchException when the limiter's definition in Redis is
 	 * another than the call's
 	 */
-	static Decision of(List<Object> reply, String token) {
-		if (number(reply, 1) < 0 && reply.size() > 4) {
-			throw new DefinitionMismatchException(String.valueOf(reply.get(4)));
+	static Decision of(List<Object> reply, String token, int requests) {
+		if (number(reply, 1) < 0 && reply.size() > 3) {
+			throw new DefinitionMismatchException(String.valueOf(reply.get(3)));
 		}
-		return new Decision(number(reply, 0), (int) number(reply, 1), (int) Math.max(0, number(reply, 2)),
-				Math.max(0, number(reply, 3)), token);
+		if (reply.size() != 3 + 2 * requests) {
+			throw new IllegalStateException("Unexpected reply of the rate limiter script: " + reply);
+		}
+		boolean[] charged = new boolean[requests];
+		long[] waits = new long[requests];
+		for (int i = 0; i < requests; i++) {
+			charged[i] = number(reply, 3 + 2 * i) == 1;
+			waits[i] = number(reply, 4 + 2 * i);
+		}
+		return new Decision(number(reply, 0), Math.max(0, number(reply, 2)), token, charged, waits);
+	}
+
+	/** The member of request {@code index} without its weight. */
+	String base(int index) {
+		return this.token + ":" + (index + 1);
 	}
 
 	private static long number(List<Object> reply, int index) {

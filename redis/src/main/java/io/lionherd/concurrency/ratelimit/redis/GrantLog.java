@@ -7,14 +7,16 @@ package io.lionherd.concurrency.ratelimit.redis;
 @FunctionalInterface
 interface GrantLog {
 
-	GrantLog NONE = (limiter, serverMicros) -> {
+	GrantLog NONE = (limiter, serverMicros, permits) -> {
 	};
 
 	/**
-	 * A permit decided by Redis was handed to a caller.
+	 * A request charged by Redis was granted to its caller.
 	 * @param limiter the limiter
-	 * @param serverMicros the server's {@code TIME} of the grant, in microseconds
+	 * @param serverMicros the request's instant on the server's clock, in microseconds
+	 * (the decision's {@code TIME}, or the reserved instant)
+	 * @param permits the permits it asked for
 	 */
-	void granted(RedisRateLimiter limiter, long serverMicros);
+	void granted(RedisRateLimiter limiter, long serverMicros, long permits);
 
 }

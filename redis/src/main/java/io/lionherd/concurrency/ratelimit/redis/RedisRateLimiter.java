@@ -5,10 +5,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +18,9 @@ import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.OnBackendFailure;
+import io.lionherd.concurrency.ratelimit.PermitTimeoutException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -32,76 +32,72 @@ import org.slf4j.LoggerFactory;
 /*
  * Implementation notes.
  *
- * The window lives in Redis: a sorted set of grant times per limiter name, decided by one atomic
- * script call (sliding-window.lua) on the server's clock. This class only queues the callers of
- * one instance and asks Redis for them.
+ * The windows live in Redis: per limit a sorted set of the requests charged to it (what each
+ * counted is in its member) and the running sum of each, decided by one atomic script call
+ * (sliding-window.lua) for every limit at once, on the server's clock (Layout). This class only
+ * queues the callers of one instance and asks Redis for them.
  *
- * Waiting. Every acquire joins a FIFO queue. At most one script call is in flight for the queue
- * (`busy`), asking for as many permits as there are live waiters (up to BATCH): the reply's
- * grants go to the head waiters in order. If waiters remain, the reply also says when the oldest
- * grant leaves the window, and the next call is made then (plus a random delay of at most
- * JITTER_MICROS: every instance wakes at that instant, and the first call to arrive takes what
- * freed), on the library's timer; until then `busy` stays set, so later arrivals queue behind.
- * No thread waits: replies are handled on Lettuce's threads and futures are completed on the
- * wake-up executor.
+ * Reservations. A request that cannot be granted now and may wait is given by the script the
+ * earliest instant T, at or after every instant already charged (by any instance), at which
+ * every limit's window ending at T has room for it, and is charged there at once; the reply
+ * says T - now. The instance grants it after that wait on its timer: no polling, no second
+ * call. The same reasoning as the in-memory MultiWindowRateLimiter: the tail of every log is
+ * the reservations in arrival order at the server, so a later request never overtakes an
+ * earlier one whichever instance sent it, and every charge was checked against the window it
+ * joined. A request whose T lies after its timeout is refused at once, nothing charged, with
+ * T - now as its retry-after; a reserved one is therefore granted in time and its timeout
+ * entry is ignored.
  *
- * Waking. Room can also free early: a grant nobody took is handed back, here or in another
- * instance. The hand-back script publishes on the limiter's channel (key + ":wake"), every
- * factory subscribes to its limiters' channels (WakeUps), and a message moves the pending call
- * to now (`wake`); a message that comes while the call is in flight sets `woken`, so a refusal
- * the call brings back is asked again at once. While the subscription is not confirmed (no
- * pub/sub connection, or it is lost), waiters sleep at most POLL_MICROS.
+ * Waiting. Every acquire joins a FIFO queue (`pending`). At most one script call is in flight
+ * for it (`busy`), carrying the next BATCH live waiters; each gets its own T in the reply. So
+ * an instance makes at most one call per acquire, fewer under contention.
  *
- * Consuming no permit. A waiter is decided once, by a CAS (RedisWaiter): granted, failed, or
- * abandoned (cancel, timeout). A grant whose head waiter was abandoned meanwhile goes to the next
- * live waiter; grants nobody takes are handed back (ZREM of their members), so they count in no
- * window. A reply arriving after its call timed out is handed back the same way (Backend).
+ * Giving up. A waiter is decided once, by a CAS (RedisWaiter): granted, failed, or abandoned
+ * (cancel, timeout). An abandoned waiter's reservation is taken back by one call (RELEASE),
+ * whenever it reaches the server: the CAS already decided that nobody was granted it (a
+ * cancel that loses to the grant leaves it charged, and sends nothing). A reservation for a waiter abandoned while its call was in flight, and one in a reply that
+ * came after its call timed out (Backend), is taken back the same way. Reservations behind a
+ * taken-back one keep their instants; the room it freed goes to the next request.
  *
- * tryAcquire never overtakes: with live waiters it answers false without asking Redis. Tries
- * are batched like waiters: at most one call for tries is in flight (`tryCall`); tries arriving
- * meanwhile queue (`pendingTries`) and share the next call, which takes the first BATCH of them
- * and asks for as many permits as it took (up to maxCalls); the first live tries get the
- * grants, the rest false, and grants nobody takes (a cancelled tryAcquireAsync) go back. A
- * queued try waits for the call in flight plus its own (plus one per BATCH tries queued before
- * it in a burst); if a waiter arrived meanwhile, the queued tries answer false
- * without a call. Each try is decided once (its `decided` future), which reports it to the
- * listener. A call only blocking tryAcquires wait for has no timer entry: each caller waits at
- * most the command timeout, then fails the call it waits for and answers as for a backend error.
+ * tryAcquire never overtakes and never reserves: with live waiters it answers false without
+ * asking Redis, and the script refuses a try while any reservation lies ahead. Tries are
+ * batched like waiters: at most one call for tries is in flight (`tryCall`); tries arriving
+ * meanwhile queue (`pendingTries`) and share the next call, which takes the first BATCH of
+ * them; the script decides each in order, and charges nobody takes (a cancelled
+ * tryAcquireAsync) go back. A queued try waits for the call in flight plus its own (plus one
+ * per BATCH tries queued before it in a burst); if a waiter arrived meanwhile, the queued
+ * tries answer false without a call. Each try is decided once (its `decided` future), which
+ * reports it to the listener. A call only blocking tryAcquires wait for has no timer entry:
+ * each caller waits at most the command timeout, then fails the call it waits for and answers
+ * as for a backend error.
  *
- * Backend failures. A failed or timed-out call decides every waiter queued at that moment
- * together: all failed (FAIL) or all granted (ALLOW). Another instance's definition of the
- * limit (the script's refusal, Decision.DefinitionMismatchException) fails them in both modes.
- * Lettuce reconnects by itself; the next call after the server is back just works (the script
- * is re-sent if the server lost it).
- * An error reply (WRONGTYPE, OOM, NOPERM...) is no outage either: the server is there and
- * refuses, so the limiter refuses too, in ALLOW mode as well (Backend.isErrorReply); the
- * backend logs it once per cause and stays reachable. A refusal sets `available` to 0.
+ * Backend failures. A failed or timed-out call decides its waiters and every waiter queued at
+ * that moment together: all failed (FAIL) or all granted (ALLOW); reserved waiters keep their
+ * reservations. Another instance's definition of the limiter (the script's refusal,
+ * Decision.DefinitionMismatchException) fails them in both modes. Lettuce reconnects by
+ * itself; the next call after the server is back just works (the script is re-sent if the
+ * server lost it). An error reply (WRONGTYPE, OOM, NOPERM...) is no outage either: the server
+ * is there and refuses, so the limiter refuses too, in ALLOW mode as well
+ * (Backend.isErrorReply); the backend logs it once per cause and stays reachable. A refusal
+ * sets `available` to 0.
  */
 
 /**
- * A {@link RateLimiter} whose sliding window lives in Redis, shared by every instance of
- * an application that names the same limiter: in every window of {@code period} on the
- * Redis server's clock, at most {@code maxCalls} permits in total. Each decision is one
- * atomic script call; waiting holds no thread; waiters of one instance are served in
- * arrival order; a cancelled or timed-out acquire consumes no permit. Created by
+ * A {@link RateLimiter} whose sliding windows live in Redis, shared by every instance of
+ * an application that names the same limiter: for every limit and every window of its
+ * period on the Redis server's clock, at most its {@code max} in total. Each decision is
+ * one atomic script call for every limit; a waiter is given its instant by Redis and
+ * granted then, in arrival order at the server across instances; waiting holds no thread;
+ * a cancelled or timed-out acquire consumes no permit. Created by
  * {@link RedisRateLimiterFactory}.
  */
 public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/**
-	 * The most permits one script call asks for (head waiters, or tries): a bound on the
-	 * work of one script run, which blocks the server while it runs.
+	 * The most requests one script call decides (waiters, or tries): a bound on the work
+	 * of one script run, which blocks the server while it runs.
 	 */
 	static final int BATCH = 1000;
-
-	/** The longest a waiter sleeps while no hand-back can wake it. */
-	private static final long POLL_MICROS = 1_000_000;
-
-	/**
-	 * The longest random delay before a call for waiters whose permit frees (every
-	 * instance wakes at that same instant).
-	 */
-	private static final long JITTER_MICROS = 2_000;
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisRateLimiter.class);
 
@@ -113,42 +109,22 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	private final Backend backend;
 
-	private final WakeUps wakeUps;
-
 	private final OnBackendFailure onBackendFailure;
 
 	private final RateLimiterListener listener;
 
-	private final String key;
-
-	private final String channel;
-
-	private final int maxCalls;
-
-	private final long periodMicros;
+	private final Layout layout;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
 	/**
-	 * Guarded by {@link #lock}: waiters in arrival order; abandoned ones are dropped when
-	 * reached.
+	 * Guarded by {@link #lock}: waiters not yet sent, in arrival order; abandoned ones
+	 * are dropped when reached.
 	 */
-	private final ArrayDeque<RedisWaiter> queue = new ArrayDeque<>();
+	private final ArrayDeque<RedisWaiter> pending = new ArrayDeque<>();
 
-	/** Guarded by {@link #lock}: a call for the queue is in flight or scheduled. */
+	/** Guarded by {@link #lock}: a call for waiters is in flight. */
 	private boolean busy;
-
-	/**
-	 * Guarded by {@link #lock}: a hand-back freed room since the call for the queue was
-	 * sent, so its refusal may be stale.
-	 */
-	private boolean woken;
-
-	/**
-	 * Guarded by {@link #lock}: the pending call for the queue when the next permit
-	 * frees, {@code null} while none is scheduled.
-	 */
-	private @Nullable Future<?> retry;
 
 	/** Marks a call for tries about to be sent. */
 	private static final CompletableFuture<Decision> PLACEHOLDER = new CompletableFuture<>();
@@ -162,7 +138,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** Guarded by {@link #lock}: tries for the next call, in arrival order. */
 	private final List<TryRequest> pendingTries = new ArrayList<>();
 
-	/** Live waiters. */
+	/** Live waiters: queued, in flight, or reserved. */
 	private final AtomicInteger waiting = new AtomicInteger();
 
 	/** Whether this instance logged that another defines the limiter differently. */
@@ -174,25 +150,30 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** Held here: the backend holds it weakly. */
 	private final KeyHealth health;
 
-	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, WakeUps wakeUps,
-			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
+	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
+			RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
 		this.config = Checks.notNull(config, "config");
-		if (config.limits().size() != 1) {
-			// Temporary: the script decides one window.
-			throw new UnsupportedOperationException("Rate limiter '" + name + "' has " + config.limits().size()
-					+ " limits " + config.limits() + ": several limits are not yet supported by the Redis backend");
-		}
 		this.backend = Checks.notNull(backend, "backend");
-		this.wakeUps = Checks.notNull(wakeUps, "wakeUps");
 		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
 		this.listener = Checks.notNull(listener, "listener");
-		this.key = backend.keyPrefix + "{" + name + "}";
-		this.channel = this.key + WindowScript.WAKE_SUFFIX;
-		this.maxCalls = config.maxCalls();
-		this.periodMicros = Math.max(1, Checks.saturatedNanos(config.period()) / 1000);
-		this.available = this.maxCalls;
-		this.health = backend.track(name, this.key);
+		this.layout = new Layout(backend.keyPrefix + "{" + name + "}", config.limits());
+		this.available = initialRoom(config.limits());
+		this.health = backend.track(name, this.layout.key);
+	}
+
+	private static int initialRoom(List<Limit> limits) {
+		long permits = Long.MAX_VALUE;
+		long calls = Long.MAX_VALUE;
+		for (Limit limit : limits) {
+			if (limit.countsCalls()) {
+				calls = Math.min(calls, limit.max());
+			}
+			else {
+				permits = Math.min(permits, limit.max());
+			}
+		}
+		return (int) Math.min(Integer.MAX_VALUE, (permits != Long.MAX_VALUE) ? permits : calls);
 	}
 
 	@Override
@@ -223,19 +204,37 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	/**
-	 * The Redis key of this limiter's window: the key prefix and the name in braces (a
-	 * hash tag, so Redis Cluster keeps it on one slot).
+	 * The Redis key of this limiter's first limit's log: the key prefix and the name in
+	 * braces (a hash tag, so Redis Cluster keeps every key of the limiter on one slot).
+	 * The other limits' logs are at {@code key:1}, {@code key:2}..., their running sums
+	 * at {@code key:sums}, the definition at {@code key:def}.
 	 * @return the key
 	 */
 	public String key() {
-		return this.key;
+		return this.layout.key;
+	}
+
+	/**
+	 * The key of the log of one limit.
+	 * @param index the limit's index in {@link RateLimiterConfig#limits()}
+	 * @return the key
+	 */
+	String logKey(int index) {
+		return this.layout.logKey(index);
+	}
+
+	/** The definition this instance stores beside the logs. */
+	String definition() {
+		return this.layout.definition;
 	}
 
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * As last reported by Redis (other instances may have taken permits since), 0 while
-	 * anyone waits here, and 0 after a call was refused because Redis could not decide.
+	 * As last reported by Redis (other instances may have taken permits since): the room
+	 * of the tightest permits-limit (calls-limits only: their room in calls), 0 while
+	 * anyone waits here or a reservation lies ahead, and 0 after a call was refused
+	 * because Redis could not decide.
 	 */
 	@Override
 	public int availablePermits() {
@@ -249,70 +248,33 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	@Override
 	public CompletableFuture<Void> acquire() {
-		Duration timeout = this.config.timeout();
-		return (timeout != null) ? acquire(timeout) : enqueue(-1, null);
-	}
-
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * For now 1 permit only: more are not yet supported by the Redis backend.
-	 */
-	@Override
-	public CompletableFuture<Void> acquire(long permits) {
-		onePermit(permits);
-		return acquire();
-	}
-
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * For now 1 permit only: more are not yet supported by the Redis backend.
-	 */
-	@Override
-	public CompletableFuture<Void> acquire(long permits, Duration timeout) {
-		onePermit(permits);
-		return acquire(timeout);
-	}
-
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * For now 1 permit only: more are not yet supported by the Redis backend.
-	 */
-	@Override
-	public boolean tryAcquire(long permits) {
-		onePermit(permits);
-		return tryAcquire();
-	}
-
-	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * For now 1 permit only: more are not yet supported by the Redis backend.
-	 */
-	@Override
-	public CompletableFuture<Boolean> tryAcquireAsync(long permits) {
-		onePermit(permits);
-		return tryAcquireAsync();
-	}
-
-	/** Temporary: the script counts one permit per request. */
-	private void onePermit(long permits) {
-		this.config.checkPermits(permits);
-		if (permits != 1) {
-			throw new UnsupportedOperationException("Rate limiter '" + this.name + "' was asked for " + permits
-					+ " permits at once: more than 1 is not yet supported by the Redis backend");
-		}
+		return acquire(1);
 	}
 
 	@Override
 	public CompletableFuture<Void> acquire(Duration timeout) {
+		return acquire(1, timeout);
+	}
+
+	@Override
+	public CompletableFuture<Void> acquire(long permits) {
+		this.config.checkPermits(permits);
+		Duration timeout = this.config.timeout();
+		return (timeout != null) ? acquire(permits, timeout) : enqueue(permits, -1, null);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Fails at once, with the wait Redis computed as its retry-after, when the earliest
+	 * instant every limit has room for the permits (behind every request already charged
+	 * or reserved, by any instance) lies after the timeout.
+	 */
+	@Override
+	public CompletableFuture<Void> acquire(long permits, Duration timeout) {
+		this.config.checkPermits(permits);
 		Checks.notNegative(timeout, "timeout");
-		if (timeout.isZero()) {
-			return acquireNow(timeout);
-		}
-		return enqueue(Checks.saturatedNanos(timeout), timeout);
+		return enqueue(permits, Checks.saturatedNanos(timeout), timeout);
 	}
 
 	/**
@@ -324,11 +286,25 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 */
 	@Override
 	public boolean tryAcquire() {
+		return tryAcquire(1);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Blocks the caller for one round trip to Redis (or the call in flight for other
+	 * tries of this instance plus one), at most the command timeout;
+	 * {@link #tryAcquireAsync(long)} does not. Never reserves: granted only when every
+	 * limit has room now and no reservation lies ahead.
+	 */
+	@Override
+	public boolean tryAcquire(long permits) {
+		this.config.checkPermits(permits);
 		if (this.waiting.get() > 0) {
 			rejected();
 			return false;
 		}
-		TryRequest request = new TryRequest(null);
+		TryRequest request = new TryRequest(permits, null);
 		submit(request);
 		// The caller blocks anyway: it times its wait itself, no timer entry per call.
 		awaitDecision(request);
@@ -337,18 +313,24 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	@Override
 	public CompletableFuture<Boolean> tryAcquireAsync() {
+		return tryAcquireAsync(1);
+	}
+
+	@Override
+	public CompletableFuture<Boolean> tryAcquireAsync(long permits) {
+		this.config.checkPermits(permits);
 		if (this.waiting.get() > 0) {
 			rejected();
 			return CompletableFuture.completedFuture(false);
 		}
 		CompletableFuture<Boolean> result = new CompletableFuture<>();
-		submit(new TryRequest(result));
+		submit(new TryRequest(permits, result));
 		return result;
 	}
 
 	/**
 	 * Sends a try in a call of its own, or, while a call for tries is in flight, queues
-	 * it for the next call, which asks for the permits of every try queued meanwhile.
+	 * it for the next call, which decides every try queued meanwhile.
 	 */
 	private void submit(TryRequest request) {
 		this.lock.lock();
@@ -367,16 +349,19 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** One script call for a batch of tries; under no lock; {@link #tryCall} is set. */
 	private void send(List<TryRequest> batch) {
-		// At most BATCH tries (nextTries): the rest wait for the next call.
-		int want = Math.min(batch.size(), this.maxCalls);
+		long[] permits = new long[batch.size()];
+		long[] maxWaits = new long[batch.size()];
 		boolean timed = false;
-		for (TryRequest request : batch) {
+		for (int i = 0; i < permits.length; i++) {
+			TryRequest request = batch.get(i);
+			permits[i] = request.permits;
+			maxWaits[i] = -2;
 			timed |= (request.result != null);
 		}
 		CompletableFuture<Decision> call;
 		try {
 			// Untimed when only blocking callers wait for it: they time it themselves.
-			call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, want, timed);
+			call = this.backend.decide(this.layout, permits, maxWaits, timed);
 		}
 		catch (RuntimeException ex) {
 			call = CompletableFuture.failedFuture(ex);
@@ -394,7 +379,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		call.whenComplete((decision, error) -> triesDecided(batch, decision, error));
 	}
 
-	/** The reply of a call for tries: the first live tries get its grants. */
+	/** The reply of a call for tries: each try as the script decided it. */
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
 		if (decision == null) {
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
@@ -416,25 +401,28 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			}
 		}
 		else {
-			this.available = decision.available();
-			int next = 1;
-			for (TryRequest request : batch) {
-				boolean grant = next <= decision.granted() && !request.isAbandoned();
+			this.available = room(decision);
+			List<String> unclaimed = new ArrayList<>();
+			for (int i = 0; i < batch.size(); i++) {
+				TryRequest request = batch.get(i);
+				boolean charged = decision.charged()[i];
 				if (request.claim()) {
-					if (grant) {
+					if (charged && !request.isAbandoned()) {
 						granted(0);
-						this.backend.grantLog.granted(this, decision.serverMicros());
-						request.deliver(true, decision.token() + ":" + next);
-						next++;
+						this.backend.grantLog.granted(this, decision.serverMicros(), request.permits);
+						request.deliver(true, decision.base(i));
+						continue;
 					}
-					else {
-						rejected();
-						request.deliver(false, null);
-					}
+					rejected();
+					request.deliver(false, null);
+				}
+				if (charged) {
+					unclaimed.add(decision.base(i));
+					unclaimed.add(Long.toString(request.permits));
 				}
 			}
-			// Grants nobody took (their tries were abandoned) go back.
-			this.backend.release(this.key, decision, next - 1);
+			// Charges nobody took (their tries were abandoned) go back.
+			this.backend.release(this.layout, unclaimed);
 		}
 		nextTries();
 	}
@@ -542,6 +530,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 */
 	private final class TryRequest {
 
+		final long permits;
+
 		/** The caller's future of {@code tryAcquireAsync}; {@code null} when blocking. */
 		final @Nullable CompletableFuture<Boolean> result;
 
@@ -552,7 +542,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		/** The call deciding it, once sent. */
 		volatile @Nullable CompletableFuture<Decision> call;
 
-		TryRequest(@Nullable CompletableFuture<Boolean> result) {
+		TryRequest(long permits, @Nullable CompletableFuture<Boolean> result) {
+			this.permits = permits;
 			this.result = result;
 		}
 
@@ -570,88 +561,34 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 
 		/**
-		 * Completes the caller's future on the wake-up executor; a permit its caller no
+		 * Completes the caller's future on the wake-up executor; a charge its caller no
 		 * longer takes (cancelled meanwhile) goes back.
+		 * @param base its member without the weight, when granted by Redis
 		 */
-		void deliver(boolean granted, @Nullable String member) {
+		void deliver(boolean granted, @Nullable String base) {
 			this.decided.complete(granted);
 			CompletableFuture<Boolean> result = this.result;
 			if (result == null) {
 				return;
 			}
 			handOver(() -> {
-				if (!result.complete(granted) && member != null) {
-					RedisRateLimiter.this.backend.releaseMembers(RedisRateLimiter.this.key, member);
+				if (!result.complete(granted) && base != null) {
+					RedisRateLimiter.this.backend.release(RedisRateLimiter.this.layout,
+							List.of(base, Long.toString(this.permits)));
 				}
 			});
 		}
 
 	}
 
-	/** {@code acquire(ZERO)}: one attempt, never queued, never overtaking. */
-	private CompletableFuture<Void> acquireNow(Duration timeout) {
-		if (this.waiting.get() > 0) {
-			rejected();
-			return CompletableFuture.failedFuture(timeoutException(timeout));
-		}
-		CompletableFuture<Void> result = new CompletableFuture<>();
-		attempt().whenComplete((decision, error) -> handOver(() -> {
-			if (error != null) {
-				result.completeExceptionally(Stages.unwrap(error));
-			}
-			else if (decision != null && decision.granted() == 0) {
-				result.completeExceptionally(timeoutException(timeout));
-			}
-			else if (!result.complete(null) && decision != null) {
-				this.backend.release(this.key, decision, 0);
-			}
-		}));
-		return result;
-	}
-
-	/**
-	 * One call for one permit, outside the queue; reports the outcome to the listener.
-	 * @return the decision; {@code null} for a permit allowed while Redis failed; fails
-	 * with {@link RateLimiterBackendException} while Redis fails in {@code FAIL} mode
-	 */
-	private CompletableFuture<@Nullable Decision> attempt() {
-		return attempt(this.backend.decide(this.key, this.maxCalls, this.periodMicros, 1));
-	}
-
-	private CompletableFuture<@Nullable Decision> attempt(CompletableFuture<Decision> call) {
-		return call.handle((decision, error) -> {
-			if (error != null) {
-				Throwable cause = Stages.unwrap(error);
-				backendError(cause);
-				if (allows(cause)) {
-					granted(0);
-					return null;
-				}
-				this.available = 0;
-				rejected();
-				throw new CompletionException(backendException(cause));
-			}
-			if (decision.granted() > 0) {
-				this.available = decision.available();
-				granted(0);
-				this.backend.grantLog.granted(this, decision.serverMicros());
-			}
-			else {
-				this.available = 0;
-				rejected();
-			}
-			return decision;
-		});
-	}
-
 	/**
 	 * @param timeoutNanos how long to wait, or a negative value for no limit
 	 */
-	private CompletableFuture<Void> enqueue(long timeoutNanos, @Nullable Duration timeout) {
-		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime(), WorkScope.current());
+	private CompletableFuture<Void> enqueue(long permits, long timeoutNanos, @Nullable Duration timeout) {
+		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime(), permits, timeoutNanos, WorkScope.current());
 		this.lock.lock();
 		try {
-			this.queue.add(waiter);
+			this.pending.add(waiter);
 			this.waiting.incrementAndGet();
 		}
 		finally {
@@ -664,6 +601,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			scope.register(waiter);
 		}
 		if (timeoutNanos > 0) {
+			// For a waiter not yet reserved (queued, or its call in flight): once
+			// reserved,
+			// it is granted within its timeout.
 			Duration limit = Checks.notNull(timeout, "timeout");
 			waiter.startTimeout(this.backend.scheduler.schedule(this.backend.executor, () -> timeOut(waiter, limit),
 					timeoutNanos, TimeUnit.NANOSECONDS));
@@ -672,240 +612,220 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		return waiter;
 	}
 
-	/** Asks Redis for the head waiters, unless a call for them is in flight or due. */
+	/** Asks Redis for the queued waiters, unless a call for waiters is in flight. */
 	private void pump() {
-		int want;
+		List<RedisWaiter> batch = new ArrayList<>();
 		this.lock.lock();
 		try {
 			if (this.busy) {
-				// Waiting for the next permit while the connection is lost: find out now,
-				// so the waiters fail (or are allowed) within the command timeout.
-				Future<?> retry = this.retry;
-				if (retry == null || !this.backend.connector.isDown()) {
-					return;
-				}
-				retry.cancel(false);
-				this.retry = null;
-				this.busy = false;
+				return;
 			}
-			dropAbandonedHeads();
-			want = Math.min(this.waiting.get(), Math.min(BATCH, this.maxCalls));
-			if (want <= 0 || this.queue.isEmpty()) {
+			RedisWaiter waiter;
+			while (batch.size() < BATCH && (waiter = this.pending.poll()) != null) {
+				if (waiter.isWaiting()) {
+					batch.add(waiter);
+				}
+			}
+			if (batch.isEmpty()) {
 				return;
 			}
 			this.busy = true;
-			this.woken = false;
 		}
 		finally {
 			this.lock.unlock();
 		}
+		long now = System.nanoTime();
+		long[] permits = new long[batch.size()];
+		long[] maxWaits = new long[batch.size()];
+		for (int i = 0; i < permits.length; i++) {
+			RedisWaiter waiter = batch.get(i);
+			permits[i] = waiter.permits;
+			maxWaits[i] = waiter.maxWaitMicros(now);
+		}
 		CompletableFuture<Decision> call;
 		try {
-			call = this.backend.decide(this.key, this.maxCalls, this.periodMicros, want);
+			call = this.backend.decide(this.layout, permits, maxWaits, true);
 		}
 		catch (RuntimeException ex) {
 			call = CompletableFuture.failedFuture(ex);
 		}
-		call.whenComplete(this::decided);
+		call.whenComplete((decision, error) -> decided(batch, decision, error));
 	}
 
-	/** Under the lock. */
-	private void dropAbandonedHeads() {
-		RedisWaiter head;
-		while ((head = this.queue.peek()) != null && !head.isWaiting()) {
-			this.queue.poll();
+	/** The reply of a call for waiters. */
+	private void decided(List<RedisWaiter> batch, @Nullable Decision decision, @Nullable Throwable error) {
+		if (decision == null) {
+			failed(batch, (error != null) ? Stages.unwrap(error) : null);
+			return;
 		}
-	}
-
-	/** The reply of a call for the head waiters. */
-	private void decided(@Nullable Decision decision, @Nullable Throwable error) {
-		List<RedisWaiter> decided = new ArrayList<>();
-		boolean again = false;
-		long retryMicros = 0;
-		int taken = 0;
-		Throwable cause = (error != null) ? Stages.unwrap(error) : null;
-		RateLimiterBackendException failure = (cause != null || decision == null) ? backendException(cause) : null;
-		boolean allow = allows(cause);
-		this.lock.lock();
-		try {
-			if (failure != null) {
-				if (!allow) {
-					this.available = 0;
-				}
-				// Every waiter queued now is decided together.
-				RedisWaiter waiter;
-				while ((waiter = this.queue.poll()) != null) {
-					boolean won = allow ? waiter.decideGrant() : waiter.decideFailure(failure);
-					if (won) {
-						this.waiting.decrementAndGet();
-						decided.add(waiter);
-					}
-				}
-				this.busy = false;
+		this.available = room(decision);
+		List<String> unclaimed = new ArrayList<>();
+		for (int i = 0; i < batch.size(); i++) {
+			RedisWaiter waiter = batch.get(i);
+			long wait = decision.waitMicros()[i];
+			if (!decision.charged()[i]) {
+				refused(waiter, wait);
 			}
-			else {
-				while (taken < decision.granted()) {
-					RedisWaiter waiter = this.queue.poll();
-					if (waiter == null) {
-						break;
-					}
-					if (waiter.decideGrant()) {
-						this.waiting.decrementAndGet();
-						decided.add(waiter);
-						taken++;
-					}
-				}
-				this.available = decision.available();
-				dropAbandonedHeads();
-				if (this.queue.isEmpty()) {
-					this.busy = false;
-				}
-				else if (decision.available() > 0 || decision.waitMicros() <= 0 || this.woken) {
-					// Room, or a hand-back since the call was sent: ask again now.
-					this.busy = false;
-					again = true;
-				}
-				else {
-					retryMicros = decision.waitMicros();
-				}
+			else if (waiter.gaveUp) {
+				// Abandoned while its call was in flight: nobody was granted its charge.
+				unclaimed.add(decision.base(i));
+				unclaimed.add(Long.toString(waiter.permits));
 			}
-		}
-		finally {
-			this.lock.unlock();
-		}
-		if (failure == null) {
-			this.backend.release(this.key, decision, taken);
-			for (RedisWaiter waiter : decided) {
-				granted(System.nanoTime() - waiter.arrival);
-				this.backend.grantLog.granted(this, decision.serverMicros());
-				handOver(waiter::grant);
-			}
-			if (retryMicros > 0) {
-				if (!this.wakeUps.isListening(this.channel)) {
-					// No hand-back can wake the waiters: they look again now and then.
-					retryMicros = Math.min(retryMicros, POLL_MICROS);
-				}
-				// Every waiting instance wakes at the same instant: a random delay makes
-				// the first to ask a matter of chance, not of a shorter round trip.
-				scheduleRetry(retryMicros + jitterMicros());
-			}
-		}
-		else {
-			backendError(cause);
-			for (RedisWaiter waiter : decided) {
-				if (allow) {
-					granted(System.nanoTime() - waiter.arrival);
+			else if (wait <= 0) {
+				if (waiter.decideGrant()) {
+					this.waiting.decrementAndGet();
+					grantReported(waiter, decision.serverMicros());
 					handOver(waiter::grant);
 				}
 				else {
-					handOver(() -> waiter.fail(failure));
+					unclaimed.add(decision.base(i));
+					unclaimed.add(Long.toString(waiter.permits));
 				}
 			}
+			else {
+				reserved(waiter, decision.base(i), decision.serverMicros() + wait, wait);
+			}
 		}
-		if (again) {
-			pump();
-		}
-	}
-
-	private void scheduleRetry(long micros) {
-		boolean refused = false;
+		this.backend.release(this.layout, unclaimed);
 		this.lock.lock();
 		try {
-			RetryTask task = new RetryTask();
-			// A hand-back since the call was sent (its wake-up found no timer to move).
-			long delay = this.woken ? Math.min(micros, jitterMicros()) : micros;
-			try {
-				// Under the lock: the task cannot run before it knows its timer.
-				task.timer = this.backend.scheduler.schedule(this.backend.executor, task, delay, TimeUnit.MICROSECONDS);
-				this.retry = task.timer;
-			}
-			catch (RuntimeException ex) {
-				this.busy = false;
-				refused = true;
-			}
+			this.busy = false;
 		}
 		finally {
 			this.lock.unlock();
 		}
-		if (refused) {
-			pump();
+		pump();
+	}
+
+	/** Redis placed the waiter at an instant within its timeout: granted then. */
+	private void reserved(RedisWaiter waiter, String base, long instantMicros, long waitMicros) {
+		waiter.reservation = base;
+		try {
+			waiter.grantTimer = this.backend.scheduler.schedule(this.backend.executor, () -> {
+				if (waiter.decideGrant()) {
+					this.waiting.decrementAndGet();
+					grantReported(waiter, instantMicros);
+					waiter.grant();
+				}
+			}, waitMicros, TimeUnit.MICROSECONDS);
+		}
+		catch (RuntimeException ex) {
+			// No timer to grant it: it must not be granted before its instant.
+			RateLimiterBackendException failure = new RateLimiterBackendException(
+					"Rate limiter '" + this.name + "' could not schedule a reserved grant", ex);
+			if (waiter.decideFailure(failure)) {
+				this.waiting.decrementAndGet();
+				rejected();
+				handOver(() -> waiter.fail(failure));
+			}
+			takeBack(waiter);
+			return;
+		}
+		if (!waiter.isWaiting()) {
+			// Abandoned meanwhile (its abandon may have run before the reservation was
+			// known).
+			takeBack(waiter);
+		}
+	}
+
+	/** Its instant lies after its timeout: refused at once, charging nothing. */
+	private void refused(RedisWaiter waiter, long waitMicros) {
+		Duration after = (waitMicros >= 0) ? Duration.ofNanos(waitMicros * 1000) : null;
+		Duration timeout = Duration.ofNanos(Math.max(0, waiter.timeoutNanos));
+		PermitTimeoutException failure = new PermitTimeoutException("Rate limiter permits (" + waiter.permits
+				+ ") not granted within " + timeout + ": the earliest grant is in " + after, after);
+		if (waiter.decideFailure(failure)) {
+			this.waiting.decrementAndGet();
+			rejected();
+			handOver(() -> waiter.fail(failure));
 		}
 	}
 
 	/**
-	 * A hand-back freed room in the window (a grant nobody took, here or in another
-	 * instance): waiters ask again at once (after a random delay of at most
-	 * {@link #JITTER_MICROS}, like the waiters of every other instance woken with them),
-	 * not at the time their latest reply named.
+	 * A call for waiters that Redis could not decide: its waiters and every waiter queued
+	 * now are decided together (reserved ones keep their instants).
 	 */
-	void wake() {
+	private void failed(List<RedisWaiter> batch, @Nullable Throwable cause) {
+		RateLimiterBackendException failure = backendException(cause);
+		boolean allow = allows(cause);
+		if (!allow) {
+			this.available = 0;
+		}
+		List<RedisWaiter> all = new ArrayList<>(batch);
 		this.lock.lock();
 		try {
-			this.woken = true;
-			Future<?> pending = this.retry;
-			if (pending == null) {
-				// Nobody waits, or a call is in flight: its reply sees woken.
-				return;
-			}
-			pending.cancel(false);
-			this.retry = null;
+			all.addAll(this.pending);
+			this.pending.clear();
+			this.busy = false;
 		}
 		finally {
 			this.lock.unlock();
 		}
-		scheduleRetry(jitterMicros());
-	}
-
-	/**
-	 * Whether a hand-back of a grant in this limiter's window, by any instance, wakes
-	 * this limiter's waiters now (its pub/sub subscription is confirmed and its
-	 * connection open).
-	 */
-	boolean isWokenByHandBacks() {
-		return this.wakeUps.isListening(this.channel);
-	}
-
-	private long jitterMicros() {
-		long bound = Math.min(JITTER_MICROS, this.periodMicros / 16);
-		return (bound > 0) ? ThreadLocalRandom.current().nextLong(bound + 1) : 0;
-	}
-
-	/** The call for the queue when the next permit frees. */
-	private final class RetryTask implements Runnable {
-
-		volatile @Nullable Future<?> timer;
-
-		@Override
-		public void run() {
-			ReentrantLock lock = RedisRateLimiter.this.lock;
-			lock.lock();
-			try {
-				// Superseded if pump() cancelled it (connection lost) and called at once.
-				if (RedisRateLimiter.this.retry == null || RedisRateLimiter.this.retry != this.timer) {
-					return;
-				}
-				RedisRateLimiter.this.retry = null;
-				RedisRateLimiter.this.busy = false;
+		List<RedisWaiter> decided = new ArrayList<>();
+		for (RedisWaiter waiter : all) {
+			boolean won = allow ? waiter.decideGrant() : waiter.decideFailure(failure);
+			if (won) {
+				this.waiting.decrementAndGet();
+				decided.add(waiter);
 			}
-			finally {
-				lock.unlock();
-			}
-			pump();
 		}
-
+		backendError(cause);
+		for (RedisWaiter waiter : decided) {
+			if (allow) {
+				granted(System.nanoTime() - waiter.arrival);
+				handOver(waiter::grant);
+			}
+			else {
+				rejected();
+				handOver(() -> waiter.fail(failure));
+			}
+		}
 	}
 
-	/** A waiter gave up (cancel, completion by its caller). */
+	/** A waiter gave up (cancel, completion by its caller, its timeout). */
 	void abandoned(RedisWaiter waiter) {
+		// Before takeBack reads the reservation: reserved() writes it, then reads this.
+		waiter.gaveUp = true;
 		this.waiting.decrementAndGet();
+		takeBack(waiter);
+	}
+
+	/**
+	 * Takes an abandoned waiter's reservation back, once: it lost the CAS, so nobody was
+	 * granted it, even if its instant has come on the server's clock.
+	 */
+	private void takeBack(RedisWaiter waiter) {
+		String base = waiter.reservation;
+		if (base == null || !waiter.released.compareAndSet(false, true)) {
+			return;
+		}
+		Future<?> timer = waiter.grantTimer;
+		if (timer != null) {
+			timer.cancel(false);
+		}
+		this.backend.release(this.layout, List.of(base, Long.toString(waiter.permits)));
 	}
 
 	private void timeOut(RedisWaiter waiter, Duration timeout) {
+		if (waiter.reservation != null) {
+			// Redis placed it within its timeout: it is granted then.
+			return;
+		}
 		if (waiter.abandon()) {
 			abandoned(waiter);
 			rejected();
-			waiter.fail(timeoutException(timeout));
+			waiter.fail(new PermitTimeoutException("Rate limiter permits (" + waiter.permits + ") not granted within "
+					+ timeout + ": Redis did not answer in time", null));
 		}
+	}
+
+	private void grantReported(RedisWaiter waiter, long instantMicros) {
+		granted(System.nanoTime() - waiter.arrival);
+		this.backend.grantLog.granted(this, instantMicros, waiter.permits);
+	}
+
+	private static int room(Decision decision) {
+		return (int) Math.min(Integer.MAX_VALUE, decision.available());
 	}
 
 	/**
@@ -923,9 +843,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/**
 	 * Whether a call that Redis could not decide is granted: in {@code ALLOW} mode,
-	 * unless Redis refused for another definition of the limit (granting would break the
-	 * limit the other instances keep) or answered with an error reply (it is there and
-	 * refuses).
+	 * unless Redis refused for another definition of the limiter (granting would break
+	 * the limits the other instances keep) or answered with an error reply (it is there
+	 * and refuses).
 	 * @param cause why it could not decide, {@code null} for no reply
 	 */
 	private boolean allows(@Nullable Throwable cause) {
@@ -938,10 +858,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		if (cause instanceof RateLimiterBackendException backendException) {
 			return backendException;
 		}
+		String key = this.layout.key;
 		if (cause instanceof Decision.DefinitionMismatchException mismatch) {
-			String definitionKey = this.key + WindowScript.DEFINITION_SUFFIX;
+			String definitionKey = key + WindowScript.DEFINITION_SUFFIX;
 			return new RateLimiterBackendException("Rate limiter '" + this.name + "' is defined here as "
-					+ WindowScript.definition(this.maxCalls, this.periodMicros) + " but as " + mismatch.stored
+					+ this.layout.definition + " but as " + mismatch.stored
 					+ " by an instance that shares it (Redis key " + definitionKey
 					+ "); every instance must define a shared limiter alike, so this one is refused. To change a "
 					+ "limit, give the new definition a new name, or delete " + definitionKey
@@ -949,16 +870,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					+ "latest grant)", cause);
 		}
 		if (cause != null && Backend.isErrorReply(cause)) {
-			return new RateLimiterBackendException("Redis answered rate limiter '" + this.name + "' (key " + this.key
+			return new RateLimiterBackendException("Redis answered rate limiter '" + this.name + "' (key " + key
 					+ ") with an error, so it grants nothing until Redis decides again, whatever on-backend-failure "
 					+ "says: " + cause.getMessage(), cause);
 		}
-		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key "
-				+ this.key + "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
-	}
-
-	private static TimeoutException timeoutException(Duration timeout) {
-		return new TimeoutException("Rate limiter permit not granted within " + timeout);
+		return new RateLimiterBackendException("Redis could not decide for rate limiter '" + this.name + "' (key " + key
+				+ "): " + ((cause != null) ? cause.getMessage() : "no reply"), cause);
 	}
 
 	private void granted(long waitNanos) {
@@ -1002,8 +919,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	@Override
 	public String toString() {
-		return "RedisRateLimiter[name=" + this.name + ", key=" + this.key + ", maxCalls=" + this.maxCalls + ", period="
-				+ this.config.period() + ", onBackendFailure=" + this.onBackendFailure + "]";
+		return "RedisRateLimiter[name=" + this.name + ", key=" + this.layout.key + ", " + this.layout.definition
+				+ ", onBackendFailure=" + this.onBackendFailure + "]";
 	}
 
 }

@@ -21,7 +21,6 @@ import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Makes {@link RedisRateLimiter}s for a {@link RateLimiterRegistry}: every instance of an
@@ -56,13 +55,10 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 
 	private final Backend backend;
 
-	private final WakeUps wakeUps;
-
 	private final OnBackendFailure onBackendFailure;
 
-	private RedisRateLimiterFactory(Backend backend, WakeUps wakeUps, OnBackendFailure onBackendFailure) {
+	private RedisRateLimiterFactory(Backend backend, OnBackendFailure onBackendFailure) {
 		this.backend = backend;
-		this.wakeUps = wakeUps;
 		this.onBackendFailure = onBackendFailure;
 	}
 
@@ -75,8 +71,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public static Builder builder(RedisClient client) {
 		Checks.notNull(client, "client");
 		return new Builder((executor) -> new Connector(() -> client.connect(StringCodec.UTF8),
-				(connection) -> ((StatefulRedisConnection<String, String>) connection).async(), executor))
-			.wakeUps(() -> client.connectPubSub(StringCodec.UTF8));
+				(connection) -> ((StatefulRedisConnection<String, String>) connection).async(), executor));
 	}
 
 	/**
@@ -88,14 +83,11 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public static Builder builder(RedisClusterClient client) {
 		Checks.notNull(client, "client");
 		return new Builder((executor) -> new Connector(() -> client.connect(StringCodec.UTF8),
-				(connection) -> ((StatefulRedisClusterConnection<String, String>) connection).async(), executor))
-			.wakeUps(() -> client.connectPubSub(StringCodec.UTF8));
+				(connection) -> ((StatefulRedisClusterConnection<String, String>) connection).async(), executor));
 	}
 
 	/**
-	 * A factory on a connection its caller opened and closes. Without
-	 * {@link Builder#wakeUps(Supplier) a pub/sub connection} its waiters look again at
-	 * least once a second.
+	 * A factory on a connection its caller opened and closes.
 	 * @param connection an open connection
 	 * @return a builder
 	 */
@@ -108,9 +100,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	/**
 	 * A factory on a connection that {@code connect} opens on first use (and again on the
 	 * next use if that failed), e.g. from the Lettuce client of Spring Data Redis's
-	 * connection factory; {@link #close()} closes it. Without
-	 * {@link Builder#wakeUps(Supplier) a pub/sub connection} its waiters look again at
-	 * least once a second.
+	 * connection factory; {@link #close()} closes it.
 	 * @param connect opens a standalone or cluster connection with a {@code String}
 	 * codec; may block (it runs on the executor, never on a caller's thread)
 	 * @return a builder
@@ -143,10 +133,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		// Starts opening the connection in the background, so that the first call does
 		// not spend its command timeout on it.
 		this.backend.connector.commands();
-		RedisRateLimiter limiter = new RedisRateLimiter(name, config, this.backend, this.wakeUps, this.onBackendFailure,
-				listener);
-		this.wakeUps.register(limiter);
-		return limiter;
+		return new RedisRateLimiter(name, config, this.backend, this.onBackendFailure, listener);
 	}
 
 	/**
@@ -165,7 +152,7 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	public RedisRateLimiterFactory withOnBackendFailure(OnBackendFailure onBackendFailure) {
 		Checks.notNull(onBackendFailure, "onBackendFailure");
 		return (onBackendFailure == this.onBackendFailure) ? this
-				: new RedisRateLimiterFactory(this.backend, this.wakeUps, onBackendFailure);
+				: new RedisRateLimiterFactory(this.backend, onBackendFailure);
 	}
 
 	/**
@@ -176,7 +163,6 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	 */
 	public void disconnect() {
 		this.backend.disconnect();
-		this.wakeUps.disconnect();
 	}
 
 	/**
@@ -186,7 +172,6 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	@Override
 	public void close() {
 		this.backend.close();
-		this.wakeUps.close();
 	}
 
 	/** Builds a {@link RedisRateLimiterFactory}. */
@@ -209,8 +194,6 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		private WindowScript script = WindowScript.slidingWindow();
 
 		private GrantLog grantLog = GrantLog.NONE;
-
-		private @Nullable Supplier<? extends StatefulRedisPubSubConnection<String, String>> wakeUps;
 
 		private Builder(java.util.function.Function<Executor, Connector> connector) {
 			this.connector = connector;
@@ -280,17 +263,16 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		}
 
 		/**
-		 * The pub/sub connection on which this instance hears that another instance (or
-		 * this one) handed back a grant nobody took, so that its waiters ask again at
-		 * once instead of at the time their latest reply named. Set by the builders of a
-		 * client; without one, waiters look again at least once a second.
-		 * @param connect opens a standalone or cluster pub/sub connection with a
-		 * {@code String} codec; may block (it runs on the executor, never on a caller's
-		 * thread); {@link #close()} closes it
+		 * Formerly the pub/sub connection on which waiters heard of freed room. Waiters
+		 * no longer poll nor need waking: Redis reserves each one's instant, and the
+		 * instance grants it then. Ignored.
+		 * @param connect ignored
 		 * @return this builder
+		 * @deprecated waiters need no pub/sub connection any more; remove the call
 		 */
+		@Deprecated(forRemoval = true)
 		public Builder wakeUps(Supplier<? extends StatefulRedisPubSubConnection<String, String>> connect) {
-			this.wakeUps = Checks.notNull(connect, "connect");
+			Checks.notNull(connect, "connect");
 			return this;
 		}
 
@@ -312,10 +294,8 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		 */
 		public RedisRateLimiterFactory build() {
 			Connector connector = this.connector.apply(this.executor);
-			WakeUps wakeUps = (this.wakeUps != null) ? new WakeUps(this.wakeUps, this.executor) : WakeUps.NONE;
 			return new RedisRateLimiterFactory(new Backend(connector, this.scheduler, this.executor, this.keyPrefix,
-					this.commandTimeout, this.probeInterval, this.script, this.grantLog), wakeUps,
-					this.onBackendFailure);
+					this.commandTimeout, this.probeInterval, this.script, this.grantLog), this.onBackendFailure);
 		}
 
 	}

@@ -6,8 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,38 +15,49 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 
 /**
- * The sliding-window script ({@code sliding-window.lua}), called by its SHA-1 and sent in
- * full only when the server does not know it (first use, a restart,
- * {@code SCRIPT FLUSH}): {@code EVAL} both runs and caches it.
+ * The rate limiter script ({@code sliding-window.lua}: every limit, weighted requests,
+ * reservations), called by its SHA-1 and sent in full only when the server does not know
+ * it (first use, a restart, {@code SCRIPT FLUSH}): {@code EVAL} both runs and caches it.
  */
 final class WindowScript {
 
 	/**
-	 * Hands permits back: removes the members of a grant nobody took (in chunks: Lua's
-	 * {@code unpack} holds about 8000 values), and tells every instance that room freed
-	 * (a message on {@link #WAKE_SUFFIX the limiter's channel}).
+	 * Takes requests' charges back: removes each request's entry from every limit's log
+	 * and its weight from that limit's sum (in the layout of {@code sliding-window.lua}).
+	 * KEYS: the logs, then the sums. ARGV[1]: per limit, {@code 1} if it counts calls,
+	 * else {@code 0}; then per request: its member without the weight ({@code token:i})
+	 * and its permits. Returns how many requests it took back.
 	 */
 	static final String RELEASE = """
+			local k = #KEYS - 1
+			local sums = KEYS[k + 1]
 			local removed = 0
-			for first = 1, #ARGV, 500 do
-			  removed = removed + redis.call('ZREM', KEYS[1], unpack(ARGV, first, math.min(#ARGV, first + 499)))
-			end
-			if removed > 0 then
-			  redis.call('PUBLISH', KEYS[1] .. ':wake', removed)
+			for r = 2, #ARGV - 1, 2 do
+			  local any = false
+			  for j = 1, k do
+			    local weight = (string.sub(ARGV[1], j, j) == '1') and '1' or ARGV[r + 1]
+			    if redis.call('ZREM', KEYS[j], ARGV[r] .. ':' .. weight) == 1 then
+			      any = true
+			      if redis.call('HEXISTS', sums, j) == 1 then
+			        redis.call('HINCRBY', sums, j, -tonumber(weight))
+			      end
+			    end
+			  end
+			  if any then
+			    removed = removed + 1
+			  end
 			end
 			return removed
 			""";
 
 	/**
 	 * After a limiter's key, the key of its definition (the same hash tag): see
-	 * {@link #definition(int, long)}.
+	 * {@link RedisRateLimiter#definition()}.
 	 */
 	static final String DEFINITION_SUFFIX = ":def";
 
-	/**
-	 * After a limiter's key, the pub/sub channel on which hand-backs announce freed room.
-	 */
-	static final String WAKE_SUFFIX = ":wake";
+	/** After a limiter's key, the key of the hash of its limits' running sums. */
+	static final String SUMS_SUFFIX = ":sums";
 
 	private final String text;
 
@@ -61,17 +70,6 @@ final class WindowScript {
 
 	static WindowScript slidingWindow() {
 		return new WindowScript(resource("sliding-window.lua"));
-	}
-
-	/**
-	 * A limit's definition as stored beside its window: instances sharing a limiter must
-	 * store the same one.
-	 * @param maxCalls the most grants in a window
-	 * @param periodMicros the window, in microseconds (as the script uses it)
-	 * @return the definition, e.g. {@code maxCalls=5, period=PT1M}
-	 */
-	static String definition(int maxCalls, long periodMicros) {
-		return "maxCalls=" + maxCalls + ", period=" + Duration.of(periodMicros, ChronoUnit.MICROS);
 	}
 
 	String text() {

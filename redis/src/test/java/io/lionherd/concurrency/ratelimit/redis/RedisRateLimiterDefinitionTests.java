@@ -49,8 +49,8 @@ class RedisRateLimiterDefinitionTests {
 			.havingCause()
 			.isInstanceOf(RateLimiterBackendException.class)
 			.withMessageContaining("'shared'")
-			.withMessageContaining("maxCalls=5, period=PT1M")
-			.withMessageContaining("maxCalls=5, period=PT1S")
+			.withMessageContaining("limits=[5 permits per PT1M]")
+			.withMessageContaining("limits=[5 permits per PT1S]")
 			.withMessageContaining("new name")
 			.withMessageContaining(((RedisRateLimiter) a).key() + ":def");
 		assertThat(b.tryAcquire()).isFalse();

@@ -3,12 +3,14 @@ package io.lionherd.concurrency.ratelimit.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -68,28 +70,44 @@ class RedisRateLimiterScriptTests {
 	}
 
 	@Test
-	void theScriptGrantsMorePermitsInOneCallThanLuaCanUnpack() {
-		String key = this.redis.keyPrefix + "{script}";
+	void theScriptDecidesMoreRequestsInOneCallThanLuaCanUnpack() {
+		Layout layout = new Layout(this.redis.keyPrefix + "{script}",
+				List.of(Limit.permits(20_000, Duration.ofMinutes(1))));
+		List<String> args = new ArrayList<>(List.of(layout.definition, "token"));
+		args.addAll(List.of(layout.limitArgs));
+		for (int i = 0; i < 10_000; i++) {
+			args.add("1");
+			args.add("-2");
+		}
 		List<Object> reply = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
-				new String[] { key }, "20000", "60000000", "token", "10000");
-		assertThat((Long) reply.get(1)).isEqualTo(10_000);
-		assertThat(this.commands.zcard(key)).isEqualTo(10_000);
+				layout.scriptKeys, args.toArray(String[]::new));
+		assertThat(reply).hasSize(3 + 2 * 10_000);
+		assertThat(this.commands.zcard(layout.key)).isEqualTo(10_000);
+		assertThat(this.commands.hget(layout.key + ":sums", "1")).isEqualTo("10000");
 	}
 
 	@Test
-	void handingBackMorePermitsThanLuaCanUnpackRemovesThemAll() {
-		String key = this.redis.keyPrefix + "{release}";
-		String[] members = new String[10_000];
-		List<ScoredValue<String>> entries = new ArrayList<>();
-		for (int i = 0; i < members.length; i++) {
-			members[i] = "token:" + (i + 1);
-			entries.add(ScoredValue.just(1, members[i]));
+	void takingBackMoreRequestsThanLuaCanUnpackRemovesThemAllFromEveryLimitAndItsSum() {
+		Layout layout = new Layout(this.redis.keyPrefix + "{release}",
+				List.of(Limit.calls(20_000, Duration.ofMinutes(1)), Limit.permits(60_000, Duration.ofMinutes(1))));
+		List<ScoredValue<String>> calls = new ArrayList<>();
+		List<ScoredValue<String>> permits = new ArrayList<>();
+		List<String> args = new ArrayList<>(List.of(layout.callFlags));
+		for (int i = 0; i < 10_000; i++) {
+			calls.add(ScoredValue.just(1, "token:" + (i + 1) + ":1"));
+			permits.add(ScoredValue.just(1, "token:" + (i + 1) + ":3"));
+			args.add("token:" + (i + 1));
+			args.add("3");
 		}
-		this.commands.zadd(key, entries.toArray(ScoredValue[]::new));
-		Long removed = this.commands.eval(WindowScript.RELEASE, ScriptOutputType.INTEGER, new String[] { key },
-				members);
+		this.commands.zadd(layout.logKey(0), calls.toArray(ScoredValue[]::new));
+		this.commands.zadd(layout.logKey(1), permits.toArray(ScoredValue[]::new));
+		this.commands.hset(layout.key + ":sums", Map.of("1", "10000", "2", "30000"));
+		Long removed = this.commands.eval(WindowScript.RELEASE, ScriptOutputType.INTEGER, layout.releaseKeys,
+				args.toArray(String[]::new));
 		assertThat(removed).isEqualTo(10_000);
-		assertThat(this.commands.zcard(key)).isZero();
+		assertThat(this.commands.zcard(layout.logKey(0))).isZero();
+		assertThat(this.commands.zcard(layout.logKey(1))).isZero();
+		assertThat(this.commands.hgetall(layout.key + ":sums")).containsEntry("1", "0").containsEntry("2", "0");
 	}
 
 	@Test

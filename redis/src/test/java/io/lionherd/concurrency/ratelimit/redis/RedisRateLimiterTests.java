@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
@@ -88,12 +87,18 @@ class RedisRateLimiterTests {
 		}
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> acquires.stream().filter(CompletableFuture::isDone).count() == 50);
-		assertThat(this.commands.zcard(((RedisRateLimiter) limiter).key())).isEqualTo(50);
+		String key = ((RedisRateLimiter) limiter).key();
+		// The ten others are reserved a period later, waiting for the first grants to
+		// leave the window.
+		assertThat(this.commands.zcard(key)).isEqualTo(60);
+		assertThat(RedisTestSupport.look(this.commands, key, Duration.ofSeconds(10))[2]).isEqualTo(10);
 		// Several of them were decided in one call, at one server time.
 		assertThat(this.redis.grantTimes).hasSize(50);
 		assertThat(this.redis.grantTimes.stream().distinct().count()).isLessThan(50);
 		assertThat(limiter.waitingCount()).isEqualTo(10);
 		acquires.forEach((acquire) -> acquire.cancel(false));
+		// Their reservations are taken back.
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(key) == 50);
 	}
 
 	@Test
@@ -215,15 +220,14 @@ class RedisRateLimiterTests {
 		// Entries still in the window are exactly the grants handed out in it: every
 		// permit of an abandoned acquire went to another waiter or back to Redis.
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-			List<Object> look = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
-					new String[] { limiter.key() }, Integer.toString(maxCalls), Long.toString(period.toNanos() / 1000),
-					"look", "0");
-			long now = (Long) look.get(0);
-			long inWindow = maxCalls - (Long) look.get(2);
+			long[] look = RedisTestSupport.look(this.commands, limiter.key(), period);
+			long now = look[0];
 			long handedOut = this.redis.grantTimes.stream()
-				.filter((time) -> time > now - period.toNanos() / 1000)
+				.filter((time) -> time > now - period.toNanos() / 1000 && time <= now)
 				.count();
-			assertThat(inWindow).isEqualTo(handedOut);
+			assertThat(look[1]).isEqualTo(handedOut);
+			// No reservation of a waiter who gave up is left.
+			assertThat(look[2]).isZero();
 		});
 		assertThat(RedisTestSupport.windowsOverLimit(this.redis.sortedGrantTimes(), maxCalls, period)).isZero();
 		assertThat(limiter.waitingCount()).isZero();

@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -28,9 +29,17 @@ final class RedisTestSupport implements AutoCloseable {
 	/** Every grant handed to a caller, with its server time. */
 	final ConcurrentLinkedQueue<Long> grantTimes = new ConcurrentLinkedQueue<>();
 
+	/**
+	 * Every grant handed to a caller: its instant on the server's clock and its permits.
+	 */
+	final ConcurrentLinkedQueue<Grant> grants = new ConcurrentLinkedQueue<>();
+
 	private final List<AutoCloseable> resources = new ArrayList<>();
 
-	private final GrantLog log = (limiter, serverMicros) -> this.grantTimes.add(serverMicros);
+	private final GrantLog log = (limiter, serverMicros, permits) -> {
+		this.grantTimes.add(serverMicros);
+		this.grants.add(new Grant(limiter.name(), serverMicros, permits));
+	};
 
 	RedisTestSupport(RedisServerProcess server) {
 		this.server = server;
@@ -78,6 +87,45 @@ final class RedisTestSupport implements AutoCloseable {
 				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
 	}
 
+	/**
+	 * What a limit's log holds, on the server's clock: the sum of the weights of its
+	 * entries in the window ending now, and of those after now (reservations).
+	 * @return {server time in microseconds, in the window, ahead}
+	 */
+	static long[] look(RedisCommands<String, String> commands, String logKey, Duration period) {
+		List<Object> look = commands.eval("""
+				local t = redis.call('TIME')
+				local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+				local inWindow, ahead = 0, 0
+				local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+				for i = 1, #entries, 2 do
+				  local weight = tonumber(string.match(entries[i], ':(%d+)$'))
+				  local at = tonumber(entries[i + 1])
+				  if at > now then
+				    ahead = ahead + weight
+				  elseif at > now - tonumber(ARGV[1]) then
+				    inWindow = inWindow + weight
+				  end
+				end
+				return {now, inWindow, ahead}
+				""", ScriptOutputType.MULTI, new String[] { logKey }, Long.toString(period.toNanos() / 1000));
+		return new long[] { (Long) look.get(0), (Long) look.get(1), (Long) look.get(2) };
+	}
+
+	/**
+	 * How many times the server ran a command, from {@code INFO commandstats}.
+	 * @param command e.g. {@code evalsha}
+	 */
+	static long commandCalls(RedisCommands<String, String> commands, String command) {
+		String prefix = "cmdstat_" + command + ":calls=";
+		for (String line : commands.info("commandstats").split("\r?\n")) {
+			if (line.startsWith(prefix)) {
+				return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
+			}
+		}
+		return 0;
+	}
+
 	List<Long> sortedGrantTimes() {
 		List<Long> times = new ArrayList<>(this.grantTimes);
 		Collections.sort(times);
@@ -98,6 +146,11 @@ final class RedisTestSupport implements AutoCloseable {
 			}
 		}
 		return over;
+	}
+
+	/** A grant as the limiter handed it, with its instant on the server's clock. */
+	record Grant(String limiter, long micros, long permits) {
+
 	}
 
 	@Override
