@@ -56,12 +56,12 @@ public @interface RateLimited {
 	 * {@code #request.maxTokens}, or by position, {@code #p0} / {@code #a0}), parsed once
 	 * and evaluated on every call (once per call, whatever the retries). It must yield a
 	 * positive whole number (an integral {@code Number}, or a {@code String} of decimal
-	 * digits) no larger than any permits-limit's {@code max}; otherwise the call throws
-	 * an {@code IllegalArgumentException} naming the method and the expression, also for
-	 * a method returning a {@code CompletionStage}. A calls-limit of the limiter counts
-	 * the call once, whatever its permits. An unparsable expression stops the
-	 * application's startup. Empty: 1 permit per call, with nothing evaluated.
-	 * <pre>{@code
+	 * digits) no larger than any permits-limit's {@code max}; otherwise the call fails,
+	 * without running, with an {@code IllegalArgumentException} naming the method and the
+	 * expression (thrown, or as the failure of the future of a method returning a
+	 * {@code CompletionStage}). A calls-limit of the limiter counts the call once,
+	 * whatever its permits. An unparsable expression stops the application's startup.
+	 * Empty: 1 permit per call, with nothing evaluated. <pre>{@code
 	 * &#64;RateLimited(value = "openai", permits = "#request.maxTokens")
 	 * public Completion complete(CompletionRequest request) { ... }
 	 * }</pre>

@@ -211,9 +211,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	/**
 	 * Monitor around retry around permit around the call, each step when set; with
 	 * {@code waitForPermit} (blocking or {@code @Async} method) the caller's thread
-	 * waits. The permits are evaluated once per call, before all of them: a bad value
-	 * fails the call at once (for every return type), and every attempt asks for the
-	 * same.
+	 * waits. The permits are evaluated once per call, inside the monitor and before the
+	 * retries: every attempt asks for the same.
 	 */
 	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
 			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable PermitsExpression permits,
@@ -222,21 +221,39 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			AsyncUtils monitor = this.asyncUtils;
 			String name = this.monitorName;
-			RateLimiter limiter = limiterFor(invocation);
 			try {
 				if (monitor == null || name == null) {
-					return retried(invocation, limiter);
+					return permitted(invocation);
 				}
-				Invocations.Step retried = (call) -> retried(call, limiter);
 				if (this.async) {
 					// the method's own stage, as without the monitor
-					return monitor.monitorStage(name, () -> (CompletionStage<?>) call(retried, invocation));
+					return monitor.monitorStage(name, () -> (CompletionStage<?>) call(this::permitted, invocation));
 				}
-				return monitor.monitorBlocking(name, () -> call(retried, invocation)).result();
+				return monitor.monitorBlocking(name, () -> call(this::permitted, invocation)).result();
 			}
 			catch (Invocations.UndeclaredThrowable ex) {
 				throw ex.getCause();
 			}
+		}
+
+		/**
+		 * Evaluates the call's permits, once for all its attempts, and retries. Permits
+		 * that cannot be asked for fail the call as the method's own failure would: a
+		 * {@code CompletionStage} method's caller gets a failed future, never a thrown
+		 * exception.
+		 */
+		private @Nullable Object permitted(MethodInvocation invocation) throws Throwable {
+			RateLimiter limiter;
+			try {
+				limiter = limiterFor(invocation);
+			}
+			catch (IllegalArgumentException ex) {
+				if (this.async) {
+					return CompletableFuture.failedFuture(ex);
+				}
+				throw ex;
+			}
+			return retried(invocation, limiter);
 		}
 
 		/**

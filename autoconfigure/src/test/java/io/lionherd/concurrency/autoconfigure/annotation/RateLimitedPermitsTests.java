@@ -5,14 +5,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.lionherd.concurrency.ManualTime;
+import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.autoconfigure.AsyncUtilsBuilderCustomizer;
 import io.lionherd.concurrency.autoconfigure.LionherdAnnotationsAutoConfiguration;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyAutoConfiguration;
+import io.lionherd.concurrency.autoconfigure.LionherdMetricsAutoConfiguration;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -196,13 +200,33 @@ class RateLimitedPermitsTests {
 	}
 
 	@Test
-	void asyncCallWithBadPermitsFailsAtTheCallNotInItsFuture() {
+	void asyncCallWithBadPermitsFailsItsFutureAndNeverRunsTheMethod() {
 		this.contextRunner.withBean(TokenService.class).run((context) -> {
 			TokenService service = context.getBean(TokenService.class);
-			assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> service.completeAsync(0))
-				.withMessageContaining("TokenService.completeAsync()");
+			CompletableFuture<String> future = service.completeAsync(0);
+			assertThat(future).isCompletedExceptionally();
+			assertThat(catchThrowable(future::join)).cause()
+				.isInstanceOf(IllegalArgumentException.class)
+				.hasMessageContaining("TokenService.completeAsync()")
+				.hasMessageContaining("yielded 0");
 			assertThat(service.calls()).isZero();
 		});
+	}
+
+	@Test
+	void monitoredCallWithBadPermitsIsRecordedAsAFailure() {
+		this.contextRunner.withBean(TokenService.class)
+			.withBean(SimpleMeterRegistry.class)
+			.withConfiguration(AutoConfigurations.of(LionherdMetricsAutoConfiguration.class))
+			.run((context) -> {
+				TokenService service = context.getBean(TokenService.class);
+				assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> service.monitored(-1));
+				assertThat(context.getBean(MeterRegistry.class)
+					.get("lionherd.monitor")
+					.tags("name", "completion", "exception", "IllegalArgumentException")
+					.timer()
+					.count()).isOne();
+			});
 	}
 
 	@Test
@@ -337,6 +361,12 @@ class RateLimitedPermitsTests {
 		public String anything(Object value) {
 			this.calls.incrementAndGet();
 			return String.valueOf(value);
+		}
+
+		@Monitored("completion")
+		@RateLimited(value = "tokens", permits = "#tokens")
+		public String monitored(int tokens) {
+			return tokens + " tokens";
 		}
 
 		@RateLimited(value = "window", permits = "#tokens")

@@ -48,6 +48,14 @@ class LionherdRuntimeHintsTests {
 	}
 
 	@Test
+	void theLimitsOfALimiterCanBeBound() {
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onMethodInvocation(LionherdConcurrencyProperties.LimitProperties.class, "setMax")).accepts(this.hints);
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onMethodInvocation(LionherdConcurrencyProperties.LimitProperties.class, "setCounts")).accepts(this.hints);
+	}
+
+	@Test
 	void typesLookedUpByNameCanBeFound() {
 		assertThat(RuntimeHintsPredicates.reflection()
 			.onType(TypeReference.of("io.micrometer.context.ContextSnapshotFactory"))).accepts(this.hints);
