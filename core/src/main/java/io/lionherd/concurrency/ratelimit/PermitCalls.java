@@ -35,9 +35,17 @@ final class PermitCalls {
 		Checks.notNull(call, name);
 	}
 
-	static <T> T call(RateLimiter limiter, @Nullable Duration timeout, Callable<T> callable) throws Exception {
+	/**
+	 * Checks the permits of a decorator when it is made rather than at its first call.
+	 */
+	static long checkPermits(RateLimiter limiter, long permits) {
+		return limiter.config().checkPermits(permits);
+	}
+
+	static <T> T call(RateLimiter limiter, long permits, @Nullable Duration timeout, Callable<T> callable)
+			throws Exception {
 		Checks.notNull(callable, "callable");
-		CompletableFuture<Void> permit = acquire(limiter, timeout);
+		CompletableFuture<Void> permit = acquire(limiter, permits, timeout);
 		try {
 			permit.get();
 		}
@@ -57,11 +65,11 @@ final class PermitCalls {
 		return callable.call();
 	}
 
-	static <T> CompletableFuture<T> callStage(RateLimiter limiter, @Nullable Duration timeout,
+	static <T> CompletableFuture<T> callStage(RateLimiter limiter, long permits, @Nullable Duration timeout,
 			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {
 		Checks.notNull(callerContext, "callerContext");
 		Checks.notNull(supplier, "supplier");
-		CompletableFuture<Void> permit = acquire(limiter, timeout);
+		CompletableFuture<Void> permit = acquire(limiter, permits, timeout);
 		if (permit.isDone() && !permit.isCompletedExceptionally()) {
 			// Granted now: the caller's thread calls the supplier, as without a limiter.
 			return stageOf(limiter, supplier);
@@ -86,8 +94,12 @@ final class PermitCalls {
 		return result;
 	}
 
-	private static CompletableFuture<Void> acquire(RateLimiter limiter, @Nullable Duration timeout) {
-		return (timeout != null) ? limiter.acquire(Checks.notNegative(timeout, "timeout")) : limiter.acquire();
+	private static CompletableFuture<Void> acquire(RateLimiter limiter, long permits, @Nullable Duration timeout) {
+		if (permits == 1) {
+			return (timeout != null) ? limiter.acquire(Checks.notNegative(timeout, "timeout")) : limiter.acquire();
+		}
+		return (timeout != null) ? limiter.acquire(permits, Checks.notNegative(timeout, "timeout"))
+				: limiter.acquire(permits);
 	}
 
 	/**

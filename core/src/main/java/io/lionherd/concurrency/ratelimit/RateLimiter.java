@@ -181,7 +181,7 @@ public interface RateLimiter {
 	 * @see #executeCallable(Duration, Callable)
 	 */
 	default <T> T executeCallable(Callable<T> callable) throws Exception {
-		return PermitCalls.call(this, null, callable);
+		return PermitCalls.call(this, 1, null, callable);
 	}
 
 	/**
@@ -201,7 +201,31 @@ public interface RateLimiter {
 	 * @throws IllegalArgumentException if {@code timeout} is negative
 	 */
 	default <T> T executeCallable(@Nullable Duration timeout, Callable<T> callable) throws Exception {
-		return PermitCalls.call(this, timeout, callable);
+		return PermitCalls.call(this, 1, timeout, callable);
+	}
+
+	/**
+	 * Calls {@code callable} on this thread once {@code permits} are granted, waiting for
+	 * them up to {@code timeout}: a weighted call, such as one that spends tokens of a
+	 * provider's quota. <pre>{@code
+	 * Completion completion = limiter.executeCallable(request.maxTokens(), null, () -> client.complete(request));
+	 * }</pre>
+	 * @param permits how many permits the call takes, at least 1 and at most the
+	 * {@code max} of every permits-limit (a calls-limit counts the call once)
+	 * @param timeout how long to wait at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return what {@code callable} returned
+	 * @throws RateLimitExceededException if the permits did not come in time, or this
+	 * thread was interrupted while waiting; see {@link #executeCallable(Callable)}
+	 * @throws Exception what {@code callable} threw, unchanged, or the limiter's own
+	 * failure
+	 * @throws IllegalArgumentException if {@code permits} could never be granted, or
+	 * {@code timeout} is negative
+	 */
+	default <T> T executeCallable(long permits, @Nullable Duration timeout, Callable<T> callable) throws Exception {
+		return PermitCalls.call(this, PermitCalls.checkPermits(this, permits), timeout, callable);
 	}
 
 	/**
@@ -226,7 +250,26 @@ public interface RateLimiter {
 	 */
 	default <T> Callable<T> decorateCallable(@Nullable Duration timeout, Callable<T> callable) {
 		PermitCalls.check(timeout, callable, "callable");
-		return () -> PermitCalls.call(this, timeout, callable);
+		return () -> PermitCalls.call(this, 1, timeout, callable);
+	}
+
+	/**
+	 * {@code callable} behind {@code permits}: each call of the result is an
+	 * {@link #executeCallable(long, Duration, Callable)}.
+	 * @param permits how many permits each call takes; see
+	 * {@link #executeCallable(long, Duration, Callable)}
+	 * @param timeout how long each call waits at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param callable the call to rate limit
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 * @throws IllegalArgumentException if {@code permits} could never be granted, or
+	 * {@code timeout} is negative
+	 */
+	default <T> Callable<T> decorateCallable(long permits, @Nullable Duration timeout, Callable<T> callable) {
+		PermitCalls.checkPermits(this, permits);
+		PermitCalls.check(timeout, callable, "callable");
+		return () -> PermitCalls.call(this, permits, timeout, callable);
 	}
 
 	/**
@@ -237,7 +280,7 @@ public interface RateLimiter {
 	 * @return see {@link #executeCompletionStage(Duration, UnaryOperator, Supplier)}
 	 */
 	default <T> CompletableFuture<T> executeCompletionStage(Supplier<? extends CompletionStage<T>> supplier) {
-		return PermitCalls.callStage(this, null, PermitCalls.CURRENT_CONTEXT, supplier);
+		return PermitCalls.callStage(this, 1, null, PermitCalls.CURRENT_CONTEXT, supplier);
 	}
 
 	/**
@@ -255,7 +298,7 @@ public interface RateLimiter {
 	 */
 	default <T> CompletableFuture<T> executeCompletionStage(@Nullable Duration timeout,
 			Supplier<? extends CompletionStage<T>> supplier) {
-		return PermitCalls.callStage(this, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
+		return PermitCalls.callStage(this, 1, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
 	}
 
 	/**
@@ -287,7 +330,33 @@ public interface RateLimiter {
 	 */
 	default <T> CompletableFuture<T> executeCompletionStage(@Nullable Duration timeout,
 			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {
-		return PermitCalls.callStage(this, timeout, callerContext, supplier);
+		return PermitCalls.callStage(this, 1, timeout, callerContext, supplier);
+	}
+
+	/**
+	 * Calls {@code supplier} once {@code permits} are granted and returns at once; no
+	 * thread waits. As
+	 * {@link #executeCompletionStage(Duration, UnaryOperator, Supplier)}, for a weighted
+	 * call. <pre>{@code
+	 * limiter.executeCompletionStage(request.maxTokens(), null, asyncUtils::withCurrentContext,
+	 *         () -> client.completeAsync(request));
+	 * }</pre>
+	 * @param permits how many permits the call takes, at least 1 and at most the
+	 * {@code max} of every permits-limit (a calls-limit counts the call once)
+	 * @param timeout how long to wait at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param callerContext wraps a task, on the caller's thread, so that it runs in the
+	 * caller's context wherever it runs later
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return the call's future; see
+	 * {@link #executeCompletionStage(Duration, UnaryOperator, Supplier)}
+	 * @throws IllegalArgumentException if {@code permits} could never be granted, or
+	 * {@code timeout} is negative
+	 */
+	default <T> CompletableFuture<T> executeCompletionStage(long permits, @Nullable Duration timeout,
+			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {
+		return PermitCalls.callStage(this, PermitCalls.checkPermits(this, permits), timeout, callerContext, supplier);
 	}
 
 	/**
@@ -314,7 +383,28 @@ public interface RateLimiter {
 	default <T> Supplier<CompletableFuture<T>> decorateCompletionStage(@Nullable Duration timeout,
 			Supplier<? extends CompletionStage<T>> supplier) {
 		PermitCalls.check(timeout, supplier, "supplier");
-		return () -> PermitCalls.callStage(this, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
+		return () -> PermitCalls.callStage(this, 1, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
+	}
+
+	/**
+	 * {@code supplier} behind {@code permits}: each call of the result is an
+	 * {@link #executeCompletionStage(long, Duration, UnaryOperator, Supplier)} in the
+	 * caller's context as {@link #executeCompletionStage(Duration, Supplier)} captures
+	 * it.
+	 * @param permits how many permits each call takes
+	 * @param timeout how long each call waits at most, zero or more; {@code null} for
+	 * {@code config().timeout()}
+	 * @param supplier starts the async call
+	 * @param <T> the result type
+	 * @return the rate-limited call
+	 * @throws IllegalArgumentException if {@code permits} could never be granted, or
+	 * {@code timeout} is negative
+	 */
+	default <T> Supplier<CompletableFuture<T>> decorateCompletionStage(long permits, @Nullable Duration timeout,
+			Supplier<? extends CompletionStage<T>> supplier) {
+		PermitCalls.checkPermits(this, permits);
+		PermitCalls.check(timeout, supplier, "supplier");
+		return () -> PermitCalls.callStage(this, permits, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
 	}
 
 	/**

@@ -243,9 +243,9 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		 * exception.
 		 */
 		private @Nullable Object permitted(MethodInvocation invocation) throws Throwable {
-			RateLimiter limiter;
+			long permits;
 			try {
-				limiter = limiterFor(invocation);
+				permits = permitsOf(invocation);
 			}
 			catch (IllegalArgumentException ex) {
 				if (this.async) {
@@ -253,33 +253,25 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				}
 				throw ex;
 			}
-			return retried(invocation, limiter);
+			return retried(invocation, permits);
 		}
 
-		/**
-		 * The limiter as this call asks of it: itself for 1 permit, a weighted view of it
-		 * for more.
-		 */
-		private @Nullable RateLimiter limiterFor(MethodInvocation invocation) {
-			RateLimiter limiter = this.limiter;
+		/** 1 unless the annotation names an expression for this call's permits. */
+		private long permitsOf(MethodInvocation invocation) {
 			PermitsExpression permits = this.permits;
-			if (limiter == null || permits == null) {
-				return limiter;
-			}
-			long weight = permits.evaluate(invocation.getArguments());
-			return (weight == 1) ? limiter : new WeightedRateLimiter(limiter, weight);
+			return (this.limiter != null && permits != null) ? permits.evaluate(invocation.getArguments()) : 1;
 		}
 
 		/** Each attempt calls {@link #rateLimited} on its own copy of the invocation. */
-		private @Nullable Object retried(MethodInvocation invocation, @Nullable RateLimiter limiter) throws Throwable {
+		private @Nullable Object retried(MethodInvocation invocation, long permits) throws Throwable {
 			RetryPolicy policy = this.retryPolicy;
 			String name = this.retryName;
 			AsyncUtils retries = this.asyncUtils;
 			if (policy == null || name == null || retries == null) {
-				return rateLimited(invocation, limiter);
+				return rateLimited(invocation, permits);
 			}
 			ProxyMethodInvocation proxied = Invocations.proxied(invocation);
-			Invocations.Step rateLimited = (call) -> rateLimited(call, limiter);
+			Invocations.Step rateLimited = (call) -> rateLimited(call, permits);
 			if (!this.async) {
 				return retries.retryBlocking(name, () -> call(rateLimited, proxied.invocableClone()), policy);
 			}
@@ -288,15 +280,16 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 					: retries.retry(name, attempt, policy);
 		}
 
-		private @Nullable Object rateLimited(MethodInvocation invocation, @Nullable RateLimiter limiter)
-				throws Throwable {
+		private @Nullable Object rateLimited(MethodInvocation invocation, long permits) throws Throwable {
+			RateLimiter limiter = this.limiter;
 			if (limiter == null) {
 				return invocation.proceed();
 			}
 			if (this.waitForPermit) {
-				return limiter.executeCallable(this.timeout, () -> call(MethodInvocation::proceed, invocation));
+				return limiter.executeCallable(permits, this.timeout,
+						() -> call(MethodInvocation::proceed, invocation));
 			}
-			return limiter.executeCompletionStage(this.timeout,
+			return limiter.executeCompletionStage(permits, this.timeout,
 					Objects.requireNonNull(this.asyncUtils)::withCurrentContext,
 					() -> stage(MethodInvocation::proceed, invocation));
 		}

@@ -182,18 +182,19 @@ class LionherdAnnotationsAutoConfigurationTests {
 			SyncService service = context.getBean(SyncService.class);
 			assertThat(limiter(context, "limited").config().timeout()).as("limiter waits without limit").isNull();
 			service.limitedWithTimeout();
-			CompletableFuture<String> second = CompletableFuture.supplyAsync(service::limitedWithTimeout);
-			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
-			time(context).advance(Duration.ofMillis(249));
-			assertThat(second).isNotDone();
-			time(context).advance(Duration.ofMillis(1));
-			assertThat(second).failsWithin(WAIT)
-				.withThrowableThat()
-				.havingCause()
-				.isInstanceOfSatisfying(RateLimitExceededException.class,
-						(ex) -> assertThat(ex.limiterName()).isEqualTo("limited"));
-			assertThat(service.calls()).isEqualTo(1);
+			// the next permit comes in 1 s, after the attribute's 250 ms: refused at once
+			assertThatExceptionOfType(RateLimitExceededException.class).isThrownBy(service::limitedWithTimeout)
+				.satisfies((ex) -> {
+					assertThat(ex.limiterName()).isEqualTo("limited");
+					assertThat(ex.retryAfter()).contains(Duration.ofSeconds(1));
+				});
 			assertThat(limiter(context, "limited").waitingCount()).isZero();
+			time(context).advance(Duration.ofMillis(800));
+			CompletableFuture<String> third = CompletableFuture.supplyAsync(service::limitedWithTimeout);
+			await().atMost(WAIT).until(() -> limiter(context, "limited").waitingCount() == 1);
+			time(context).advance(Duration.ofMillis(200));
+			assertThat(third).succeedsWithin(WAIT).isEqualTo("done");
+			assertThat(service.calls()).isEqualTo(2);
 		});
 	}
 
