@@ -75,16 +75,18 @@ class RedisRateLimiterWindowInvariantTests {
 
 	static Stream<Arguments> limits() {
 		return Stream.of(
-				Arguments.of(List.of(Limit.calls(100, Duration.ofMillis(200)), Limit.permits(300, Duration.ofMillis(500)))),
-				Arguments.of(List.of(Limit.calls(100, Duration.ofMillis(200)), Limit.permits(300, Duration.ofMillis(200)),
-						Limit.permits(800, Duration.ofSeconds(1)))));
+				Arguments
+					.of(List.of(Limit.calls(100, Duration.ofMillis(200)), Limit.permits(300, Duration.ofMillis(500)))),
+				Arguments.of(List.of(Limit.calls(100, Duration.ofMillis(200)),
+						Limit.permits(300, Duration.ofMillis(200)), Limit.permits(800, Duration.ofSeconds(1)))));
 	}
 
 	@ParameterizedTest
 	@MethodSource("limits")
 	void threeInstancesAskingRandomWeightsNeverExceedAnyLimitInAnyWindow(List<Limit> limits, RedisServerProcess server)
 			throws Exception {
-		RateLimiterConfig config = RateLimiterConfig.of(limits.get(0), limits.subList(1, limits.size()).toArray(Limit[]::new));
+		RateLimiterConfig config = RateLimiterConfig.of(limits.get(0),
+				limits.subList(1, limits.size()).toArray(Limit[]::new));
 		try (RedisTestSupport redis = new RedisTestSupport(server)) {
 			List<RateLimiter> instances = new ArrayList<>();
 			for (int i = 0; i < 3; i++) {
