@@ -31,11 +31,11 @@ import static org.awaitility.Awaitility.await;
 class RedisRateLimiterWindowInvariantTests {
 
 	/**
-	 * 2 000 per 2 s: each permit is granted again late by a timer wake-up plus one round
-	 * trip (the waiters learn when the next permit frees and ask again then), a lateness
-	 * that was 13% of a 200 ms period on a loaded 2-core machine (about 26 ms). The rate
-	 * falls below 95% only for a lateness above 5% of the period, over 100 ms here, so
-	 * the grant rate measures lost permits, not the machine.
+	 * 2 000 per 2 s: each caller asks again once granted, so the window is full only
+	 * while callers ask faster than the limit: a round trip plus a timer and executor
+	 * hand-over per grant, which on a loaded 2-core machine can reach tens of ms. The
+	 * rate falls below 95% only for a lateness above 5% of the period, over 100 ms here,
+	 * so the grant rate measures lost permits, not the machine.
 	 */
 	static final int MAX_CALLS = 2_000;
 
