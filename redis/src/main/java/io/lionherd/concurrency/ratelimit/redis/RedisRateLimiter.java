@@ -721,9 +721,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			takeBack(waiter);
 			return;
 		}
-		if (!waiter.isWaiting()) {
+		if (waiter.gaveUp) {
 			// Abandoned meanwhile (its abandon may have run before the reservation was
-			// known).
+			// known). Not merely decided: its timer may have granted it already.
 			takeBack(waiter);
 		}
 	}

@@ -207,6 +207,51 @@ class RedisRateLimiterLimitsTests {
 		assertThat(this.commands.zcard(a.logKey(1))).isOne();
 	}
 
+	@Test
+	void aReservationForAWaiterCancelledWhileItsCallWasHeldIsTakenBack() {
+		RedisRateLimiter limiter = limiter("held", RateLimiterConfig.of(Limit.permits(1, Duration.ofMinutes(1))));
+		assertThat(limiter.tryAcquire()).isTrue();
+		try {
+			RedisTestSupport.pauseWrites(this.commands, 10_000);
+			CompletableFuture<Void> waiter = limiter.acquire();
+			assertThat(waiter.cancel(false)).isTrue();
+		}
+		finally {
+			RedisTestSupport.unpause(this.commands);
+		}
+		// The reply reserved it a minute ahead; nobody waits for it any more.
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(
+					() -> assertThat(RedisTestSupport.look(this.commands, limiter.key(), Duration.ofMinutes(1))[2])
+						.isZero());
+		assertThat(this.commands.zcard(limiter.key())).isOne();
+		assertThat(limiter.waitingCount()).isZero();
+	}
+
+	@Test
+	void aReservationInAReplyAfterTheCommandTimeoutIsTakenBack() {
+		RedisRateLimiterFactory factory = this.redis
+			.build(this.redis.factory().commandTimeout(Duration.ofMillis(300)).onBackendFailure(OnBackendFailure.FAIL));
+		RedisRateLimiter limiter = (RedisRateLimiter) factory.create("late",
+				RateLimiterConfig.of(Limit.permits(1, Duration.ofMinutes(1))), RateLimiterListener.none());
+		assertThat(limiter.tryAcquire()).isTrue();
+		CompletableFuture<Void> waiter;
+		try {
+			RedisTestSupport.pauseWrites(this.commands, 10_000);
+			waiter = limiter.acquire();
+			assertThat(waiter).failsWithin(Duration.ofSeconds(10))
+				.withThrowableThat()
+				.havingCause()
+				.isInstanceOf(RateLimiterBackendException.class);
+		}
+		finally {
+			RedisTestSupport.unpause(this.commands);
+		}
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.key())).isOne());
+		assertThat(RedisTestSupport.look(this.commands, limiter.key(), Duration.ofMinutes(1))[2]).isZero();
+	}
+
 	/** Calls of the rate limiter script (by its SHA-1) the server ran so far. */
 	private long scriptCalls() {
 		return RedisTestSupport.commandCalls(this.commands, "evalsha");
