@@ -505,9 +505,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		Waiter cursor = Checks.notNull(this.waiters.head(), "head");
 		long cursorStart = 0;
 		for (Waiter waiter = first; waiter != null; waiter = waiter.next) {
-			// Position of the grant that must leave, counted from the queue's first
-			// planned
-			// grant; the ring's grants are at -1 (newest) and below.
+			// Where the grant that must leave is: 0 is the first planned grant of
+			// the queue, -1 the newest grant of the ring.
 			long position = ahead + waiter.permits - this.maxCalls - 1;
 			long at = from;
 			if (position >= 0) {
