@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,6 +30,11 @@ import org.openjdk.jmh.annotations.Threads;
  * threads can do, so all four always grant and the benchmark measures the bookkeeping
  * only. Each limiter counts its refusals, and a teardown fails the benchmark if there was
  * any. Goal: ours faster than each (ratio below 1.0).
+ * <p>
+ * Permits: {@code tryAcquire(1)} must cost what {@code tryAcquire()} does (the same
+ * lock-free path), and a request for {@value #WEIGHT} permits against two limits (calls
+ * and permits, the RPM+TPM case, {@code MultiWindowRateLimiter}) at most 1.5 times one
+ * against the single permits-limit (the locked weighted path of the lock-free limiter).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,6 +45,9 @@ public class RateLimiterBenchmark {
 	static final long PERIOD_MILLIS = 1;
 
 	static final Duration PERIOD = Duration.ofMillis(PERIOD_MILLIS);
+
+	/** The permits of a weighted request. */
+	static final int WEIGHT = 10;
 
 	/** Shared by the threads of one benchmark; counts refusals. */
 	public abstract static class LimiterState {
@@ -71,6 +80,28 @@ public class RateLimiterBenchmark {
 		@Override
 		String name() {
 			return "lionherd RateLimiter.slidingWindow";
+		}
+
+	}
+
+	/**
+	 * Two limits, as a provider states them: {@value #PERMITS} calls and ten times as
+	 * many permits per period; requests for {@value #WEIGHT} take a tenth of each.
+	 */
+	@State(Scope.Benchmark)
+	public static class OursTwoLimits extends LimiterState {
+
+		RateLimiter limiter;
+
+		@Setup
+		public void setUp() {
+			this.limiter = RateLimiter.slidingWindow("", io.lionherd.concurrency.ratelimit.RateLimiterConfig
+				.of(Limit.calls(PERMITS, PERIOD), Limit.permits((long) PERMITS * WEIGHT, PERIOD)));
+		}
+
+		@Override
+		String name() {
+			return "lionherd RateLimiter.slidingWindow, a calls-limit and a permits-limit";
 		}
 
 	}
@@ -145,6 +176,30 @@ public class RateLimiterBenchmark {
 	@Threads(1)
 	public boolean ours1Thread(Ours state) {
 		return count(state, state.limiter.tryAcquire());
+	}
+
+	@Benchmark
+	@Threads(1)
+	public boolean oursOnePermit1Thread(Ours state) {
+		return count(state, state.limiter.tryAcquire(1));
+	}
+
+	@Benchmark
+	@Threads(1)
+	public boolean oursWeighted1Thread(Ours state) {
+		return count(state, state.limiter.tryAcquire(WEIGHT));
+	}
+
+	@Benchmark
+	@Threads(1)
+	public boolean oursTwoLimitsWeighted1Thread(OursTwoLimits state) {
+		return count(state, state.limiter.tryAcquire(WEIGHT));
+	}
+
+	@Benchmark
+	@Threads(1)
+	public boolean oursTwoLimitsOnePermit1Thread(OursTwoLimits state) {
+		return count(state, state.limiter.tryAcquire(1));
 	}
 
 	@Benchmark

@@ -261,8 +261,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 		if (waiter != null) {
 			WorkScope scope = waiter.scope();
 			if (scope != null) {
-				// Work of a deadline scope: the deadline cancels the wait (it leaves the
-				// queue).
+				// Work of a deadline scope: its deadline cancels the wait.
 				scope.register(waiter);
 			}
 			return waiter;

@@ -52,10 +52,13 @@ public interface RateLimiter {
 	CompletableFuture<Void> acquire();
 
 	/**
-	 * Asks for a permit, giving up after {@code timeout}.
+	 * Asks for a permit, giving up after {@code timeout}: at once, with a
+	 * {@link PermitTimeoutException}, when the earliest instant it could be granted (in
+	 * its turn behind the waiters) lies after it.
 	 * @param timeout how long to wait at most, zero or more
 	 * @return a future completing when the permit is granted, or failing with
-	 * {@link java.util.concurrent.TimeoutException} if it was not granted in time
+	 * {@link java.util.concurrent.TimeoutException} (a {@link PermitTimeoutException}
+	 * where the backend knows when it could have been granted) if not in time
 	 */
 	CompletableFuture<Void> acquire(Duration timeout);
 

@@ -505,9 +505,8 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		Waiter cursor = Checks.notNull(this.waiters.head(), "head");
 		long cursorStart = 0;
 		for (Waiter waiter = first; waiter != null; waiter = waiter.next) {
-			// Position of the grant that must leave, counted from the queue's first
-			// planned
-			// grant; the ring's grants are at -1 (newest) and below.
+			// Where the grant that must leave is: 0 is the first planned grant of
+			// the queue, -1 the newest grant of the ring.
 			long position = ahead + waiter.permits - this.maxCalls - 1;
 			long at = from;
 			if (position >= 0) {
@@ -729,8 +728,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 						}
 					}
 					else if (tooLate(due - now, timeoutNanos)) {
-						// Lock-free grants since the snapshot only make the earliest
-						// later.
+						// Lock-free grants since the snapshot only delay it.
 						retryAfter = due - now;
 						break;
 					}
@@ -1010,21 +1008,26 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 
 	/**
 	 * A queued waiter's timeout: it was planned in time, so only a wake-up that runs late
-	 * (or waiters ahead granted late by one) lets it expire; its planned instant, passed
-	 * or not, is when it could have been granted.
+	 * (or waiters ahead granted late by one) lets it expire; planned again from the
+	 * grants as they happened, its instant is when it could be granted.
 	 */
 	private void timeOut(Waiter waiter, Duration timeout) {
 		List<Waiter> granted = new ArrayList<>();
 		try {
 			this.lock.lock();
 			try {
-				if (waiter.queued && waiter.at <= now()) {
-					// Its turn has come: the wake-up due at this very instant (or
-					// overdue)
-					// has not run yet. Serve the queue here, so that a tie of timeout and
-					// turn grants, as the plan promised.
+				long now = now();
+				if (waiter.queued && waiter.at <= now) {
+					// Its turn has come, but the wake-up due now (or overdue) has
+					// not run yet: serve the queue here, so that a tie of timeout
+					// and turn grants, as the plan promised.
 					this.pacer.cancel();
 					grantWaiters(granted);
+				}
+				if (waiter.queued && waiter.isWaiting()) {
+					// Grants ahead came late: plan it again from the grants as they
+					// happened, for its retry-after.
+					replan(waiter, now);
 				}
 			}
 			finally {

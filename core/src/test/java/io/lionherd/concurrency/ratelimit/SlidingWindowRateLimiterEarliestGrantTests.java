@@ -166,6 +166,27 @@ class SlidingWindowRateLimiterEarliestGrantTests {
 		assertThat(limiter.tryAcquire()).isFalse();
 	}
 
+	@Test
+	void waiterThatALateWakeUpMakesMissItsTimeoutSaysWhenItsTurnNowComes() {
+		SlidingWindowRateLimiterTests.QueueingExecutor timer = new SlidingWindowRateLimiterTests.QueueingExecutor();
+		SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter("", RateLimiterConfig.of(1, PERIOD), this.time,
+				this.time, timer, RateLimiterListener.none());
+		assertThat(limiter.tryAcquire()).isTrue();
+		CompletableFuture<Void> first = limiter.acquire();
+		// Planned at 1 s, within its timeout.
+		CompletableFuture<Void> second = limiter.acquire(Duration.ofSeconds(1));
+		assertThat(second).isNotDone();
+		// The wake-up due at 500 ms runs at 900 ms: the first is granted late, so the
+		// second's permit frees only at 1.4 s, after its deadline.
+		this.time.advance(Duration.ofMillis(900));
+		timer.runAll();
+		assertThat(first).isCompleted();
+		this.time.advance(Duration.ofMillis(100));
+		timer.runAll();
+		assertRefusedWithRetryAfter(second, Duration.ofMillis(400));
+		assertThat(limiter.waitingCount()).isZero();
+	}
+
 	private static void assertRefusedWithRetryAfter(CompletableFuture<Void> refused, Duration retryAfter) {
 		assertThat(refused).isCompletedExceptionally();
 		assertThatExceptionOfType(Exception.class).isThrownBy(refused::join)

@@ -87,6 +87,21 @@ class SlidingWindowRateLimiterWeightTests {
 	}
 
 	@Test
+	void availablePermitsIsTheRoomOfTheLimitInPermits() {
+		SlidingWindowRateLimiter limiter = limiter(10);
+		assertThat(limiter.availablePermits()).isEqualTo(10);
+		assertThat(limiter.tryAcquire(4)).isTrue();
+		assertThat(limiter.tryAcquire()).isTrue();
+		assertThat(limiter.availablePermits()).isEqualTo(5);
+		CompletableFuture<Void> waiter = limiter.acquire(8);
+		// Five are free, but none for anyone else while the 8 waits.
+		assertThat(limiter.availablePermits()).isZero();
+		this.time.advance(PERIOD);
+		assertThat(waiter).isCompleted();
+		assertThat(limiter.availablePermits()).isEqualTo(2);
+	}
+
+	@Test
 	void cancelledWeightedWaiterChargesNothing() {
 		SlidingWindowRateLimiter limiter = limiter(10);
 		assertThat(limiter.tryAcquire(10)).isTrue();
