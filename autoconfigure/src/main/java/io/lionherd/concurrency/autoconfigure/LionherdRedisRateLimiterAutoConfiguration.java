@@ -8,7 +8,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
@@ -52,7 +51,6 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		Duration timeout = (redis != null && redis.getTimeout() != null) ? redis.getTimeout()
 				: RedisRateLimiterFactory.DEFAULT_COMMAND_TIMEOUT;
 		RedisRateLimiterFactory factory = RedisRateLimiterFactory.builder(() -> connect(connectionFactory))
-			.wakeUps(() -> connectPubSub(connectionFactory))
 			.keyPrefix(properties.getRedis().getKeyPrefix())
 			.commandTimeout(timeout)
 			.build();
@@ -69,16 +67,6 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
 		return connect(connectionFactory, (cluster) -> cluster.connect(StringCodec.UTF8),
 				(standalone) -> standalone.connect(StringCodec.UTF8));
-	}
-
-	/**
-	 * The pub/sub connection on which hand-backs of other instances wake this instance's
-	 * waiters.
-	 */
-	private static StatefulRedisPubSubConnection<String, String> connectPubSub(
-			LettuceConnectionFactory connectionFactory) {
-		return connect(connectionFactory, (cluster) -> cluster.connectPubSub(StringCodec.UTF8),
-				(standalone) -> standalone.connectPubSub(StringCodec.UTF8));
 	}
 
 	/** A connection of the application's own Lettuce client, Cluster or standalone. */

@@ -11,7 +11,6 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.WakeUpExecutor;
@@ -259,20 +258,6 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 		 */
 		public Builder executor(Executor executor) {
 			this.executor = Checks.notNull(executor, "executor");
-			return this;
-		}
-
-		/**
-		 * Formerly the pub/sub connection on which waiters heard of freed room. Waiters
-		 * no longer poll nor need waking: Redis reserves each one's instant, and the
-		 * instance grants it then. Ignored.
-		 * @param connect ignored
-		 * @return this builder
-		 * @deprecated waiters need no pub/sub connection any more; remove the call
-		 */
-		@Deprecated(forRemoval = true)
-		public Builder wakeUps(Supplier<? extends StatefulRedisPubSubConnection<String, String>> connect) {
-			Checks.notNull(connect, "connect");
 			return this;
 		}
 
