@@ -170,9 +170,10 @@ final class Backend {
 			}
 			return CompletableFuture.failedFuture(lost);
 		}
-		String[] keys = { key, key + WindowScript.DEFINITION_SUFFIX };
-		String[] args = { Integer.toString(maxCalls), Long.toString(periodMicros), token, Integer.toString(want),
-				WindowScript.definition(maxCalls, periodMicros) };
+		Arguments arguments = arguments(health, key, maxCalls, periodMicros);
+		String[] keys = arguments.keys();
+		String[] args = { arguments.maxCalls(), arguments.periodMicros(), token,
+				(want == 1) ? "1" : Integer.toString(want), arguments.definition() };
 		CompletableFuture<Decision> result = new CompletableFuture<>();
 		if (timed) {
 			timeOutLater(result);
@@ -209,6 +210,37 @@ final class Backend {
 			}
 		});
 		return result;
+	}
+
+	/**
+	 * The keys and the arguments that only change with the definition, built once per key
+	 * and definition rather than per call: formatting the definition
+	 * ({@code Duration.toString}) and the numbers was a tenth of the caller's time in a
+	 * call.
+	 */
+	private static Arguments arguments(@Nullable KeyHealth health, String key, int maxCalls, long periodMicros) {
+		Arguments arguments = (health != null) ? health.arguments : null;
+		if (arguments == null || !arguments.isFor(key, maxCalls, periodMicros)) {
+			arguments = new Arguments(new String[] { key, key + WindowScript.DEFINITION_SUFFIX }, maxCalls,
+					periodMicros, Integer.toString(maxCalls), Long.toString(periodMicros),
+					WindowScript.definition(maxCalls, periodMicros));
+			if (health != null) {
+				health.arguments = arguments;
+			}
+		}
+		return arguments;
+	}
+
+	/**
+	 * The script's keys (never changed once built: Lettuce only reads them) and the
+	 * arguments of one definition.
+	 */
+	record Arguments(String[] keys, int max, long period, String maxCalls, String periodMicros, String definition) {
+
+		boolean isFor(String key, int max, long period) {
+			return this.max == max && this.period == period && this.keys[0].equals(key);
+		}
+
 	}
 
 	/**

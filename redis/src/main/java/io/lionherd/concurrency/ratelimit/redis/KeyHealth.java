@@ -31,6 +31,12 @@ final class KeyHealth {
 	final AtomicBoolean probing = new AtomicBoolean();
 
 	/**
+	 * The script's keys and definition arguments of the latest call for this key, reused
+	 * while the definition stays the same (see {@link Backend#decide}).
+	 */
+	volatile Backend.@Nullable Arguments arguments;
+
+	/**
 	 * Guarded by this: the codes of the error replies logged since Redis last decided.
 	 */
 	private final Set<String> warned = new HashSet<>();
