@@ -411,7 +411,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					else {
 						rejected();
 					}
-					request.deliver(allow, null);
+					request.deliver(allow, null, 0);
 				}
 			}
 		}
@@ -424,12 +424,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					if (grant) {
 						granted(0);
 						this.backend.grantLog.granted(this, decision.serverMicros());
-						request.deliver(true, decision.token() + ":" + next);
+						request.deliver(true, decision.token(), next);
 						next++;
 					}
 					else {
 						rejected();
-						request.deliver(false, null);
+						request.deliver(false, null, 0);
 					}
 				}
 			}
@@ -461,7 +461,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			for (TryRequest request : batch) {
 				if (request.claim()) {
 					rejected();
-					request.deliver(false, null);
+					request.deliver(false, null, 0);
 				}
 			}
 			nextTries();
@@ -572,16 +572,19 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		/**
 		 * Completes the caller's future on the wake-up executor; a permit its caller no
 		 * longer takes (cancelled meanwhile) goes back.
+		 * @param token the token of the granting call, {@code null} for no grant
+		 * @param index which of its grants is this one's
 		 */
-		void deliver(boolean granted, @Nullable String member) {
+		void deliver(boolean granted, @Nullable String token, int index) {
 			this.decided.complete(granted);
 			CompletableFuture<Boolean> result = this.result;
 			if (result == null) {
 				return;
 			}
 			handOver(() -> {
-				if (!result.complete(granted) && member != null) {
-					RedisRateLimiter.this.backend.releaseMembers(RedisRateLimiter.this.key, member);
+				if (!result.complete(granted) && token != null) {
+					// Its member is named only here: most grants are taken.
+					RedisRateLimiter.this.backend.releaseMembers(RedisRateLimiter.this.key, token + ":" + index);
 				}
 			});
 		}
