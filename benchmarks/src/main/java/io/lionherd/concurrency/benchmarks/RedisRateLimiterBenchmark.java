@@ -82,7 +82,8 @@ import redis.embedded.core.ExecutableProvider;
  * {@code -Dpaired.rounds=3}, {@code -Dthroughput.seconds=3} (measured time per side and
  * thread count, after {@code -Dwarmup.seconds=2}), {@code -Drounds=3} (throughput rounds,
  * side order alternated), {@code -Dthroughput.sides=0,1,2,3,4,6,7} (indexes of the sides,
- * see {@link #throughput}), {@code -Dlanes=paired,async,twoLimits,throughput},
+ * see {@link #throughput}),
+ * {@code -Dlanes=paired,async,asyncDirect,twoLimits,throughput},
  * {@code -Dresults.file=benchmarks/target/RESULTS-redis.md}.
  */
 public final class RedisRateLimiterBenchmark {
@@ -105,7 +106,8 @@ public final class RedisRateLimiterBenchmark {
 		int seconds = Integer.getInteger("throughput.seconds", 3);
 		int warmup = Integer.getInteger("warmup.seconds", 2);
 		int rounds = Integer.getInteger("rounds", 3);
-		List<String> lanes = Arrays.stream(System.getProperty("lanes", "paired,async,twoLimits,throughput").split(","))
+		List<String> lanes = Arrays
+			.stream(System.getProperty("lanes", "paired,async,asyncDirect,twoLimits,throughput").split(","))
 			.map(String::trim)
 			.toList();
 		Path file = Path.of(System.getProperty("results.file", defaultResultsFile()));
@@ -160,6 +162,21 @@ public final class RedisRateLimiterBenchmark {
 				paired("One async call in flight: `tryAcquireAsync().join()` vs a raw async `EVALSHA`, one thread "
 						+ "alternating", () -> limiter.tryAcquireAsync().join(), "raw", raw(commands, sha, "async"),
 						Double.NaN, pairedCalls, pairedRounds, out);
+			}
+			if (lanes.contains("asyncDirect")) {
+				// Not the default: continuations then run on Lettuce's event loop. Shows
+				// what
+				// the hand-over to the wake-up executor costs.
+				try (RedisRateLimiterFactory direct = RedisRateLimiterFactory.builder(ours)
+					.executor(Runnable::run)
+					.build()) {
+					RateLimiter limiter = direct.create("async-direct", RateLimiterConfig.of(MAX_CALLS, PERIOD),
+							RateLimiterListener.none());
+					paired("One async call in flight, completed on Lettuce's thread (`executor(Runnable::run)`, not "
+							+ "the default): `tryAcquireAsync().join()` vs a raw async `EVALSHA`",
+							() -> limiter.tryAcquireAsync().join(), "raw", raw(commands, sha, "async-direct"),
+							Double.NaN, pairedCalls, pairedRounds, out);
+				}
 			}
 			if (lanes.contains("twoLimits")) {
 				RateLimiter two = twoLimits(factory, "paired-two", out);
