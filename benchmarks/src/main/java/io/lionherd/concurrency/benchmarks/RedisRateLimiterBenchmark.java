@@ -79,11 +79,11 @@ import redis.embedded.core.ExecutableProvider;
  * {@code mvn -B -q -pl benchmarks -am package -DskipTests}:
  * {@code java -cp benchmarks/target/benchmarks.jar io.lionherd.concurrency.benchmarks.RedisRateLimiterBenchmark}.
  * System properties: {@code -Dpaired.calls=20000} (pairs measured per round),
- * {@code -Dpaired.rounds=3}, {@code -Dthroughput.seconds=3} (measured time per side and
- * thread count, after {@code -Dwarmup.seconds=2}), {@code -Drounds=3} (throughput rounds,
- * side order alternated), {@code -Dthroughput.sides=0,1,2,3,4,6,7} (indexes of the sides,
- * see {@link #throughput}),
- * {@code -Dlanes=paired,async,asyncDirect,twoLimits,throughput},
+ * {@code -Dpaired.rounds=3}, {@code -Dthroughput.seconds=1} (measured time per side,
+ * caller count and round, after {@code -Dwarmup.seconds=2} once per side),
+ * {@code -Drounds=9} (throughput rounds, side order alternated),
+ * {@code -Dthroughput.sides=0,1,2,3,4,6,7} (indexes of the sides, see
+ * {@link #throughput}), {@code -Dlanes=paired,async,asyncDirect,twoLimits,throughput},
  * {@code -Dresults.file=benchmarks/target/RESULTS-redis.md}.
  */
 public final class RedisRateLimiterBenchmark {
@@ -103,9 +103,9 @@ public final class RedisRateLimiterBenchmark {
 	public static void main(String[] args) throws Exception {
 		int pairedCalls = Integer.getInteger("paired.calls", 20_000);
 		int pairedRounds = Integer.getInteger("paired.rounds", 3);
-		int seconds = Integer.getInteger("throughput.seconds", 3);
+		int seconds = Integer.getInteger("throughput.seconds", 1);
 		int warmup = Integer.getInteger("warmup.seconds", 2);
-		int rounds = Integer.getInteger("rounds", 3);
+		int rounds = Integer.getInteger("rounds", 9);
 		List<String> lanes = Arrays
 			.stream(System.getProperty("lanes", "paired,async,asyncDirect,twoLimits,throughput").split(","))
 			.map(String::trim)
@@ -399,12 +399,16 @@ public final class RedisRateLimiterBenchmark {
 		String loadBefore = loadAverage();
 		// results[threads][side][round]
 		Measured[][][] results = new Measured[threadCounts.length][sides.size()][rounds];
+		for (int t = 0; t < threadCounts.length; t++) {
+			for (Side side : sides) {
+				run(side.call, threadCounts[t], warmup);
+			}
+		}
 		for (int round = 0; round < rounds; round++) {
 			for (int t = 0; t < threadCounts.length; t++) {
 				for (int k = 0; k < sides.size(); k++) {
 					int s = (round % 2 == 0) ? k : sides.size() - 1 - k;
 					Side side = sides.get(s);
-					run(side.call, threadCounts[t], warmup);
 					Measured measured = run(side.call, threadCounts[t], seconds);
 					results[t][s][round] = measured;
 					System.out.printf(Locale.ROOT, "round %d, %d thread(s), %s: %.0f ops/s, p50 %.1f µs, p99 %.1f µs%n",
@@ -415,13 +419,14 @@ public final class RedisRateLimiterBenchmark {
 		}
 		out.append("### Throughput: callers on one key, vs Bucket4j's Lettuce backend with `batching()`\n\n");
 		out.append(notes);
-		out.append("Each side ")
+		out.append("Each side warmed up ")
 			.append(warmup)
-			.append(" s warm-up then ")
+			.append(" s once, then measured ")
 			.append(seconds)
-			.append(" s measured, per caller count, in ")
+			.append(" s per round and caller count, in ")
 			.append(rounds)
-			.append(" round(s) with the side order reversed every round; the ratio to the reference is taken ")
+			.append(" rounds with the side order reversed every round (short rounds, so that a side and its ")
+			.append("reference see the machine within seconds of each other); the ratio to the reference is taken ")
 			.append("within each round, median shown (all rounds in brackets). Every call granted (max-calls ")
 			.append(MAX_CALLS)
 			.append(" per ")
