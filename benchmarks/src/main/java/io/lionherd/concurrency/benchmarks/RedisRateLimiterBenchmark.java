@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -31,6 +33,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -189,7 +192,7 @@ public final class RedisRateLimiterBenchmark {
 				}
 			}
 			if (lanes.contains("throughput")) {
-				throughput(factory, commands, sha, bucket4j, seconds, warmup, rounds, out);
+				throughput(factory, commands, sha, bucket4j, ours.sync(), seconds, warmup, rounds, out);
 			}
 			out.append("\nLoad average after: ").append(loadAverage()).append(".\n");
 		}
@@ -349,8 +352,8 @@ public final class RedisRateLimiterBenchmark {
 	 * {@code tryAcquire()} with two limits (skipped while unsupported).
 	 */
 	private static void throughput(RedisRateLimiterFactory factory, RedisAsyncCommands<String, String> commands,
-			String sha, StatefulRedisConnection<String, byte[]> bucket4j, int seconds, int warmup, int rounds,
-			StringBuilder out) throws Exception {
+			String sha, StatefulRedisConnection<String, byte[]> bucket4j, RedisCommands<String, String> server,
+			int seconds, int warmup, int rounds, StringBuilder out) throws Exception {
 		LettuceBasedProxyManager<String> proxies = Bucket4jLettuce.casBasedBuilder(bucket4j)
 			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(PERIOD))
 			.build();
@@ -401,7 +404,7 @@ public final class RedisRateLimiterBenchmark {
 		Measured[][][] results = new Measured[threadCounts.length][sides.size()][rounds];
 		for (int t = 0; t < threadCounts.length; t++) {
 			for (Side side : sides) {
-				run(side.call, threadCounts[t], warmup);
+				run(side.call, threadCounts[t], warmup, server);
 			}
 		}
 		for (int round = 0; round < rounds; round++) {
@@ -409,11 +412,14 @@ public final class RedisRateLimiterBenchmark {
 				for (int k = 0; k < sides.size(); k++) {
 					int s = (round % 2 == 0) ? k : sides.size() - 1 - k;
 					Side side = sides.get(s);
-					Measured measured = run(side.call, threadCounts[t], seconds);
+					Measured measured = run(side.call, threadCounts[t], seconds, server);
 					results[t][s][round] = measured;
-					System.out.printf(Locale.ROOT, "round %d, %d thread(s), %s: %.0f ops/s, p50 %.1f µs, p99 %.1f µs%n",
+					System.out.printf(Locale.ROOT,
+							"round %d, %d thread(s), %s: %.0f ops/s, p50 %.1f µs, p99 %.1f µs, client CPU %.1f µs/op, "
+									+ "server CPU %.1f µs/op, %.3f commands/op%n",
 							round + 1, threadCounts[t], side.label, measured.opsPerSecond, measured.p50Micros,
-							measured.p99Micros);
+							measured.p99Micros, measured.clientCpuMicros, measured.serverCpuMicros,
+							measured.commandsPerOp);
 				}
 			}
 		}
@@ -436,13 +442,19 @@ public final class RedisRateLimiterBenchmark {
 			.append(" calls and ")
 			.append(2L * MAX_CALLS)
 			.append(" permits per s; Bucket4j capacities and greedy refills the same). Latency per call in µs. ")
+			.append("CPU per decision: this JVM's process CPU time (every thread: callers, Lettuce, timer, wake-up ")
+			.append("executor, JIT and GC) and the server's (`INFO cpu`), each divided by the decisions of the round; ")
+			.append("commands per decision from `INFO stats` (batching shows as < 1). On a machine whose cores are ")
+			.append("shared with other work, CPU per decision is steadier than throughput, which depends on ")
+			.append("what else got the cores. ")
 			.append("Load average before: ")
 			.append(loadBefore)
 			.append(", after: ")
 			.append(loadAverage())
 			.append(".\n\n");
-		out.append("| callers | side | ops/s | p50 | p99 | ÷ reference (rounds) | reference |\n");
-		out.append("|---:|---|---:|---:|---:|---:|---|\n");
+		out.append("| callers | side | ops/s | p50 | p99 | ÷ reference (rounds) | client CPU µs/op (÷ reference) "
+				+ "| server CPU µs/op | commands/op | reference |\n");
+		out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
 		List<String> verdicts = new ArrayList<>();
 		for (int t = 0; t < threadCounts.length; t++) {
 			for (int s = 0; s < sides.size(); s++) {
@@ -464,9 +476,20 @@ public final class RedisRateLimiterBenchmark {
 								side.label, ratio, side.reference, verdict(ratios, 1.0, true)));
 					}
 				}
-				out.append(String.format(Locale.ROOT, "| %d | %s | %,.0f (%s) | %.1f | %.1f | %s | %s |%n",
-						threadCounts[t], side.label, ops, list(all), median(all, (m) -> m.p50Micros),
-						median(all, (m) -> m.p99Micros), ratioCell, (side.reference != null) ? side.reference : "–"));
+				double cpu = median(all, (m) -> m.clientCpuMicros);
+				String cpuCell = String.format(Locale.ROOT, "%.1f", cpu);
+				if (r >= 0) {
+					double[] cpuRatios = new double[rounds];
+					for (int round = 0; round < rounds; round++) {
+						cpuRatios[round] = all[round].clientCpuMicros / results[t][r][round].clientCpuMicros;
+					}
+					cpuCell += String.format(Locale.ROOT, " (%.2f)", median(cpuRatios));
+				}
+				out.append(String.format(Locale.ROOT,
+						"| %d | %s | %,.0f (%s) | %.1f | %.1f | %s | %s | %.1f | %.3f | %s |%n", threadCounts[t],
+						side.label, ops, list(all), median(all, (m) -> m.p50Micros), median(all, (m) -> m.p99Micros),
+						ratioCell, cpuCell, median(all, (m) -> m.serverCpuMicros), median(all, (m) -> m.commandsPerOp),
+						(side.reference != null) ? side.reference : "–"));
 			}
 		}
 		out.append("\nGoal: ours ≥ 1.0 × Bucket4j batching's throughput (two limits: with two bandwidths).\n\n");
@@ -482,6 +505,40 @@ public final class RedisRateLimiterBenchmark {
 			}
 		}
 		return -1;
+	}
+
+	private static Measured run(Call call, int threads, int seconds, RedisCommands<String, String> server)
+			throws Exception {
+		OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+		double[] serverBefore = serverStats(server);
+		long cpuBefore = os.getProcessCpuTime();
+		Measured measured = run(call, threads, seconds);
+		long cpuAfter = os.getProcessCpuTime();
+		double[] serverAfter = serverStats(server);
+		double ops = measured.opsPerSecond * seconds;
+		return new Measured(measured.opsPerSecond, measured.p50Micros, measured.p99Micros,
+				(cpuAfter - cpuBefore) / 1e3 / ops, (serverAfter[0] - serverBefore[0]) * 1e6 / ops,
+				(serverAfter[1] - serverBefore[1] - 1) / ops);
+	}
+
+	/** The server's CPU seconds (user and system) and the commands it processed. */
+	private static double[] serverStats(RedisCommands<String, String> server) {
+		double cpu = 0;
+		double commands = 0;
+		for (String line : server.info("all").split("\r?\n")) {
+			int colon = line.indexOf(':');
+			if (colon < 0) {
+				continue;
+			}
+			String name = line.substring(0, colon);
+			if (name.equals("used_cpu_user") || name.equals("used_cpu_sys")) {
+				cpu += Double.parseDouble(line.substring(colon + 1).trim());
+			}
+			else if (name.equals("total_commands_processed")) {
+				commands = Double.parseDouble(line.substring(colon + 1).trim());
+			}
+		}
+		return new double[] { cpu, commands };
 	}
 
 	private static Measured run(Call call, int threads, int seconds) throws Exception {
@@ -537,7 +594,8 @@ public final class RedisRateLimiterBenchmark {
 		}
 		Arrays.sort(all);
 		double elapsedSeconds = (window[1] - window[0]) / 1e9;
-		return new Measured(total / elapsedSeconds, pct(all, 50) / 1e3, pct(all, 99) / 1e3);
+		return new Measured(total / elapsedSeconds, pct(all, 50) / 1e3, pct(all, 99) / 1e3, Double.NaN, Double.NaN,
+				Double.NaN);
 	}
 
 	// ---------------------------------------------------------------- support
@@ -556,7 +614,8 @@ public final class RedisRateLimiterBenchmark {
 	record Side(String label, Call call, @Nullable String reference) {
 	}
 
-	record Measured(double opsPerSecond, double p50Micros, double p99Micros) {
+	record Measured(double opsPerSecond, double p50Micros, double p99Micros, double clientCpuMicros,
+			double serverCpuMicros, double commandsPerOp) {
 	}
 
 	interface Value {
