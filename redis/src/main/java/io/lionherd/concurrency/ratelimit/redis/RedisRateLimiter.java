@@ -396,6 +396,10 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** The reply of a call for tries: the first live tries get its grants. */
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
+		// First the next call, then this one's callers: waking each caller costs a
+		// system call, which would delay the next round trip; and a caller woken while
+		// this thread still held the lock for the next call blocked on it.
+		nextTries();
 		if (decision == null) {
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			boolean allow = allows(cause);
@@ -436,7 +440,6 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			// Grants nobody took (their tries were abandoned) go back.
 			this.backend.release(this.key, decision, next - 1);
 		}
-		nextTries();
 	}
 
 	/** Sends the tries queued while the previous call was in flight, if any. */
