@@ -779,6 +779,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		finally {
 			this.lock.unlock();
 		}
+		if (again) {
+			// The next call before handing out this one's grants (a hand-over each), so
+			// its round trip starts first.
+			pump();
+		}
 		if (failure == null) {
 			this.backend.release(this.key, decision, taken);
 			for (RedisWaiter waiter : decided) {
@@ -807,9 +812,6 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 					handOver(() -> waiter.fail(failure));
 				}
 			}
-		}
-		if (again) {
-			pump();
 		}
 	}
 
