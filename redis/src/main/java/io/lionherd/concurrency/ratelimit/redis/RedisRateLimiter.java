@@ -396,10 +396,10 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** The reply of a call for tries: the first live tries get its grants. */
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
-		// First the next call, then this one's callers: waking each caller costs a
-		// system call, which would delay the next round trip; and a caller woken while
-		// this thread still held the lock for the next call blocked on it.
-		nextTries();
+		// With no try queued the call ends before its callers are woken: a caller woken
+		// while this thread still held the lock blocked on it. Queued tries are sent
+		// after the callers are woken, which lets the woken ones join them (fewer calls).
+		boolean ended = endTriesIfNoneQueued();
 		if (decision == null) {
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			boolean allow = allows(cause);
@@ -439,6 +439,24 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			}
 			// Grants nobody took (their tries were abandoned) go back.
 			this.backend.release(this.key, decision, next - 1);
+		}
+		if (!ended) {
+			nextTries();
+		}
+	}
+
+	/** Ends the call for tries if none is queued for the next one. */
+	private boolean endTriesIfNoneQueued() {
+		this.lock.lock();
+		try {
+			if (this.pendingTries.isEmpty()) {
+				this.tryCall = null;
+				return true;
+			}
+			return false;
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
