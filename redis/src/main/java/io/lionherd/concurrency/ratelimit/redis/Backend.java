@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -23,6 +25,7 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Stages;
+import io.lionherd.concurrency.Ticker;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +74,31 @@ final class Backend {
 	/** Guarded by {@link #keys}. */
 	private boolean closed;
 
+	/** The clock of the command timeouts: the scheduler's own when it has one (tests). */
+	private final Ticker ticker;
+
+	private final ReentrantLock deadlinesLock = new ReentrantLock();
+
+	/**
+	 * Guarded by {@link #deadlinesLock}: the timed calls in flight, in the order sent, so
+	 * in the order of their deadlines (one command timeout each). One timer entry, for
+	 * the oldest, times them all out: a timer entry per call woke the timer thread on
+	 * every call (each new entry was the earliest), a thread switch per decision.
+	 */
+	private final ArrayDeque<Deadline> deadlines = new ArrayDeque<>();
+
+	/** Guarded by {@link #deadlinesLock}: the timer entry for the oldest is pending. */
+	private boolean sweepScheduled;
+
+	/** Guarded by {@link #deadlinesLock}: that entry, for {@link #close}. */
+	private @Nullable Future<?> sweep;
+
+	/**
+	 * Guarded by {@link #deadlinesLock}: closed; calls made now fail with the closed
+	 * connection, untimed.
+	 */
+	private boolean deadlinesClosed;
+
 	Backend(Connector connector, DelayScheduler scheduler, Executor executor, String keyPrefix, Duration commandTimeout,
 			Duration probeInterval, WindowScript script, GrantLog grantLog) {
 		this.connector = connector;
@@ -82,6 +110,7 @@ final class Backend {
 		this.probeIntervalNanos = probeInterval.toNanos();
 		this.script = script;
 		this.grantLog = grantLog;
+		this.ticker = (scheduler instanceof Ticker clock) ? clock : Ticker.system();
 	}
 
 	/**
@@ -147,8 +176,9 @@ final class Backend {
 			args[at + 1] = Long.toString(maxWaitMicros[i]);
 		}
 		CompletableFuture<Decision> result = new CompletableFuture<>();
-		Future<?> timer = timed ? this.scheduler.schedule(this.executor, () -> timedOut(result),
-				this.commandTimeoutNanos, TimeUnit.NANOSECONDS) : null;
+		if (timed) {
+			timeOutLater(result);
+		}
 		String[] keys = layout.scriptKeys;
 		RedisScriptingAsyncCommands<String, String> open = this.connector.openCommands();
 		CompletableFuture<List<Object>> reply = (open != null) ? this.script.run(open, keys, args)
@@ -161,9 +191,6 @@ final class Backend {
 			});
 		}
 		reply.whenComplete((values, error) -> {
-			if (timer != null) {
-				timer.cancel(false);
-			}
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			if (health != null) {
 				health.replied(cause);
@@ -194,6 +221,111 @@ final class Backend {
 			}
 		});
 		return result;
+	}
+
+	/**
+	 * Fails the call after the command timeout unless it is decided by then: queued
+	 * behind the calls in flight, timed by the one timer entry for the oldest.
+	 */
+	private void timeOutLater(CompletableFuture<Decision> call) {
+		Deadline deadline = new Deadline(call, this.ticker.read() + this.commandTimeoutNanos);
+		boolean schedule;
+		this.deadlinesLock.lock();
+		try {
+			dropDecided();
+			this.deadlines.add(deadline);
+			schedule = !this.sweepScheduled;
+			this.sweepScheduled = true;
+		}
+		finally {
+			this.deadlinesLock.unlock();
+		}
+		if (schedule) {
+			try {
+				scheduleSweep(this.commandTimeoutNanos);
+			}
+			catch (RuntimeException ex) {
+				this.deadlinesLock.lock();
+				try {
+					this.deadlines.remove(deadline);
+				}
+				finally {
+					this.deadlinesLock.unlock();
+				}
+				throw ex;
+			}
+		}
+	}
+
+	/**
+	 * Under {@link #deadlinesLock}: replies come in the order sent (one connection), so
+	 * the decided calls are at the head.
+	 */
+	private void dropDecided() {
+		Deadline head;
+		while ((head = this.deadlines.peek()) != null && head.call.isDone()) {
+			this.deadlines.poll();
+		}
+	}
+
+	private void scheduleSweep(long delayNanos) {
+		this.deadlinesLock.lock();
+		try {
+			if (this.deadlinesClosed) {
+				return;
+			}
+			// Under the lock: close() cancels the entry it finds.
+			this.sweep = this.scheduler.schedule(this.executor, this::sweep, delayNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (RuntimeException ex) {
+			this.sweepScheduled = false;
+			throw ex;
+		}
+		finally {
+			this.deadlinesLock.unlock();
+		}
+	}
+
+	/** Times out the calls whose deadline passed, then waits for the next one. */
+	private void sweep() {
+		List<CompletableFuture<Decision>> expired = new ArrayList<>();
+		long next = 0;
+		this.deadlinesLock.lock();
+		try {
+			long now = this.ticker.read();
+			Deadline head;
+			while ((head = this.deadlines.peek()) != null && (head.call.isDone() || head.nanos - now <= 0)) {
+				this.deadlines.poll();
+				if (!head.call.isDone()) {
+					expired.add(head.call);
+				}
+			}
+			if (head == null) {
+				this.sweepScheduled = false;
+			}
+			else {
+				next = head.nanos - now;
+			}
+		}
+		finally {
+			this.deadlinesLock.unlock();
+		}
+		for (CompletableFuture<Decision> call : expired) {
+			timedOut(call);
+		}
+		if (next > 0) {
+			try {
+				scheduleSweep(next);
+			}
+			catch (RuntimeException ex) {
+				// The timer is shut down: the calls end with their connection.
+				logger.debug("Could not schedule the rate limiter's command timeouts", ex);
+			}
+		}
+	}
+
+	/** A timed call and when it times out, on {@link #ticker}. */
+	private record Deadline(CompletableFuture<Decision> call, long nanos) {
 	}
 
 	/**
@@ -320,6 +452,20 @@ final class Backend {
 		}
 		if (next != null) {
 			next.cancel(false);
+		}
+		Future<?> sweep;
+		this.deadlinesLock.lock();
+		try {
+			sweep = this.sweep;
+			this.sweep = null;
+			this.deadlines.clear();
+			this.deadlinesClosed = true;
+		}
+		finally {
+			this.deadlinesLock.unlock();
+		}
+		if (sweep != null) {
+			sweep.cancel(false);
 		}
 		this.connector.close();
 	}
