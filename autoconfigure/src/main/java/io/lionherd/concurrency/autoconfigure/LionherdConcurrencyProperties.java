@@ -115,7 +115,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		/**
 		 * Maximum allowed number of threads. If tasks are filling up the queue, the pool
 		 * can expand up to that size to accommodate the load. Ignored if the queue is
-		 * unbounded. Doesn't have an effect if virtual threads are enabled.
+		 * unbounded. Doesn't have an effect if virtual threads are enabled. At least 1
+		 * and at least core-size.
 		 */
 		private int maxSize = Integer.MAX_VALUE;
 
@@ -129,7 +130,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * Time limit for which threads may remain idle before being terminated. Counted
-		 * in whole seconds, at most 2147483647s.
+		 * in whole seconds, at most 2147483647s; at least 1s while
+		 * allow-core-thread-timeout is true.
 		 */
 		private Duration keepAlive = Duration.ofSeconds(60);
 
@@ -330,7 +332,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private int maxCalls = 1;
 
 		/**
-		 * Length of the sliding window of "max-calls". Leave unset when "limits" is set.
+		 * Length of the sliding window of "max-calls". Must be positive. Leave unset when
+		 * "limits" is set.
 		 */
 		private Duration period = Duration.ofSeconds(1);
 
@@ -614,7 +617,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		/**
 		 * Prefix of the Redis keys of the limiters whose backend is "redis"; each key is
 		 * the prefix and the limiter's name in braces (a Redis Cluster hash tag).
-		 * Instances sharing a limiter must use the same prefix.
+		 * Instances sharing a limiter must use the same prefix. Must not be blank.
 		 */
 		private String keyPrefix = "lionherd:ratelimiter:";
 
@@ -641,7 +644,7 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		/**
 		 * Wait before the second attempt; each further wait doubles, up to "max-delay",
-		 * and is lengthened by up to "jitter" times itself at random.
+		 * and is lengthened by up to "jitter" times itself at random. Zero or more.
 		 */
 		private Duration baseDelay = Duration.ofMillis(100);
 

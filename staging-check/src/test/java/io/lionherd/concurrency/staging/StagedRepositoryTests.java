@@ -2,6 +2,7 @@ package io.lionherd.concurrency.staging;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,6 +74,20 @@ class StagedRepositoryTests {
 			Path jar = repository.file(artifactId, classifier, "jar");
 			assertThat(jar).isNotEmptyFile();
 			assertThat(entries(jar)).as(jar.toString()).contains("META-INF/LICENSE", "META-INF/NOTICE");
+		}
+	}
+
+	@ParameterizedTest
+	@MethodSource("jarArtifacts")
+	void jarNamesItsModuleForTheModulePath(String artifactId) throws IOException {
+		Path jar = repository.file(artifactId, "", "jar");
+		try (ZipFile zip = new ZipFile(jar.toFile())) {
+			boolean descriptor = zip.getEntry("module-info.class") != null;
+			String manifest = new String(zip.getInputStream(zip.getEntry("META-INF/MANIFEST.MF")).readAllBytes(),
+					StandardCharsets.UTF_8);
+			assertThat(descriptor || manifest.contains("Automatic-Module-Name: io.lionherd.concurrency"))
+				.as(jar + " has a module-info or an Automatic-Module-Name of ours")
+				.isTrue();
 		}
 	}
 

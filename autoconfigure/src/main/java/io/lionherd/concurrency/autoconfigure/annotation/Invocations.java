@@ -49,7 +49,7 @@ final class Invocations {
 		}
 		return CompletableFuture.failedFuture(new NullPointerException(
 				"The annotated method " + ClassUtils.getQualifiedMethodName(invocation.getMethod())
-						+ "() returned null instead of a " + "CompletionStage"));
+						+ "() returned null instead of a CompletionStage"));
 	}
 
 	/** The invocation, which {@code @Retry} copies for each attempt. */

@@ -7,6 +7,8 @@ import java.util.concurrent.Future;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.util.ClassUtils;
 
@@ -25,8 +27,11 @@ final class ReturnTypes {
 	static final String SUPPORTED = "void, a plain value (the method's work is done when it returns), "
 			+ "or CompletionStage / CompletableFuture";
 
-	/** Lazy types looked up by name: they may not be on the class path. */
-	private static final List<String> LAZY_TYPE_NAMES = List.of("org.reactivestreams.Publisher",
+	/**
+	 * Lazy types looked up by name: they may not be on the class path (their reflection
+	 * hints come from {@link Hints}).
+	 */
+	static final List<String> LAZY_TYPE_NAMES = List.of("org.reactivestreams.Publisher",
 			"java.util.concurrent.Flow$Publisher", "kotlinx.coroutines.flow.Flow", "kotlinx.coroutines.Deferred",
 			"java.util.stream.BaseStream");
 
@@ -76,6 +81,20 @@ final class ReturnTypes {
 		catch (ClassNotFoundException | LinkageError ex) {
 			return null;
 		}
+	}
+
+	/**
+	 * Lets a native image find the lazy types that are on its class path.
+	 */
+	static final class Hints implements RuntimeHintsRegistrar {
+
+		@Override
+		public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
+			for (String name : LAZY_TYPE_NAMES) {
+				hints.reflection().registerTypeIfPresent(classLoader, name);
+			}
+		}
+
 	}
 
 }

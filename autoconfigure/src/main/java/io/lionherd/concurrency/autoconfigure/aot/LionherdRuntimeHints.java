@@ -1,7 +1,5 @@
 package io.lionherd.concurrency.autoconfigure.aot;
 
-import java.util.List;
-
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties;
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +10,7 @@ import org.springframework.boot.context.properties.bind.BindableRuntimeHintsRegi
 /**
  * What lionherd-concurrency reads by reflection or as a resource, for every application
  * using it: the Redis limiter's Lua script, the {@code lionherd.concurrency.*} property
- * classes (bound by reflection), and the classes looked up by name at run time.
+ * classes (bound by reflection), and the context-propagation class looked up by name.
  */
 final class LionherdRuntimeHints implements RuntimeHintsRegistrar {
 
@@ -24,20 +22,16 @@ final class LionherdRuntimeHints implements RuntimeHintsRegistrar {
 
 	/**
 	 * Looked up by name, with {@code Class.forName}: the optional context-propagation
-	 * library (whether to capture its context on {@code runSync}), and the lazy return
-	 * types an annotated method may not have (they may not be on the class path).
+	 * library (whether to capture its context on {@code runSync}). The lazy return types
+	 * the annotations look up have their hints beside them, in {@code ReturnTypes}.
 	 */
-	static final List<String> TYPES_LOOKED_UP_BY_NAME = List.of("io.micrometer.context.ContextSnapshotFactory",
-			"org.reactivestreams.Publisher", "java.util.concurrent.Flow$Publisher", "kotlinx.coroutines.flow.Flow",
-			"kotlinx.coroutines.Deferred", "java.util.stream.BaseStream", "kotlin.coroutines.Continuation");
+	static final String CONTEXT_SNAPSHOT_FACTORY = "io.micrometer.context.ContextSnapshotFactory";
 
 	@Override
 	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
 		hints.resources().registerPattern(SLIDING_WINDOW_SCRIPT);
 		BindableRuntimeHintsRegistrar.forTypes(LionherdConcurrencyProperties.class).registerHints(hints, classLoader);
-		for (String name : TYPES_LOOKED_UP_BY_NAME) {
-			hints.reflection().registerTypeIfPresent(classLoader, name);
-		}
+		hints.reflection().registerTypeIfPresent(classLoader, CONTEXT_SNAPSHOT_FACTORY);
 	}
 
 }

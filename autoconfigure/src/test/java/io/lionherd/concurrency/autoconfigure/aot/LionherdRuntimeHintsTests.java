@@ -72,8 +72,11 @@ class LionherdRuntimeHintsTests {
 	}
 
 	private static RuntimeHints registered() {
+		// every registrar of aot.factories, as the AOT engine applies them
 		RuntimeHints hints = new RuntimeHints();
-		new LionherdRuntimeHints().registerHints(hints, LionherdRuntimeHintsTests.class.getClassLoader());
+		AotServices.factories()
+			.load(RuntimeHintsRegistrar.class)
+			.forEach((registrar) -> registrar.registerHints(hints, LionherdRuntimeHintsTests.class.getClassLoader()));
 		return hints;
 	}
 
