@@ -381,6 +381,11 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	/** The reply of a call for tries: each try as the script decided it. */
 	private void triesDecided(List<TryRequest> batch, @Nullable Decision decision, @Nullable Throwable error) {
+		// With no try queued the call ends before its callers are woken: a woken caller's
+		// next try then starts its own call at once instead of queueing behind this one
+		// (and blocking on the lock this thread held). Queued tries are sent after the
+		// callers are woken, which lets the woken ones join them (fewer calls).
+		boolean ended = endTriesIfNoneQueued();
 		if (decision == null) {
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
 			boolean allow = allows(cause);
@@ -424,7 +429,24 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			// Charges nobody took (their tries were abandoned) go back.
 			this.backend.release(this.layout, unclaimed);
 		}
-		nextTries();
+		if (!ended) {
+			nextTries();
+		}
+	}
+
+	/** Ends the call for tries if none is queued for the next one. */
+	private boolean endTriesIfNoneQueued() {
+		this.lock.lock();
+		try {
+			if (this.pendingTries.isEmpty()) {
+				this.tryCall = null;
+				return true;
+			}
+			return false;
+		}
+		finally {
+			this.lock.unlock();
+		}
 	}
 
 	/** Sends the tries queued while the previous call was in flight, if any. */

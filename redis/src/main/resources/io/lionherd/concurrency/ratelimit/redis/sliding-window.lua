@@ -57,7 +57,12 @@ for j = 1, k do
   -- Entries at or before now - period have left every window from now on.
   local left = score(now - period[j])
   local total = redis.call('HGET', sumsKey, j)
-  if total then
+  if total and calls[j] then
+    -- Every entry of a calls-limit counted 1: what left is how many were removed.
+    local removed = redis.call('ZREMRANGEBYSCORE', key, '-inf', left)
+    total = tonumber(total) - removed
+    dirty = dirty or removed > 0
+  elseif total then
     total = tonumber(total)
     local expired = redis.call('ZRANGEBYSCORE', key, '-inf', left)
     if #expired > 0 then
