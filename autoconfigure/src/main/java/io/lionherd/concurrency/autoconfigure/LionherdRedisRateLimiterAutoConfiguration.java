@@ -1,7 +1,6 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
-import java.util.function.Function;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
@@ -64,23 +63,17 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		return (phase == Integer.MAX_VALUE) ? phase : phase + 1;
 	}
 
-	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
-		return connect(connectionFactory, (cluster) -> cluster.connect(StringCodec.UTF8),
-				(standalone) -> standalone.connect(StringCodec.UTF8));
-	}
-
 	/** A connection of the application's own Lettuce client, Cluster or standalone. */
-	private static <C> C connect(LettuceConnectionFactory connectionFactory, Function<RedisClusterClient, C> cluster,
-			Function<RedisClient, C> standalone) {
+	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
 		if (!connectionFactory.isRunning()) {
 			connectionFactory.start();
 		}
 		AbstractRedisClient client = connectionFactory.getNativeClient();
-		if (client instanceof RedisClusterClient clusterClient) {
-			return cluster.apply(clusterClient);
+		if (client instanceof RedisClusterClient cluster) {
+			return cluster.connect(StringCodec.UTF8);
 		}
-		if (client instanceof RedisClient standaloneClient) {
-			return standalone.apply(standaloneClient);
+		if (client instanceof RedisClient standalone) {
+			return standalone.connect(StringCodec.UTF8);
 		}
 		throw new IllegalStateException("Unsupported Lettuce client " + client);
 	}

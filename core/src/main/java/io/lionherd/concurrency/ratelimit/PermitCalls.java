@@ -35,13 +35,6 @@ final class PermitCalls {
 		Checks.notNull(call, name);
 	}
 
-	/**
-	 * Checks the permits of a decorator when it is made rather than at its first call.
-	 */
-	static long checkPermits(RateLimiter limiter, long permits) {
-		return limiter.config().checkPermits(permits);
-	}
-
 	static <T> T call(RateLimiter limiter, long permits, @Nullable Duration timeout, Callable<T> callable)
 			throws Exception {
 		Checks.notNull(callable, "callable");

@@ -228,7 +228,7 @@ public interface RateLimiter {
 	 * {@code timeout} is negative
 	 */
 	default <T> T executeCallable(long permits, @Nullable Duration timeout, Callable<T> callable) throws Exception {
-		return PermitCalls.call(this, PermitCalls.checkPermits(this, permits), timeout, callable);
+		return PermitCalls.call(this, permits, timeout, callable);
 	}
 
 	/**
@@ -270,7 +270,7 @@ public interface RateLimiter {
 	 * {@code timeout} is negative
 	 */
 	default <T> Callable<T> decorateCallable(long permits, @Nullable Duration timeout, Callable<T> callable) {
-		PermitCalls.checkPermits(this, permits);
+		config().checkPermits(permits);
 		PermitCalls.check(timeout, callable, "callable");
 		return () -> PermitCalls.call(this, permits, timeout, callable);
 	}
@@ -359,7 +359,7 @@ public interface RateLimiter {
 	 */
 	default <T> CompletableFuture<T> executeCompletionStage(long permits, @Nullable Duration timeout,
 			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {
-		return PermitCalls.callStage(this, PermitCalls.checkPermits(this, permits), timeout, callerContext, supplier);
+		return PermitCalls.callStage(this, permits, timeout, callerContext, supplier);
 	}
 
 	/**
@@ -405,7 +405,7 @@ public interface RateLimiter {
 	 */
 	default <T> Supplier<CompletableFuture<T>> decorateCompletionStage(long permits, @Nullable Duration timeout,
 			Supplier<? extends CompletionStage<T>> supplier) {
-		PermitCalls.checkPermits(this, permits);
+		config().checkPermits(permits);
 		PermitCalls.check(timeout, supplier, "supplier");
 		return () -> PermitCalls.callStage(this, permits, timeout, PermitCalls.CURRENT_CONTEXT, supplier);
 	}

@@ -2,6 +2,7 @@ package io.lionherd.concurrency.ratelimit.redis;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -49,7 +50,7 @@ final class Layout {
 		}
 		this.scriptKeys[k] = key + WindowScript.SUMS_SUFFIX;
 		this.scriptKeys[k + 1] = key + WindowScript.DEFINITION_SUFFIX;
-		this.releaseKeys = java.util.Arrays.copyOf(this.scriptKeys, k + 1);
+		this.releaseKeys = Arrays.copyOf(this.scriptKeys, k + 1);
 		this.callFlags = flags.toString();
 		this.definition = definition(limits);
 	}
