@@ -1,6 +1,7 @@
 package io.lionherd.concurrency.ratelimit;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,6 +42,27 @@ public interface RateLimiter {
 	 * @return its configuration
 	 */
 	RateLimiterConfig config();
+
+	/**
+	 * The client key this limiter limits, for a limiter of
+	 * {@link RateLimiterRegistry#get(String, String)}: its {@link #name()} is then the
+	 * name of the limiter whose definition it shares.
+	 * @return the key, empty for a named or unnamed limiter
+	 */
+	default Optional<String> key() {
+		return Optional.empty();
+	}
+
+	/**
+	 * The state of this limiter's tightest limit (the one with the smallest share of its
+	 * {@code max} left, the first of them on a tie), as a client would be told it in the
+	 * IETF {@code RateLimit} fields. A distributed backend answers as last reported by
+	 * its server.
+	 * @return the tightest limit, what is left of it and when more comes back
+	 */
+	default LimitStatus status() {
+		return new LimitStatus(config().limits().get(0), Math.max(0, availablePermits()), Duration.ZERO);
+	}
 
 	/**
 	 * Asks for a permit, waiting up to {@code config().timeout()} (without limit when

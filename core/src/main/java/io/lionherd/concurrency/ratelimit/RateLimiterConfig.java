@@ -28,9 +28,14 @@ public final class RateLimiterConfig {
 	/** The most limits of one configuration. */
 	public static final int MAX_LIMITS = 8;
 
+	/** The default of {@link #maxKeys()}. */
+	public static final int DEFAULT_MAX_KEYS = 10_000;
+
 	private final List<Limit> limits;
 
 	private final @Nullable Duration timeout;
+
+	private final int maxKeys;
 
 	/**
 	 * The one-limit configuration {@code Limit.permits(maxCalls, period)}.
@@ -51,11 +56,16 @@ public final class RateLimiterConfig {
 		}
 		this.limits = List.of(Limit.permits(maxCalls, period));
 		this.timeout = checkTimeout(timeout);
+		this.maxKeys = DEFAULT_MAX_KEYS;
 	}
 
-	private RateLimiterConfig(List<Limit> limits, @Nullable Duration timeout) {
+	private RateLimiterConfig(List<Limit> limits, @Nullable Duration timeout, int maxKeys) {
 		this.limits = limits;
 		this.timeout = checkTimeout(timeout);
+		if (maxKeys < 1) {
+			throw new IllegalArgumentException("maxKeys must be at least 1, but was " + maxKeys);
+		}
+		this.maxKeys = maxKeys;
 	}
 
 	private static @Nullable Duration checkTimeout(@Nullable Duration timeout) {
@@ -115,7 +125,7 @@ public final class RateLimiterConfig {
 			}
 			limits.add(limit);
 		}
-		return new RateLimiterConfig(Collections.unmodifiableList(limits), null);
+		return new RateLimiterConfig(Collections.unmodifiableList(limits), null, DEFAULT_MAX_KEYS);
 	}
 
 	/**
@@ -160,7 +170,27 @@ public final class RateLimiterConfig {
 	 * @return a new configuration
 	 */
 	public RateLimiterConfig withTimeout(@Nullable Duration timeout) {
-		return new RateLimiterConfig(this.limits, timeout);
+		return new RateLimiterConfig(this.limits, timeout, this.maxKeys);
+	}
+
+	/**
+	 * The most keys of this limiter that {@link RateLimiterRegistry#get(String, String)}
+	 * keeps alive at once in this instance; a request for a new key beyond it is refused
+	 * at once.
+	 * @return at least 1, {@value #DEFAULT_MAX_KEYS} unless set
+	 */
+	public int maxKeys() {
+		return this.maxKeys;
+	}
+
+	/**
+	 * This configuration with another {@link #maxKeys()}.
+	 * @param maxKeys the most live keys, at least 1
+	 * @return a new configuration
+	 * @throws IllegalArgumentException if {@code maxKeys} is below 1
+	 */
+	public RateLimiterConfig withMaxKeys(int maxKeys) {
+		return new RateLimiterConfig(this.limits, this.timeout, maxKeys);
 	}
 
 	/**
@@ -188,12 +218,12 @@ public final class RateLimiterConfig {
 	@Override
 	public boolean equals(@Nullable Object other) {
 		return (this == other) || (other instanceof RateLimiterConfig that && this.limits.equals(that.limits)
-				&& Objects.equals(this.timeout, that.timeout));
+				&& Objects.equals(this.timeout, that.timeout) && this.maxKeys == that.maxKeys);
 	}
 
 	@Override
 	public int hashCode() {
-		return Objects.hash(this.limits, this.timeout);
+		return Objects.hash(this.limits, this.timeout, this.maxKeys);
 	}
 
 	@Override
@@ -201,9 +231,13 @@ public final class RateLimiterConfig {
 		Limit only = this.limits.get(0);
 		if (this.limits.size() == 1 && !only.countsCalls() && only.max() <= MAX_CALLS) {
 			return "RateLimiterConfig[maxCalls=" + only.max() + ", period=" + only.period() + ", timeout="
-					+ this.timeout + "]";
+					+ this.timeout + maxKeysSuffix() + "]";
 		}
-		return "RateLimiterConfig[limits=" + this.limits + ", timeout=" + this.timeout + "]";
+		return "RateLimiterConfig[limits=" + this.limits + ", timeout=" + this.timeout + maxKeysSuffix() + "]";
+	}
+
+	private String maxKeysSuffix() {
+		return (this.maxKeys != DEFAULT_MAX_KEYS) ? ", maxKeys=" + this.maxKeys : "";
 	}
 
 }

@@ -38,6 +38,10 @@ public final class RateLimiterRegistry {
 
 	private final RateLimiterListener dispatcher = new Dispatcher();
 
+	private final Map<String, RateLimiterFactory> factories = new java.util.concurrent.ConcurrentHashMap<>();
+
+	private final Map<String, RateLimiter> keyed = new java.util.concurrent.ConcurrentHashMap<>();
+
 	/**
 	 * A registry whose in-memory limiters run on the system clock and the shared timer.
 	 */
@@ -72,6 +76,29 @@ public final class RateLimiterRegistry {
 			}
 			return limiter;
 		}
+	}
+
+	/**
+	 * The limiter of client {@code key} under the definition (limits, timeout, backend)
+	 * of the limiter named {@code name}, created on first use: each key has its own
+	 * windows and queue.
+	 * @param name the name of a limiter of this registry
+	 * @param key the client key, not empty
+	 * @return the limiter of that key
+	 * @throws IllegalArgumentException if there is no limiter named {@code name} (the
+	 * message lists the known names), or {@code key} is {@code null} or empty
+	 */
+	public RateLimiter get(String name, String key) {
+		if (key == null || key.isEmpty()) {
+			throw new IllegalArgumentException("key must not be null or empty, but was "
+					+ ((key == null) ? "null" : "''") + " (limiter '" + name + "')");
+		}
+		RateLimiter named = get(name);
+		// Placeholder until the key table lands: no forgetting, no max-keys.
+		return this.keyed.computeIfAbsent(name + '\u0000' + key, (k) -> {
+			RateLimiterFactory factory = this.factories.getOrDefault(name, this.inMemory);
+			return factory.create(name, key, named.config(), this.dispatcher);
+		});
 	}
 
 	/**
@@ -131,6 +158,7 @@ public final class RateLimiterRegistry {
 			}
 			limiter = Checks.notNull(factory.create(name, config, this.dispatcher), "limiter created by factory");
 			this.limiters.put(name, limiter);
+			this.factories.put(name, factory);
 			// Under the lock, so that addListener sees each limiter exactly once.
 			for (RateLimiterListener listener : this.listeners) {
 				Guard.run(() -> listener.added(limiter), "rate limiter listener", limiter);
