@@ -23,7 +23,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * {@code available} (Gauges of {@link RateLimiter#waitingCount()} and
  * {@link RateLimiter#availablePermits()}, holding the limiter weakly) and
  * {@code backend.errors} (Counter of the failures of a distributed limiter's backend,
- * e.g. Redis unreachable).
+ * e.g. Redis unreachable). The limiters of its keys
+ * ({@link RateLimiterRegistry#get(String, String)}) count in the meters of their name,
+ * never in meters of their own; {@code keys} (Gauge of
+ * {@link RateLimiterRegistry#keyCount(String)}) and {@code keys.refused} (Counter of new
+ * keys refused by a full key table, also counted in {@code rejected}) tell how many keys
+ * there are.
  *
  * <pre>{@code
  * new RateLimiterMetrics(limiters, Tags.of("app", "billing")).bindTo(meterRegistry);
@@ -40,6 +45,10 @@ public final class RateLimiterMetrics implements MeterBinder {
 	static final String AVAILABLE = "lionherd.ratelimiter.available";
 
 	static final String BACKEND_ERRORS = "lionherd.ratelimiter.backend.errors";
+
+	static final String KEYS = "lionherd.ratelimiter.keys";
+
+	static final String KEYS_REFUSED = "lionherd.ratelimiter.keys.refused";
 
 	private final RateLimiterRegistry limiters;
 
@@ -64,11 +73,13 @@ public final class RateLimiterMetrics implements MeterBinder {
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		Checks.notNull(registry, "registry");
-		this.limiters.addListener(new MeterListener(registry, this.tags));
+		this.limiters.addListener(new MeterListener(this.limiters, registry, this.tags));
 	}
 
 	/** The meters of one meter registry, registered as each limiter joins. */
 	private static final class MeterListener implements RateLimiterListener {
+
+		private final RateLimiterRegistry limiters;
 
 		private final MeterRegistry registry;
 
@@ -76,7 +87,8 @@ public final class RateLimiterMetrics implements MeterBinder {
 
 		private final Map<RateLimiter, Meters> meters = new ConcurrentHashMap<>();
 
-		MeterListener(MeterRegistry registry, Iterable<Tag> tags) {
+		MeterListener(RateLimiterRegistry limiters, MeterRegistry registry, Iterable<Tag> tags) {
+			this.limiters = limiters;
 			this.registry = registry;
 			this.tags = tags;
 		}
@@ -104,7 +116,16 @@ public final class RateLimiterMetrics implements MeterBinder {
 				.description("Decisions a distributed rate limiter's backend could not make (e.g. Redis unreachable)")
 				.tags(tags)
 				.register(this.registry);
-			this.meters.put(limiter, new Meters(wait, rejected, backendErrors));
+			String name = limiter.name();
+			Gauge.builder(KEYS, this.limiters, (limiters) -> limiters.keyCount(name))
+				.description("Client keys of the rate limiter with state in this instance")
+				.tags(tags)
+				.register(this.registry);
+			Counter keysRefused = Counter.builder(KEYS_REFUSED)
+				.description("Requests for a new client key refused because the key table was full (max-keys)")
+				.tags(tags)
+				.register(this.registry);
+			this.meters.put(limiter, new Meters(wait, rejected, backendErrors, keysRefused));
 		}
 
 		@Override
@@ -131,9 +152,18 @@ public final class RateLimiterMetrics implements MeterBinder {
 			}
 		}
 
+		@Override
+		public void keyRefused(RateLimiter limiter) {
+			Meters meters = this.meters.get(limiter);
+			if (meters != null) {
+				meters.keysRefusedCounter().increment();
+			}
+		}
+
 	}
 
-	private record Meters(Timer waitTimer, Counter rejectedCounter, Counter backendErrorsCounter) {
+	private record Meters(Timer waitTimer, Counter rejectedCounter, Counter backendErrorsCounter,
+			Counter keysRefusedCounter) {
 	}
 
 }

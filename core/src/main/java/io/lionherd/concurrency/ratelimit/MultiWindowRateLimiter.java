@@ -3,6 +3,7 @@ package io.lionherd.concurrency.ratelimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Forgettable;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -56,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  * {@link Limit}s decided at once, weighted requests, exact sliding windows, FIFO waiters
  * and no thread held while they wait.
  */
-final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
+final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgettable {
 
 	/**
 	 * Longest period honoured exactly (about 73 years): keeps every time sum free of
@@ -67,6 +69,9 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 	private static final String LISTENER = "rate limiter listener";
 
 	private final String name;
+
+	/** The client key of a keyed limiter, {@code null} for a named or unnamed one. */
+	private final @Nullable String key;
 
 	private final RateLimiterConfig config;
 
@@ -100,7 +105,13 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 
 	MultiWindowRateLimiter(String name, RateLimiterConfig config, Ticker ticker, DelayScheduler scheduler,
 			Executor executor, RateLimiterListener listener) {
+		this(name, null, config, ticker, scheduler, executor, listener);
+	}
+
+	MultiWindowRateLimiter(String name, @Nullable String key, RateLimiterConfig config, Ticker ticker,
+			DelayScheduler scheduler, Executor executor, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
+		this.key = key;
 		this.config = Checks.notNull(config, "config");
 		this.ticker = Checks.notNull(ticker, "ticker");
 		this.executor = Checks.notNull(executor, "executor");
@@ -123,6 +134,84 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner {
 	@Override
 	public RateLimiterConfig config() {
 		return this.config;
+	}
+
+	@Override
+	public Optional<String> key() {
+		return Optional.ofNullable(this.key);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Every log is empty once expired to now (a waiter's reservation stays in its log
+	 * until it leaves the window) and nobody waits.
+	 */
+	@Override
+	public boolean forgettable() {
+		this.lock.lock();
+		try {
+			if (!this.waiters.isEmpty()) {
+				return false;
+			}
+			long now = now();
+			for (Window window : this.windows) {
+				window.expire(now);
+				if (!window.isEmpty()) {
+					return false;
+				}
+			}
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Exact: every log expired to now, O(limits) under the lock. Nothing is grantable
+	 * while anyone waits, so every limit then has 0 remaining.
+	 */
+	@Override
+	public LimitStatus status() {
+		this.lock.lock();
+		try {
+			long now = now();
+			boolean waiting = !this.waiters.isEmpty();
+			int tightest = -1;
+			long tightestRemaining = 0;
+			for (int i = 0; i < this.windows.length; i++) {
+				Window window = this.windows[i];
+				window.expire(now);
+				long remaining = waiting ? 0 : window.room();
+				if (tightest < 0
+						|| smallerShare(remaining, window.max, tightestRemaining, this.windows[tightest].max)) {
+					tightest = i;
+					tightestRemaining = remaining;
+				}
+			}
+			Window window = this.windows[tightest];
+			return new LimitStatus(this.config.limits().get(tightest), tightestRemaining,
+					Duration.ofNanos(window.untilOldestLeaves(now)));
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Whether {@code remaining / max} is strictly below {@code otherRemaining /
+	 * otherMax}, compared exactly (128-bit cross products: both maxima may be huge).
+	 */
+	static boolean smallerShare(long remaining, long max, long otherRemaining, long otherMax) {
+		long high = Math.multiplyHigh(remaining, otherMax);
+		long otherHigh = Math.multiplyHigh(otherRemaining, max);
+		if (high != otherHigh) {
+			return high < otherHigh;
+		}
+		return Long.compareUnsigned(remaining * otherMax, otherRemaining * max) < 0;
 	}
 
 	@Override

@@ -16,6 +16,18 @@ public class RateLimitExceededException extends RuntimeException {
 	private final @Nullable Duration retryAfter;
 
 	/**
+	 * A refusal without an underlying failure, such as a new key refused by a full key
+	 * table.
+	 * @param limiterName the limiter that gave no permit
+	 * @param message what happened
+	 */
+	public RateLimitExceededException(String limiterName, String message) {
+		super(message);
+		this.limiterName = limiterName;
+		this.retryAfter = null;
+	}
+
+	/**
 	 * @param limiterName the limiter that gave no permit
 	 * @param message what happened
 	 * @param cause the underlying failure, e.g. a {@code TimeoutException}

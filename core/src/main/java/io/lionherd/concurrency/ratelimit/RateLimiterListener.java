@@ -42,6 +42,15 @@ public interface RateLimiterListener {
 	}
 
 	/**
+	 * {@link RateLimiterRegistry#get(String, String)} refused a new key because the named
+	 * limiter's key table is full ({@link RateLimiterConfig#maxKeys()}); such a refusal
+	 * is also reported to {@link #rejected}.
+	 * @param limiter the named limiter whose key table is full
+	 */
+	default void keyRefused(RateLimiter limiter) {
+	}
+
+	/**
 	 * The listener that ignores everything.
 	 * @return the no-op listener
 	 */

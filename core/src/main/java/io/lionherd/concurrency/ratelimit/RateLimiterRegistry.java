@@ -2,12 +2,14 @@ package io.lionherd.concurrency.ratelimit;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.lionherd.concurrency.internal.Checks;
@@ -38,9 +40,14 @@ public final class RateLimiterRegistry {
 
 	private final RateLimiterListener dispatcher = new Dispatcher();
 
-	private final Map<String, RateLimiterFactory> factories = new java.util.concurrent.ConcurrentHashMap<>();
+	/** Guarded by {@link #limiters}: the backend of each limiter. */
+	private final Map<String, RateLimiterFactory> factories = new HashMap<>();
 
-	private final Map<String, RateLimiter> keyed = new java.util.concurrent.ConcurrentHashMap<>();
+	/**
+	 * The key table of each name used with keys: read without the registry's lock, so a
+	 * keyed request takes no lock of the registry.
+	 */
+	private final Map<String, KeyTable> keyTables = new ConcurrentHashMap<>();
 
 	/**
 	 * A registry whose in-memory limiters run on the system clock and the shared timer.
@@ -93,12 +100,34 @@ public final class RateLimiterRegistry {
 			throw new IllegalArgumentException("key must not be null or empty, but was "
 					+ ((key == null) ? "null" : "''") + " (limiter '" + name + "')");
 		}
-		RateLimiter named = get(name);
-		// Placeholder until the key table lands: no forgetting, no max-keys.
-		return this.keyed.computeIfAbsent(name + '\u0000' + key, (k) -> {
-			RateLimiterFactory factory = this.factories.getOrDefault(name, this.inMemory);
-			return factory.create(name, key, named.config(), this.dispatcher);
-		});
+		KeyTable table = this.keyTables.get(Checks.notNull(name, "name"));
+		return new KeyedRateLimiter((table != null) ? table : keyTable(name), key);
+	}
+
+	/**
+	 * How many keys of the limiter named {@code name} have state in this instance now
+	 * (see {@link #get(String, String)}): a key is counted from its first use until it is
+	 * forgotten.
+	 * @param name the name of a limiter of this registry
+	 * @return the number of live keys, 0 for a name never used with a key
+	 * @throws IllegalArgumentException if there is no limiter named {@code name}; the
+	 * message lists the known names
+	 */
+	public int keyCount(String name) {
+		KeyTable table = this.keyTables.get(Checks.notNull(name, "name"));
+		if (table != null) {
+			return table.keyCount();
+		}
+		get(name);
+		return 0;
+	}
+
+	private KeyTable keyTable(String name) {
+		synchronized (this.limiters) {
+			RateLimiter named = get(name);
+			return this.keyTables.computeIfAbsent(name,
+					(n) -> new KeyTable(named, this.factories.get(name), this.dispatcher));
+		}
 	}
 
 	/**
@@ -228,6 +257,13 @@ public final class RateLimiterRegistry {
 		public void backendError(RateLimiter limiter, Throwable error) {
 			for (RateLimiterListener listener : RateLimiterRegistry.this.listeners) {
 				Guard.run(() -> listener.backendError(limiter, error), "rate limiter listener", limiter);
+			}
+		}
+
+		@Override
+		public void keyRefused(RateLimiter limiter) {
+			for (RateLimiterListener listener : RateLimiterRegistry.this.listeners) {
+				Guard.run(() -> listener.keyRefused(limiter), "rate limiter listener", limiter);
 			}
 		}
 

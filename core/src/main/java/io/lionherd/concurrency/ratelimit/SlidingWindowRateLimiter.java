@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Forgettable;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
@@ -117,7 +119,7 @@ import org.jspecify.annotations.Nullable;
  * any half-open window of {@code period}), FIFO for waiters, and holding no thread while
  * they wait.
  */
-final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter, Waiter.Owner {
+final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter, Waiter.Owner, Forgettable {
 
 	/** The largest ring, hence the largest {@code maxCalls}. */
 	static final int MAX_RING = RateLimiterConfig.MAX_CALLS;
@@ -151,6 +153,9 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private static final String LISTENER = "rate limiter listener";
 
 	private final String name;
+
+	/** The client key of a keyed limiter, {@code null} for a named or unnamed one. */
+	private final @Nullable String key;
 
 	private final RateLimiterConfig config;
 
@@ -197,7 +202,13 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 
 	SlidingWindowRateLimiter(String name, RateLimiterConfig config, Ticker ticker, DelayScheduler scheduler,
 			Executor executor, RateLimiterListener listener) {
+		this(name, null, config, ticker, scheduler, executor, listener);
+	}
+
+	SlidingWindowRateLimiter(String name, @Nullable String key, RateLimiterConfig config, Ticker ticker,
+			DelayScheduler scheduler, Executor executor, RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
+		this.key = key;
 		this.config = Checks.notNull(config, "config");
 		this.ticker = Checks.notNull(ticker, "ticker");
 		this.executor = Checks.notNull(executor, "executor");
@@ -221,6 +232,91 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	@Override
 	public RateLimiterConfig config() {
 		return this.config;
+	}
+
+	@Override
+	public Optional<String> key() {
+		return Optional.ofNullable(this.key);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The newest grant has left the window (so every grant has: their times rise with the
+	 * ring position), nobody waits and no flag is set.
+	 */
+	@Override
+	public boolean forgettable() {
+		this.lock.lock();
+		try {
+			long c = this.ctl;
+			if (!this.waiters.isEmpty() || (c & FLAGS) != 0) {
+				return false;
+			}
+			long[] ring = this.slots;
+			int newest = (index(c) + ring.length - 1) % ring.length;
+			long raw = awaitSlot(ring, newest, parityOf(newest, c), c);
+			return raw != STALE && now() - time(raw) >= this.periodNanos && this.ctl == c;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Exact, as {@link #availablePermits()}: O(log ring) under the lock.
+	 */
+	@Override
+	public LimitStatus status() {
+		this.lock.lock();
+		try {
+			for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+				long c = this.ctl;
+				LimitStatus status = status(c, this.slots, now());
+				if (status != null && this.ctl == c) {
+					return status;
+				}
+			}
+			long c = this.ctl;
+			while (!casCtl(c, c | EXCLUSIVE)) {
+				c = this.ctl;
+			}
+			try {
+				return Checks.notNull(status(c | EXCLUSIVE, this.slots, now()), "status");
+			}
+			finally {
+				setCtl(c);
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Under the lock: {@link #status()} on a ring and the control word that belongs to
+	 * it.
+	 * @return the status at {@code now}, or {@code null} if the word moved on
+	 */
+	private @Nullable LimitStatus status(long c, long[] ring, long now) {
+		int length = ring.length;
+		int live = firstLive(c, ring, now);
+		if (live < 0) {
+			return null;
+		}
+		long reset = 0;
+		if (live < length) {
+			int slot = (index(c) + live) % length;
+			long raw = awaitSlot(ring, slot, parityOf(slot, c), c);
+			if (raw == STALE) {
+				return null;
+			}
+			reset = Math.max(0, time(raw) + this.periodNanos - now);
+		}
+		long remaining = this.waiters.isEmpty() ? Math.max(0, this.maxCalls - (length - live)) : 0;
+		return new LimitStatus(this.config.limits().get(0), remaining, Duration.ofNanos(reset));
 	}
 
 	/**
@@ -293,6 +389,17 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 * @return the permits free at {@code now}, or {@code -1} if the word moved on
 	 */
 	private int availablePermits(long c, long[] ring, long now) {
+		int live = firstLive(c, ring, now);
+		return (live < 0) ? -1 : Math.max(0, this.maxCalls - (ring.length - live));
+	}
+
+	/**
+	 * The ring position (0 the oldest grant) of the oldest grant still inside the window
+	 * at {@code now}, {@code ring.length} if none is; slot writes in flight are waited
+	 * for, as {@link #availablePermits(long, long[], long)} explains.
+	 * @return the position, or {@code -1} if the word moved on
+	 */
+	private int firstLive(long c, long[] ring, long now) {
 		int length = ring.length;
 		int start = index(c);
 		long threshold = now - this.periodNanos;
@@ -313,7 +420,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 				low = mid + 1;
 			}
 		}
-		return Math.max(0, this.maxCalls - (length - low));
+		return low;
 	}
 
 	@Override

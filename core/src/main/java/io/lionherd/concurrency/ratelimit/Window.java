@@ -82,6 +82,19 @@ final class Window {
 		}
 	}
 
+	/** Whether nothing is charged, after {@link #expire}. */
+	boolean isEmpty() {
+		return this.size == 0;
+	}
+
+	/**
+	 * After {@link #expire}: how long until the oldest entry leaves the window, zero when
+	 * there is none.
+	 */
+	long untilOldestLeaves(long now) {
+		return (this.size == 0) ? 0 : Math.max(0, this.times[this.head] + this.periodNanos - now);
+	}
+
 	/** How much more fits now, after {@link #expire}; negative never. */
 	long room() {
 		return Math.max(0, this.max - this.total);
