@@ -127,6 +127,12 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private static final int INITIAL_RING = 16;
 
 	/**
+	 * A keyed limiter's first ring: there may be many thousands of keys, most of them far
+	 * below their limit.
+	 */
+	private static final int INITIAL_KEYED_RING = 4;
+
+	/**
 	 * Longest period honoured exactly (about 73 years): keeps every time sum free of
 	 * overflow.
 	 */
@@ -216,7 +222,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		this.pacer = new WakeUpPacer(Checks.notNull(scheduler, "scheduler"), executor, this, this::wakeUp);
 		this.maxCalls = config.maxCalls();
 		this.periodNanos = Math.min(Checks.saturatedNanos(config.period()), MAX_PERIOD_NANOS);
-		long[] initial = new long[Math.min(this.maxCalls, INITIAL_RING)];
+		long[] initial = new long[Math.min(this.maxCalls, (key != null) ? INITIAL_KEYED_RING : INITIAL_RING)];
 		// Lap 0 expects the previous lap's parity (1); -period is expired at every time
 		// from now on.
 		Arrays.fill(initial, encode(-this.periodNanos, 1));

@@ -39,13 +39,14 @@ class RateLimiterMetricsTests {
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
 	@Test
-	void bindRegistersFiveMetersTaggedWithTheLimiterName() {
+	void bindRegistersSevenMetersTaggedWithTheLimiterName() {
 		limiter("github", 2);
 		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
 		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getName())
 			.containsExactlyInAnyOrder("lionherd.ratelimiter.wait", "lionherd.ratelimiter.rejected",
 					"lionherd.ratelimiter.waiting", "lionherd.ratelimiter.available",
-					"lionherd.ratelimiter.backend.errors");
+					"lionherd.ratelimiter.backend.errors", "lionherd.ratelimiter.keys",
+					"lionherd.ratelimiter.keys.refused");
 		assertThat(this.registry.getMeters()).extracting((meter) -> meter.getId().getTags())
 			.allMatch((tags) -> tags.equals(List.of(Tag.of("name", "github"))));
 		assertThat(this.registry.get("lionherd.ratelimiter.wait").meter().getId().getType())
@@ -56,7 +57,7 @@ class RateLimiterMetricsTests {
 	void extraTagsGoOnEveryMeter() {
 		limiter("github", 2);
 		new RateLimiterMetrics(this.limiters, Tags.of("app", "billing")).bindTo(this.registry);
-		assertThat(this.registry.getMeters()).hasSize(5)
+		assertThat(this.registry.getMeters()).hasSize(7)
 			.extracting((meter) -> meter.getId().getTags())
 			.allMatch((tags) -> tags.equals(List.of(Tag.of("app", "billing"), Tag.of("name", "github"))));
 	}
@@ -168,6 +169,40 @@ class RateLimiterMetricsTests {
 			return limiter.get() == null;
 		});
 		assertThat(waiting.value()).isNaN();
+	}
+
+	@Test
+	void keysCountsTheLiveKeysOfANameAndKeysRefusedTheNewKeysAFullTableRefused() {
+		this.limiters.rateLimiter("per-user", RateLimiterConfig.of(1, PERIOD).withMaxKeys(2));
+		limiter("github", 1);
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
+		this.limiters.get("per-user", "alice").tryAcquire();
+		this.limiters.get("per-user", "bob").tryAcquire();
+		this.limiters.get("per-user", "carol").tryAcquire();
+		this.limiters.get("per-user", "carol").acquire();
+		assertThat(this.registry.get("lionherd.ratelimiter.keys").tag("name", "per-user").gauge().value()).isEqualTo(2);
+		assertThat(this.registry.get("lionherd.ratelimiter.keys.refused").tag("name", "per-user").counter().count())
+			.isEqualTo(2);
+		assertThat(this.registry.get("lionherd.ratelimiter.keys").tag("name", "github").gauge().value()).isZero();
+		this.time.advance(PERIOD);
+		assertThat(this.registry.get("lionherd.ratelimiter.keys").tag("name", "per-user").gauge().value()).isZero();
+	}
+
+	@Test
+	void keysCountInTheMetersOfTheirNameAndNeverInMetersOfTheirOwn() {
+		this.limiters.rateLimiter("per-user", RateLimiterConfig.of(1, PERIOD).withMaxKeys(2));
+		new RateLimiterMetrics(this.limiters).bindTo(this.registry);
+		this.limiters.get("per-user", "alice").tryAcquire();
+		this.limiters.get("per-user", "alice").tryAcquire();
+		this.limiters.get("per-user", "bob").tryAcquire();
+		this.limiters.get("per-user", "carol").tryAcquire();
+		assertThat(this.registry.getMeters()).hasSize(7)
+			.extracting((meter) -> meter.getId().getTags())
+			.allMatch((tags) -> tags.equals(List.of(Tag.of("name", "per-user"))));
+		assertThat(this.registry.get("lionherd.ratelimiter.wait").timer().count()).isEqualTo(2);
+		// alice's second try, and carol's new key refused by the full table.
+		assertThat(this.registry.get("lionherd.ratelimiter.rejected").counter().count()).isEqualTo(2);
+		assertThat(this.registry.get("lionherd.ratelimiter.keys.refused").counter().count()).isEqualTo(1);
 	}
 
 	private WeakReference<RateLimiter> bindAndForget() {
