@@ -22,8 +22,8 @@ import java.util.List;
 record Decision(long serverMicros, long available, int tightest, long remaining, long resetMicros, String token,
 		boolean[] charged, long[] waitMicros) {
 
-	/** The values before the requests' in a reply. */
-	static final int HEADER = 6;
+	/** The values of a reply besides the requests'. */
+	static final int FIXED = 6;
 
 	/**
 	 * @throws DefinitionMismatchException when the limiter's definition in Redis is
@@ -33,17 +33,18 @@ record Decision(long serverMicros, long available, int tightest, long remaining,
 		if (number(reply, 1) < 0 && reply.size() > 3) {
 			throw new DefinitionMismatchException(String.valueOf(reply.get(3)));
 		}
-		if (reply.size() != HEADER + 2 * requests) {
+		if (reply.size() != FIXED + 2 * requests) {
 			throw new IllegalStateException("Unexpected reply of the rate limiter script: " + reply);
 		}
 		boolean[] charged = new boolean[requests];
 		long[] waits = new long[requests];
 		for (int i = 0; i < requests; i++) {
-			charged[i] = number(reply, HEADER + 2 * i) == 1;
-			waits[i] = number(reply, HEADER + 1 + 2 * i);
+			charged[i] = number(reply, 3 + 2 * i) == 1;
+			waits[i] = number(reply, 4 + 2 * i);
 		}
-		return new Decision(number(reply, 0), Math.max(0, number(reply, 2)), (int) number(reply, 3) - 1,
-				Math.max(0, number(reply, 4)), Math.max(0, number(reply, 5)), token, charged, waits);
+		int status = 3 + 2 * requests;
+		return new Decision(number(reply, 0), Math.max(0, number(reply, 2)), (int) number(reply, status) - 1,
+				Math.max(0, number(reply, status + 1)), Math.max(0, number(reply, status + 2)), token, charged, waits);
 	}
 
 	/** The member of request {@code index} without its weight. */

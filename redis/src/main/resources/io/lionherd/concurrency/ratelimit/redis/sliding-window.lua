@@ -10,14 +10,14 @@
 -- ARGV[3..]   per limit: max, period in microseconds, 1 if it counts calls (else 0)
 -- then        per request, in arrival order: permits, and the longest wait it accepts in
 --             microseconds (-1 for no limit, -2 for a try: now or never, no wait computed)
--- Returns {now, 0, available, tightest, remaining, reset, granted1, wait1, granted2, wait2,
--- ...}: the server time of the decision; available: what a request could still take now (0
--- while any reservation lies ahead); after the decision, the tightest limit (its index from 1:
--- the smallest share of its max left, the first on a tie), what is left of it (0 while any
--- reservation lies ahead) and in how many microseconds the oldest entry of its log leaves its
--- window (0 when the log is empty); for request i, whether it was charged (1) or refused (0),
+-- Returns {now, 0, available, granted1, wait1, granted2, wait2, ..., tightest, remaining,
+-- reset}: the server time of the decision; available: what a request could still take now (0
+-- while any reservation lies ahead); for request i, whether it was charged (1) or refused (0),
 -- and in how many microseconds its instant comes (a reservation, granted then; 0 for now), or
--- for a refusal in how many it could have been granted (-1 for a try). When KEYS[k + 2] holds
+-- for a refusal in how many it could have been granted (-1 for a try); after the decision, the
+-- tightest limit (its index from 1: the smallest share of its max left, the first on a tie),
+-- what is left of it (0 while any reservation lies ahead) and in how many microseconds the
+-- oldest entry of its log leaves its window (0 when the log is empty). When KEYS[k + 2] holds
 -- another definition: {now, -1, 0, stored definition}, and nothing is written.
 
 -- TIME before writes: Redis 3.2 to 4 replicate a script's effects only when asked (5 and later
@@ -145,7 +145,7 @@ local function earliest(j, weight, from)
   end
 end
 
-local reply = {now, 0, 0, 0, 0, 0}
+local reply = {now, 0, 0}
 local first = 3 + 3 * k
 local wrote = false
 for r = first, #ARGV - 1, 2 do
@@ -250,7 +250,7 @@ local oldest = redis.call('ZRANGE', KEYS[tightest], 0, 0, 'WITHSCORES')
 if oldest[2] then
   reset = math.max(0, tonumber(oldest[2]) + period[tightest] - now)
 end
-reply[4] = tightest
-reply[5] = remaining
-reply[6] = reset
+reply[#reply + 1] = tightest
+reply[#reply + 1] = remaining
+reply[#reply + 1] = reset
 return reply

@@ -81,7 +81,7 @@ class RedisRateLimiterScriptTests {
 		}
 		List<Object> reply = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
 				layout.scriptKeys, args.toArray(String[]::new));
-		assertThat(reply).hasSize(Decision.HEADER + 2 * 10_000);
+		assertThat(reply).hasSize(Decision.FIXED + 2 * 10_000);
 		assertThat(this.commands.zcard(layout.key)).isEqualTo(10_000);
 		assertThat(this.commands.hget(layout.key + ":sums", "1")).isEqualTo("10000");
 	}
