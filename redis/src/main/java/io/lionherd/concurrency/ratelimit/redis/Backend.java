@@ -26,6 +26,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.Ticker;
+import io.lionherd.concurrency.ratelimit.Limit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,9 @@ final class Backend {
 	 * more is neither kept nor probed).
 	 */
 	private final Map<String, WeakReference<KeyHealth>> keys = new ConcurrentHashMap<>();
+
+	/** Per name with client keys: what their limiters share. */
+	private final Map<String, Keyed> keyedNames = new ConcurrentHashMap<>();
 
 	/** Guarded by {@link #keys}: the next round of the probe, once a limiter exists. */
 	private @Nullable Future<?> nextProbe;
@@ -136,6 +140,31 @@ final class Backend {
 		return health;
 	}
 
+	/**
+	 * What the limiters of one name's client keys share: the layout of their limits (its
+	 * argument strings) and one health, which is not probed while idle (a probe per
+	 * client key would send thousands of commands per round), and logs an error reply
+	 * once for all of them.
+	 * @param name the name
+	 * @param limits its limits
+	 * @return what they share
+	 */
+	Keyed keyed(String name, List<Limit> limits) {
+		Keyed keyed = this.keyedNames.get(name);
+		if (keyed != null && keyed.limits.equals(limits)) {
+			return keyed;
+		}
+		// Held for good: one per name.
+		Keyed created = new Keyed(limits, new Layout(Layout.keyedKey(this.keyPrefix, name, "*"), limits),
+				new KeyHealth(name, this.keyPrefix + "k{" + name + ":*}"));
+		this.keyedNames.put(name, created);
+		return created;
+	}
+
+	/** What the limiters of one name's client keys share. */
+	record Keyed(List<Limit> limits, Layout layout, KeyHealth health) {
+	}
+
 	private @Nullable KeyHealth health(String key) {
 		WeakReference<KeyHealth> health = this.keys.get(key);
 		return (health != null) ? health.get() : null;
@@ -152,18 +181,16 @@ final class Backend {
 	 * @param maxWaitMicros per request, the longest wait it accepts (-1: no limit, -2: a
 	 * try)
 	 */
-	CompletableFuture<Decision> decide(Layout layout, long[] permits, long[] maxWaitMicros, boolean timed) {
+	CompletableFuture<Decision> decide(Layout layout, KeyHealth health, long[] permits, long[] maxWaitMicros,
+			boolean timed) {
 		String token = this.instanceId + ":" + this.calls.incrementAndGet();
-		KeyHealth health = health(layout.key);
 		if (this.connector.isDown()) {
 			// Lettuce queues commands until it reconnects: the call
 			// would end at the command timeout, after any caller's
 			// own shorter timeout, a refusal even in ALLOW mode.
 			RedisConnectionException lost = new RedisConnectionException(
 					"The connection to Redis is lost; Lettuce is reconnecting");
-			if (health != null) {
-				health.replied(lost);
-			}
+			health.replied(lost);
 			return CompletableFuture.failedFuture(lost);
 		}
 		int requests = permits.length;
@@ -183,18 +210,14 @@ final class Backend {
 		RedisScriptingAsyncCommands<String, String> open = this.connector.openCommands();
 		CompletableFuture<List<Object>> reply = (open != null) ? this.script.run(open, keys, args)
 				: this.connector.commands().thenCompose((commands) -> this.script.run(commands, keys, args));
-		if (health != null) {
-			result.whenComplete((decision, error) -> {
-				if (error instanceof RedisCommandTimeoutException) {
-					health.reachable = false;
-				}
-			});
-		}
+		result.whenComplete((decision, error) -> {
+			if (error instanceof RedisCommandTimeoutException) {
+				health.reachable = false;
+			}
+		});
 		reply.whenComplete((values, error) -> {
 			Throwable cause = (error != null) ? Stages.unwrap(error) : null;
-			if (health != null) {
-				health.replied(cause);
-			}
+			health.replied(cause);
 			if (cause != null) {
 				result.completeExceptionally(cause);
 				return;

@@ -7,6 +7,11 @@ import java.util.List;
  *
  * @param serverMicros the server's {@code TIME} of the decision, in microseconds
  * @param available what a request could still take now
+ * @param tightest after the decision, the index (from 0) of the tightest limit: the
+ * smallest share of its max left, the first on a tie
+ * @param remaining what is left of it (0 while a reservation lies ahead)
+ * @param resetMicros in how many microseconds the oldest entry of its log leaves its
+ * window, 0 when the log is empty
  * @param token the call's unique token: request {@code i} (from 0) is charged as
  * {@code token:(i+1):weight}
  * @param charged per request, whether it was charged (granted now or reserved)
@@ -14,7 +19,11 @@ import java.util.List;
  * (0: granted now); when refused, in how many it could have been granted, or -1 when the
  * script did not compute it (a try)
  */
-record Decision(long serverMicros, long available, String token, boolean[] charged, long[] waitMicros) {
+record Decision(long serverMicros, long available, int tightest, long remaining, long resetMicros, String token,
+		boolean[] charged, long[] waitMicros) {
+
+	/** The values of a reply besides the requests'. */
+	static final int FIXED = 6;
 
 	/**
 	 * @throws DefinitionMismatchException when the limiter's definition in Redis is
@@ -24,7 +33,7 @@ record Decision(long serverMicros, long available, String token, boolean[] charg
 		if (number(reply, 1) < 0 && reply.size() > 3) {
 			throw new DefinitionMismatchException(String.valueOf(reply.get(3)));
 		}
-		if (reply.size() != 3 + 2 * requests) {
+		if (reply.size() != FIXED + 2 * requests) {
 			throw new IllegalStateException("Unexpected reply of the rate limiter script: " + reply);
 		}
 		boolean[] charged = new boolean[requests];
@@ -33,7 +42,9 @@ record Decision(long serverMicros, long available, String token, boolean[] charg
 			charged[i] = number(reply, 3 + 2 * i) == 1;
 			waits[i] = number(reply, 4 + 2 * i);
 		}
-		return new Decision(number(reply, 0), Math.max(0, number(reply, 2)), token, charged, waits);
+		int status = 3 + 2 * requests;
+		return new Decision(number(reply, 0), Math.max(0, number(reply, 2)), (int) number(reply, status) - 1,
+				Math.max(0, number(reply, status + 1)), Math.max(0, number(reply, status + 2)), token, charged, waits);
 	}
 
 	/** The member of request {@code index} without its weight. */

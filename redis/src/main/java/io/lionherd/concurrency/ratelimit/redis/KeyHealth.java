@@ -31,9 +31,10 @@ final class KeyHealth {
 	final AtomicBoolean probing = new AtomicBoolean();
 
 	/**
-	 * Guarded by this: the codes of the error replies logged since Redis last decided.
+	 * Guarded by this: the codes of the error replies logged since Redis last decided;
+	 * {@code null} while none was.
 	 */
-	private final Set<String> warned = new HashSet<>();
+	private @Nullable Set<String> warned;
 
 	/** Whether {@link #warned} may hold any: read on every decision, without the lock. */
 	private volatile boolean warning;
@@ -71,7 +72,12 @@ final class KeyHealth {
 
 	private synchronized void refused(Throwable error) {
 		this.warning = true;
-		if (this.warned.add(Backend.errorCode(error))) {
+		Set<String> warned = this.warned;
+		if (warned == null) {
+			warned = new HashSet<>();
+			this.warned = warned;
+		}
+		if (warned.add(Backend.errorCode(error))) {
 			logger.warn(
 					"Redis answers rate limiter '{}' (key {}) with an error, so it grants nothing until Redis "
 							+ "decides again, whatever on-backend-failure says: {}",
@@ -82,7 +88,7 @@ final class KeyHealth {
 	private synchronized void decidedAgain() {
 		if (this.warning) {
 			this.warning = false;
-			this.warned.clear();
+			this.warned = null;
 			logger.info("Redis decides for rate limiter '{}' (key {}) again", this.name, this.key);
 		}
 	}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -15,10 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Forgettable;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
 import io.lionherd.concurrency.ratelimit.Limit;
+import io.lionherd.concurrency.ratelimit.LimitStatus;
 import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.PermitTimeoutException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
@@ -80,6 +83,15 @@ import org.slf4j.LoggerFactory;
  * is there and refuses, so the limiter refuses too, in ALLOW mode as well
  * (Backend.isErrorReply); the backend logs it once per cause and stays reachable. A refusal
  * sets `available` to 0.
+ *
+ * Client keys. The limiter of one client key under a name (RedisRateLimiterFactory's keyed
+ * create) is this class at the key set of that (name, key) (Layout.keyedKey); the limiters of
+ * one name's keys share their argument strings and one KeyHealth (Backend.keyed), and hold no
+ * timer entry, thread or connection of their own while idle. The server holds the windows, so
+ * one with no waiter and no call in flight is equivalent to a fresh one (forgettable()).
+ *
+ * Status. Every reply also says the tightest limit after the decision, what is left of it and
+ * when its oldest entry leaves its window; the latest is kept (`report`) for status().
  */
 
 /**
@@ -91,7 +103,7 @@ import org.slf4j.LoggerFactory;
  * a cancelled or timed-out acquire consumes no permit. Created by
  * {@link RedisRateLimiterFactory}.
  */
-public final class RedisRateLimiter implements RateLimiter, BackendHealth {
+public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forgettable {
 
 	/**
 	 * The most requests one script call decides (waiters, or tries): a bound on the work
@@ -104,6 +116,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	private static final String LISTENER = "rate limiter listener";
 
 	private final String name;
+
+	/** The client key, {@code null} for a named limiter. */
+	private final @Nullable String clientKey;
 
 	private final RateLimiterConfig config;
 
@@ -121,7 +136,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	 * Guarded by {@link #lock}: waiters not yet sent, in arrival order; abandoned ones
 	 * are dropped when reached.
 	 */
-	private final ArrayDeque<RedisWaiter> pending = new ArrayDeque<>();
+	private final ArrayDeque<RedisWaiter> pending = new ArrayDeque<>(1);
 
 	/** Guarded by {@link #lock}: a call for waiters is in flight. */
 	private boolean busy;
@@ -147,19 +162,41 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	/** As last reported by Redis; 0 after a refusal because Redis could not decide. */
 	private volatile int available;
 
-	/** Held here: the backend holds it weakly. */
+	/**
+	 * The tightest limit as Redis last reported it, {@code null} before its first report.
+	 */
+	private volatile @Nullable Report report;
+
+	/** Held here: the backend holds a named limiter's weakly. */
 	private final KeyHealth health;
 
+	/** A named limiter. */
 	RedisRateLimiter(String name, RateLimiterConfig config, Backend backend, OnBackendFailure onBackendFailure,
 			RateLimiterListener listener) {
 		this.name = Checks.notNull(name, "name");
+		this.clientKey = null;
 		this.config = Checks.notNull(config, "config");
 		this.backend = Checks.notNull(backend, "backend");
 		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
 		this.listener = Checks.notNull(listener, "listener");
-		this.layout = new Layout(backend.keyPrefix + "{" + name + "}", config.limits());
+		this.layout = new Layout(Layout.namedKey(backend.keyPrefix, name), config.limits());
 		this.available = initialRoom(config.limits());
 		this.health = backend.track(name, this.layout.key);
+	}
+
+	/** The limiter of one client key under a name. */
+	RedisRateLimiter(String name, String clientKey, RateLimiterConfig config, Backend backend,
+			OnBackendFailure onBackendFailure, RateLimiterListener listener) {
+		this.name = Checks.notNull(name, "name");
+		this.clientKey = Checks.notNull(clientKey, "key");
+		this.config = Checks.notNull(config, "config");
+		this.backend = Checks.notNull(backend, "backend");
+		this.onBackendFailure = Checks.notNull(onBackendFailure, "onBackendFailure");
+		this.listener = Checks.notNull(listener, "listener");
+		Backend.Keyed keyed = backend.keyed(name, config.limits());
+		this.layout = keyed.layout().at(Layout.keyedKey(backend.keyPrefix, name, clientKey));
+		this.available = initialRoom(config.limits());
+		this.health = keyed.health();
 	}
 
 	private static int initialRoom(List<Limit> limits) {
@@ -204,13 +241,27 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	}
 
 	/**
-	 * The Redis key of this limiter's first limit's log: the key prefix and the name in
-	 * braces (a hash tag, so Redis Cluster keeps every key of the limiter on one slot).
-	 * The other limits' logs are at {@code key:1}, {@code key:2}..., their running sums
-	 * at {@code key:sums}, the definition at {@code key:def}.
+	 * {@inheritDoc}
+	 * @return the client key, empty for a named limiter
+	 */
+	@Override
+	public Optional<String> key() {
+		return Optional.ofNullable(this.clientKey);
+	}
+
+	/**
+	 * The Redis key of this limiter's first limit's log: for a named limiter the key
+	 * prefix and the name in braces ({@code prefix{name}}), for a client key's limiter
+	 * the key prefix, {@code k}, and in braces the name, {@code :} and the client key
+	 * encoded ({@code prefix k{name:encoded}}: characters outside {@code [A-Za-z0-9._-]}
+	 * percent-encoded in UTF-8; a key whose encoding is longer than 64 characters as
+	 * {@code ~} and its SHA-256 in base64url). The braces are a hash tag, so Redis
+	 * Cluster keeps every key of the limiter on one slot. The other limits' logs are at
+	 * {@code key:1}, {@code key:2}..., their running sums at {@code key:sums}, the
+	 * definition at {@code key:def}.
 	 * @return the key
 	 */
-	public String key() {
+	public String redisKey() {
 		return this.layout.key;
 	}
 
@@ -244,6 +295,68 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 	@Override
 	public int waitingCount() {
 		return this.waiting.get();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * As Redis reported it with its latest decision for this limiter (other instances may
+	 * have taken permits since): the limit, what was left of it then (0 while anyone
+	 * waits here, a reservation lay ahead, or after a refusal because Redis could not
+	 * decide), and the time until its oldest entry leaves its window, counted down since.
+	 * Before the first decision: the first limit, in full.
+	 */
+	@Override
+	public LimitStatus status() {
+		Report report = this.report;
+		List<Limit> limits = this.config.limits();
+		if (report == null) {
+			Limit first = limits.get(0);
+			return new LimitStatus(first, (this.waiting.get() > 0) ? 0 : first.max(), Duration.ZERO);
+		}
+		Limit limit = limits.get(report.limit);
+		long remaining = (this.waiting.get() > 0 || this.available == 0) ? 0 : Math.min(report.remaining, limit.max());
+		return new LimitStatus(limit, remaining, Duration.ofNanos(Math.max(0, report.resetNanos - System.nanoTime())));
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Redis holds the windows: a limiter with no waiter (queued, in flight or reserved)
+	 * and no call in flight decides every later request as a fresh one would. Its last
+	 * report goes with it: a fresh one reports its first limit in full until its first
+	 * decision.
+	 */
+	@Override
+	public boolean forgettable() {
+		this.lock.lock();
+		try {
+			return this.waiting.get() == 0 && !this.busy && this.tryCall == null && this.pending.isEmpty()
+					&& this.pendingTries.isEmpty();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Keeps what Redis reported with a decision. */
+	private void reported(Decision decision) {
+		this.available = room(decision);
+		int limit = decision.tightest();
+		if (limit >= 0 && limit < this.config.limits().size()) {
+			this.report = new Report(limit, decision.remaining(), System.nanoTime() + decision.resetMicros() * 1000);
+		}
+	}
+
+	/**
+	 * The tightest limit after a decision.
+	 *
+	 * @param limit its index
+	 * @param remaining what was left of it
+	 * @param resetNanos {@code System.nanoTime()} at which its oldest entry leaves its
+	 * window
+	 */
+	private record Report(int limit, long remaining, long resetNanos) {
 	}
 
 	@Override
@@ -361,7 +474,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		CompletableFuture<Decision> call;
 		try {
 			// Untimed when only blocking callers wait for it: they time it themselves.
-			call = this.backend.decide(this.layout, permits, maxWaits, timed);
+			call = this.backend.decide(this.layout, this.health, permits, maxWaits, timed);
 		}
 		catch (RuntimeException ex) {
 			call = CompletableFuture.failedFuture(ex);
@@ -406,7 +519,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			}
 		}
 		else {
-			this.available = room(decision);
+			reported(decision);
 			List<String> unclaimed = new ArrayList<>();
 			for (int i = 0; i < batch.size(); i++) {
 				TryRequest request = batch.get(i);
@@ -666,7 +779,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 		}
 		CompletableFuture<Decision> call;
 		try {
-			call = this.backend.decide(this.layout, permits, maxWaits, true);
+			call = this.backend.decide(this.layout, this.health, permits, maxWaits, true);
 		}
 		catch (RuntimeException ex) {
 			call = CompletableFuture.failedFuture(ex);
@@ -680,7 +793,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 			failed(batch, (error != null) ? Stages.unwrap(error) : null);
 			return;
 		}
-		this.available = room(decision);
+		reported(decision);
 		List<String> unclaimed = new ArrayList<>();
 		for (int i = 0; i < batch.size(); i++) {
 			RedisWaiter waiter = batch.get(i);
@@ -941,7 +1054,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth {
 
 	@Override
 	public String toString() {
-		return "RedisRateLimiter[name=" + this.name + ", key=" + this.layout.key + ", " + this.layout.definition
+		return "RedisRateLimiter[name=" + this.name + ", redisKey=" + this.layout.key + ", " + this.layout.definition
 				+ ", onBackendFailure=" + this.onBackendFailure + "]";
 	}
 

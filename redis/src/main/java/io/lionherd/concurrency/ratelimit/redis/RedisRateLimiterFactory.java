@@ -136,6 +136,37 @@ public final class RedisRateLimiterFactory implements RateLimiterFactory, AutoCl
 	}
 
 	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Its windows live at a key set of their own (see
+	 * {@link RedisRateLimiter#redisKey()}), shared by every instance with the same key
+	 * prefix that asks for the same name and key, and expire one longest period after its
+	 * latest grant or reservation. It shares this factory's connection, timer and wake-up
+	 * threads with every other limiter: an idle one holds no timer entry and sends
+	 * nothing.
+	 * @throws IllegalArgumentException if {@code key} is {@code null} or empty
+	 */
+	@Override
+	public RateLimiter create(String name, String key, RateLimiterConfig config, RateLimiterListener listener) {
+		if (key == null || key.isEmpty()) {
+			throw new IllegalArgumentException("key must not be null or empty, but was "
+					+ ((key == null) ? "null" : "''") + " (limiter '" + name + "')");
+		}
+		this.backend.connector.commands();
+		return new RedisRateLimiter(name, key, config, this.backend, this.onBackendFailure, listener);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * @return the timer of this factory's limiters (the builder's
+	 * {@link Builder#scheduler(DelayScheduler) scheduler})
+	 */
+	@Override
+	public DelayScheduler scheduler() {
+		return this.backend.scheduler;
+	}
+
+	/**
 	 * What the limiters of this factory do when Redis cannot decide.
 	 * @return the failure mode
 	 */

@@ -10,12 +10,15 @@
 -- ARGV[3..]   per limit: max, period in microseconds, 1 if it counts calls (else 0)
 -- then        per request, in arrival order: permits, and the longest wait it accepts in
 --             microseconds (-1 for no limit, -2 for a try: now or never, no wait computed)
--- Returns {now, 0, available, granted1, wait1, granted2, wait2, ...}: the server time of the
--- decision; for request i, whether it was charged (1) or refused (0), and in how many
--- microseconds its instant comes (a reservation, granted then; 0 for now), or for a refusal
--- in how many it could have been granted (-1 for a try); available: what a request could
--- still take now (0 while any reservation lies ahead). When KEYS[k + 2] holds another
--- definition: {now, -1, 0, stored definition}, and nothing is written.
+-- Returns {now, 0, available, granted1, wait1, granted2, wait2, ..., tightest, remaining,
+-- reset}: the server time of the decision; available: what a request could still take now (0
+-- while any reservation lies ahead); for request i, whether it was charged (1) or refused (0),
+-- and in how many microseconds its instant comes (a reservation, granted then; 0 for now), or
+-- for a refusal in how many it could have been granted (-1 for a try); after the decision, the
+-- tightest limit (its index from 1: the smallest share of its max left, the first on a tie),
+-- what is left of it (0 while any reservation lies ahead) and in how many microseconds the
+-- oldest entry of its log leaves its window (0 when the log is empty). When KEYS[k + 2] holds
+-- another definition: {now, -1, 0, stored definition}, and nothing is written.
 
 -- TIME before writes: Redis 3.2 to 4 replicate a script's effects only when asked (5 and later
 -- always do, and 7 keeps the call as a no-op).
@@ -47,6 +50,8 @@ local longest = 0
 -- never overtakes a reservation, and no entry lies after its own instant.
 local latest = now
 local dirty = false
+-- The sums were missing (a first call, evicted, deleted): written now, they need an expiry.
+local recreated = false
 for j = 1, k do
   local at = 3 + (j - 1) * 3
   max[j] = tonumber(ARGV[at])
@@ -80,6 +85,7 @@ for j = 1, k do
       total = total + weightOf(member)
     end
     dirty = total > 0
+    recreated = dirty
   end
   sum[j] = total
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
@@ -203,6 +209,8 @@ if wrote then
   end
   redis.call('PEXPIRE', sumsKey, expiry)
   redis.call('PEXPIRE', definitionKey, expiry)
+elseif recreated then
+  redis.call('PEXPIRE', sumsKey, expiry)
 end
 
 -- What a request could take now: the room of the tightest permits-limit (of the tightest
@@ -225,4 +233,24 @@ if latest <= now then
   end
 end
 reply[3] = available
+
+-- The tightest limit as a client is told it (RateLimit fields): one read of its oldest entry.
+local tightest, remaining, share = 1, 0, 2
+for j = 1, k do
+  local room = 0
+  if latest <= now then
+    room = math.max(0, max[j] - sum[j])
+  end
+  if room / max[j] < share then
+    tightest, remaining, share = j, room, room / max[j]
+  end
+end
+local reset = 0
+local oldest = redis.call('ZRANGE', KEYS[tightest], 0, 0, 'WITHSCORES')
+if oldest[2] then
+  reset = math.max(0, tonumber(oldest[2]) + period[tightest] - now)
+end
+reply[#reply + 1] = tightest
+reply[#reply + 1] = remaining
+reply[#reply + 1] = reset
 return reply

@@ -52,11 +52,11 @@ class RedisRateLimiterDefinitionTests {
 			.withMessageContaining("limits=[5 permits per PT1M]")
 			.withMessageContaining("limits=[5 permits per PT1S]")
 			.withMessageContaining("new name")
-			.withMessageContaining(((RedisRateLimiter) a).key() + ":def");
+			.withMessageContaining(((RedisRateLimiter) a).redisKey() + ":def");
 		assertThat(b.tryAcquire()).isFalse();
 		// A's window is as A left it: full, for a minute.
-		assertThat(this.commands.zcard(((RedisRateLimiter) a).key())).isEqualTo(5);
-		assertThat(this.commands.pttl(((RedisRateLimiter) a).key())).isGreaterThan(50_000L);
+		assertThat(this.commands.zcard(((RedisRateLimiter) a).redisKey())).isEqualTo(5);
+		assertThat(this.commands.pttl(((RedisRateLimiter) a).redisKey())).isGreaterThan(50_000L);
 		assertThat(a.tryAcquire()).isFalse();
 	}
 
@@ -70,7 +70,7 @@ class RedisRateLimiterDefinitionTests {
 			.withThrowableThat()
 			.havingCause()
 			.isInstanceOf(RateLimiterBackendException.class);
-		assertThat(this.commands.zcard(((RedisRateLimiter) a).key())).isEqualTo(1);
+		assertThat(this.commands.zcard(((RedisRateLimiter) a).redisKey())).isEqualTo(1);
 	}
 
 	@Test
@@ -79,10 +79,10 @@ class RedisRateLimiterDefinitionTests {
 		RateLimiter updated = limiter(OnBackendFailure.FAIL, 10, Duration.ofMinutes(1));
 		assertThat(old.tryAcquire()).isTrue();
 		assertThat(updated.tryAcquire()).isFalse();
-		this.commands.del(((RedisRateLimiter) old).key() + ":def");
+		this.commands.del(((RedisRateLimiter) old).redisKey() + ":def");
 		assertThat(updated.tryAcquire()).isTrue();
 		// The grant of the old definition still counts in the new one's window.
-		assertThat(this.commands.zcard(((RedisRateLimiter) updated).key())).isEqualTo(2);
+		assertThat(this.commands.zcard(((RedisRateLimiter) updated).redisKey())).isEqualTo(2);
 		assertThat(old.tryAcquire()).isFalse();
 	}
 

@@ -78,7 +78,7 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void aWrongTypeAtTheKeyRefusesEveryTryInAllowMode() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-tries", OnBackendFailure.ALLOW);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		int granted = 0;
 		for (int i = 0; i < 100; i++) {
 			if (limiter.tryAcquire()) {
@@ -93,20 +93,20 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void aWrongTypeAtTheKeyFailsAcquireInAllowModeNamingTheLimiterTheKeyAndTheServersError() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-acquire", OnBackendFailure.ALLOW);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		assertThat(limiter.acquire()).failsWithin(Duration.ofSeconds(30))
 			.withThrowableOfType(ExecutionException.class)
 			.havingCause()
 			.isInstanceOf(RateLimiterBackendException.class)
 			.withMessageContaining("'wrongtype-acquire'")
-			.withMessageContaining(limiter.key())
+			.withMessageContaining(limiter.redisKey())
 			.withMessageContaining("WRONGTYPE");
 	}
 
 	@Test
 	void aWrongTypeAtTheKeyFailsAnImmediateAcquireInAllowMode() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-now", OnBackendFailure.ALLOW);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		assertThat(limiter.acquire(Duration.ZERO)).failsWithin(Duration.ofSeconds(30))
 			.withThrowableOfType(ExecutionException.class)
 			.havingCause()
@@ -117,7 +117,7 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void aWrongTypeAtTheKeyRefusesTriesThatArriveTogetherInAllowMode() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-batch", OnBackendFailure.ALLOW);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		List<Boolean> answers = IntStream.range(0, 50)
 			.mapToObj((i) -> limiter.tryAcquireAsync())
 			.toList()
@@ -130,7 +130,7 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void anErrorReplyLeavesTheBackendReachable() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-health", OnBackendFailure.FAIL);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		for (int i = 0; i < 20; i++) {
 			assertThat(limiter.tryAcquire()).isFalse();
 			assertThat(limiter.isBackendReachable()).as("reachable after error reply %d", i).isTrue();
@@ -140,7 +140,7 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void anErrorReplyLeavesNoPermitAvailable() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-available", OnBackendFailure.ALLOW);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		assertThat(limiter.tryAcquire()).isFalse();
 		assertThat(limiter.availablePermits()).isZero();
 	}
@@ -148,16 +148,16 @@ class RedisRateLimiterErrorReplyTests {
 	@Test
 	void anErrorReplyIsLoggedOnceUntilTheLimiterDecidesAgain() {
 		RedisRateLimiter limiter = limiter(this.redis.factory(), "wrongtype-log", OnBackendFailure.FAIL);
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		for (int i = 0; i < 20; i++) {
 			assertThat(limiter.tryAcquire()).isFalse();
 			assertThat(limiter.acquire()).failsWithin(Duration.ofSeconds(30));
 		}
 		assertThat(warnings()).singleElement()
-			.satisfies((warning) -> assertThat(warning).contains("'wrongtype-log'", limiter.key(), "WRONGTYPE"));
-		this.commands.del(limiter.key());
+			.satisfies((warning) -> assertThat(warning).contains("'wrongtype-log'", limiter.redisKey(), "WRONGTYPE"));
+		this.commands.del(limiter.redisKey());
 		assertThat(limiter.tryAcquire()).isTrue();
-		this.commands.set(limiter.key(), NOT_A_SORTED_SET);
+		this.commands.set(limiter.redisKey(), NOT_A_SORTED_SET);
 		assertThat(limiter.tryAcquire()).isFalse();
 		assertThat(limiter.tryAcquire()).isFalse();
 		assertThat(warnings()).hasSize(2);

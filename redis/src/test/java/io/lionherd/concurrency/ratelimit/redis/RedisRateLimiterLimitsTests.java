@@ -53,9 +53,9 @@ class RedisRateLimiterLimitsTests {
 		assertThat(limiter.tryAcquire(4)).isFalse();
 		assertThat(limiter.tryAcquire(2)).isTrue();
 		assertThat(limiter.availablePermits()).isZero();
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(3);
-		assertThat(RedisTestSupport.look(this.commands, limiter.key(), Duration.ofMinutes(1))[1]).isEqualTo(10);
-		assertThat(this.commands.hget(limiter.key() + ":sums", "1")).isEqualTo("10");
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(3);
+		assertThat(RedisTestSupport.look(this.commands, limiter.redisKey(), Duration.ofMinutes(1))[1]).isEqualTo(10);
+		assertThat(this.commands.hget(limiter.redisKey() + ":sums", "1")).isEqualTo("10");
 	}
 
 	@Test
@@ -110,7 +110,7 @@ class RedisRateLimiterLimitsTests {
 		assertThat(limiter.tryAcquire()).isTrue();
 		assertThat(limiter.tryAcquire()).isFalse();
 		assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(false);
-		assertThat(this.commands.zcard(limiter.key())).isOne();
+		assertThat(this.commands.zcard(limiter.redisKey())).isOne();
 	}
 
 	@Test
@@ -141,7 +141,7 @@ class RedisRateLimiterLimitsTests {
 		assertThatExceptionOfType(RateLimitExceededException.class)
 			.isThrownBy(() -> limiter.executeCallable(Duration.ofSeconds(30), () -> "never"))
 			.satisfies((ex) -> assertThat(ex.retryAfter()).isPresent());
-		assertThat(this.commands.zcard(limiter.key())).isOne();
+		assertThat(this.commands.zcard(limiter.redisKey())).isOne();
 		assertThat(limiter.waitingCount()).isZero();
 	}
 
@@ -153,7 +153,7 @@ class RedisRateLimiterLimitsTests {
 		RedisRateLimiter b = limiter("head", config);
 		assertThat(a.tryAcquire(10)).isTrue();
 		CompletableFuture<Void> large = a.acquire(10);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.key()) == 2);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.redisKey()) == 2);
 		CompletableFuture<Void> small = b.acquire(1);
 		// Neither a try nor a waiter of the other instance overtakes it.
 		assertThat(b.tryAcquire(1)).isFalse();
@@ -174,9 +174,9 @@ class RedisRateLimiterLimitsTests {
 		assertThat(a.tryAcquire()).isTrue();
 		long first = this.redis.grantTimes.peek();
 		CompletableFuture<Void> cancelled = a.acquire();
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.key()) == 2);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.redisKey()) == 2);
 		assertThat(cancelled.cancel(false)).isTrue();
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.key()) == 1);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.commands.zcard(a.redisKey()) == 1);
 		assertThat(b.acquire()).succeedsWithin(Duration.ofSeconds(10));
 		// The instant the cancelled one had, not a period after it.
 		assertThat(this.redis.sortedGrantTimes()).containsExactly(first, first + 1_000_000);
@@ -222,9 +222,9 @@ class RedisRateLimiterLimitsTests {
 		// The reply reserved it a minute ahead; nobody waits for it any more.
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(
-					() -> assertThat(RedisTestSupport.look(this.commands, limiter.key(), Duration.ofMinutes(1))[2])
+					() -> assertThat(RedisTestSupport.look(this.commands, limiter.redisKey(), Duration.ofMinutes(1))[2])
 						.isZero());
-		assertThat(this.commands.zcard(limiter.key())).isOne();
+		assertThat(this.commands.zcard(limiter.redisKey())).isOne();
 		assertThat(limiter.waitingCount()).isZero();
 	}
 
@@ -248,8 +248,8 @@ class RedisRateLimiterLimitsTests {
 			RedisTestSupport.unpause(this.commands);
 		}
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.key())).isOne());
-		assertThat(RedisTestSupport.look(this.commands, limiter.key(), Duration.ofMinutes(1))[2]).isZero();
+			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.redisKey())).isOne());
+		assertThat(RedisTestSupport.look(this.commands, limiter.redisKey(), Duration.ofMinutes(1))[2]).isZero();
 	}
 
 	/** Calls of the rate limiter script (by its SHA-1) the server ran so far. */

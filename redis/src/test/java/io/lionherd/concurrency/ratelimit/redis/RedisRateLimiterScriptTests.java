@@ -54,7 +54,7 @@ class RedisRateLimiterScriptTests {
 		assertThat(limiter.tryAcquire()).isTrue();
 		List<CompletableFuture<Boolean>> tries = burstWhilePaused(limiter, 5_000);
 		assertThat(tries).allSatisfy((attempt) -> assertThat(attempt).isCompletedWithValue(true));
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(5_001);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(5_001);
 		assertThat(this.events.backendErrors.get()).isZero();
 		assertThat(limiter.isBackendReachable()).isTrue();
 	}
@@ -65,7 +65,7 @@ class RedisRateLimiterScriptTests {
 		assertThat(limiter.tryAcquire()).isTrue();
 		List<CompletableFuture<Boolean>> tries = burstWhilePaused(limiter, 5_000);
 		assertThat(tries).allSatisfy((attempt) -> assertThat(attempt).isCompletedWithValue(true));
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(5_001);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(5_001);
 		assertThat(this.events.backendErrors.get()).isZero();
 	}
 
@@ -81,7 +81,7 @@ class RedisRateLimiterScriptTests {
 		}
 		List<Object> reply = this.commands.eval(WindowScript.slidingWindow().text(), ScriptOutputType.MULTI,
 				layout.scriptKeys, args.toArray(String[]::new));
-		assertThat(reply).hasSize(3 + 2 * 10_000);
+		assertThat(reply).hasSize(Decision.FIXED + 2 * 10_000);
 		assertThat(this.commands.zcard(layout.key)).isEqualTo(10_000);
 		assertThat(this.commands.hget(layout.key + ":sums", "1")).isEqualTo("10000");
 	}
@@ -118,11 +118,24 @@ class RedisRateLimiterScriptTests {
 		// The server's time and the key's time to live at one instant.
 		List<Object> now = this.commands.eval(
 				"local t = redis.call('TIME') return {tonumber(t[1]) * 1000000 + tonumber(t[2]), redis.call('PTTL', KEYS[1])}",
-				ScriptOutputType.MULTI, new String[] { limiter.key() });
+				ScriptOutputType.MULTI, new String[] { limiter.redisKey() });
 		long expiresMicros = (Long) now.get(0) + (Long) now.get(1) * 1000;
 		// PTTL rounds down to the millisecond: a key without slack expires within 1 ms of
 		// grant + period.
 		assertThat(expiresMicros - granted).isGreaterThanOrEqualTo(60_000_000L + 2_000);
+	}
+
+	@Test
+	void aSumsKeyTheScriptRecreatesWithoutAGrantExpiresWithTheLog() {
+		RedisRateLimiter limiter = (RedisRateLimiter) this.redis.build(this.redis.factory())
+			.create("recreated", RateLimiterConfig.of(1, Duration.ofSeconds(60)), this.events);
+		assertThat(limiter.tryAcquire()).isTrue();
+		String sums = limiter.redisKey() + ":sums";
+		// Evicted alone (an allkeys eviction policy), or deleted by hand.
+		this.commands.del(sums);
+		assertThat(limiter.tryAcquire()).isFalse();
+		assertThat(this.commands.hget(sums, "1")).isEqualTo("1");
+		assertThat(this.commands.pttl(sums)).isBetween(1L, 60_005L);
 	}
 
 	@Test

@@ -68,14 +68,14 @@ class RedisRateLimiterTests {
 	@Test
 	void windowIsASortedSetUnderAHashTaggedKeyThatExpiresAfterThePeriod() {
 		RedisRateLimiter limiter = (RedisRateLimiter) limiter("github", 3, Duration.ofSeconds(10));
-		assertThat(limiter.key()).isEqualTo(this.redis.keyPrefix + "{github}");
+		assertThat(limiter.redisKey()).isEqualTo(this.redis.keyPrefix + "{github}");
 		limiter.tryAcquire();
 		limiter.tryAcquire();
 		limiter.tryAcquire();
 		limiter.tryAcquire();
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(3);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(3);
 		// The period and a few ms of slack.
-		assertThat(this.commands.pttl(limiter.key())).isBetween(1L, 10_005L);
+		assertThat(this.commands.pttl(limiter.redisKey())).isBetween(1L, 10_005L);
 	}
 
 	@Test
@@ -87,7 +87,7 @@ class RedisRateLimiterTests {
 		}
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> acquires.stream().filter(CompletableFuture::isDone).count() == 50);
-		String key = ((RedisRateLimiter) limiter).key();
+		String key = ((RedisRateLimiter) limiter).redisKey();
 		// The ten others are reserved a period later, waiting for the first grants to
 		// leave the window.
 		assertThat(this.commands.zcard(key)).isEqualTo(60);
@@ -220,7 +220,7 @@ class RedisRateLimiterTests {
 		// Entries still in the window are exactly the grants handed out in it: every
 		// permit of an abandoned acquire went to another waiter or back to Redis.
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-			long[] look = RedisTestSupport.look(this.commands, limiter.key(), period);
+			long[] look = RedisTestSupport.look(this.commands, limiter.redisKey(), period);
 			long now = look[0];
 			long handedOut = this.redis.grantTimes.stream()
 				.filter((time) -> time > now - period.toNanos() / 1000 && time <= now)
@@ -292,7 +292,7 @@ class RedisRateLimiterTests {
 		this.commands.scriptFlush();
 		assertThat(limiter.acquire()).succeedsWithin(Duration.ofSeconds(5));
 		assertThat(limiter.tryAcquire()).isFalse();
-		assertThat(this.commands.zcard(((RedisRateLimiter) limiter).key())).isEqualTo(3);
+		assertThat(this.commands.zcard(((RedisRateLimiter) limiter).redisKey())).isEqualTo(3);
 	}
 
 	@Test

@@ -121,7 +121,7 @@ class RedisRateLimiterTryBatchingTests {
 		}
 		long calls = scriptCalls() - callsBefore;
 		assertThat(trues.get()).isEqualTo(199);
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(200);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(200);
 		assertThat(this.events.granted.get() + this.events.rejected.get()).isEqualTo(1 + CALLERS * triesEach);
 		assertThat(calls).isLessThan(CALLERS * triesEach);
 		assertThat(limiter.availablePermits()).isZero();
@@ -143,7 +143,7 @@ class RedisRateLimiterTryBatchingTests {
 			assertThat(attempt).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
 		}
 		assertThat(scriptCalls() - callsBefore).isEqualTo(2);
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(12);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(12);
 		assertThat(limiter.availablePermits()).isEqualTo(50 - 12);
 	}
 
@@ -157,7 +157,7 @@ class RedisRateLimiterTryBatchingTests {
 		}
 		List<Boolean> answers = tries.stream().map(CompletableFuture::join).toList();
 		assertThat(answers).containsExactly(true, true, true, true, true, false, false, false, false);
-		assertThat(this.commands.zcard(limiter.key())).isEqualTo(5);
+		assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(5);
 		assertThat(this.events.granted.get()).isEqualTo(5);
 		assertThat(this.events.rejected.get()).isEqualTo(4);
 	}
@@ -177,7 +177,7 @@ class RedisRateLimiterTryBatchingTests {
 		assertThat(second).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
 		assertThat(last).succeedsWithin(Duration.ofSeconds(30)).isEqualTo(true);
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-			assertThat(this.commands.zcard(limiter.key())).isEqualTo(3);
+			assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(3);
 			assertThat(this.events.granted.get() + this.events.rejected.get()).isEqualTo(4);
 		});
 		assertThat(this.redis.grantTimes).hasSize(3);
@@ -221,7 +221,7 @@ class RedisRateLimiterTryBatchingTests {
 		assertThat(this.events.backendErrors.get()).isEqualTo(CALLERS);
 		assertThat(this.events.rejected.get()).isEqualTo(CALLERS);
 		await().atMost(Duration.ofSeconds(30))
-			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.key())).isEqualTo(1));
+			.untilAsserted(() -> assertThat(this.commands.zcard(limiter.redisKey())).isEqualTo(1));
 		assertThat(limiter.tryAcquire()).isTrue();
 	}
 
