@@ -367,6 +367,14 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
 
+		/**
+		 * Maximum number of client keys of this limiter alive at once in this instance
+		 * (RateLimiterRegistry.get(name, key), @RateLimited(key = ...)): a request for a
+		 * new key beyond it is refused at once. At least 1. A key is forgotten once it
+		 * has no grant in any window and no waiter.
+		 */
+		private int maxKeys = RateLimiterConfig.DEFAULT_MAX_KEYS;
+
 		/** Whether "max-calls" was bound: it may not be set beside "limits". */
 		private boolean maxCallsSet;
 
@@ -404,7 +412,8 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		private InvalidConfigurationPropertyValueException invalid(String prefix, String message) {
 			List<ConfigField> fields = new ArrayList<>(List.of(new ConfigField("maxCalls", "max-calls", this.maxCalls),
 					new ConfigField("period", "period", this.period),
-					new ConfigField("timeout", "timeout", this.timeout)));
+					new ConfigField("timeout", "timeout", this.timeout),
+					new ConfigField("maxKeys", "max-keys", this.maxKeys)));
 			for (int i = 0; i < this.limits.size(); i++) {
 				LimitProperties limit = this.limits.get(i);
 				fields.add(new ConfigField("limits[" + i + "].max", "limits[" + i + "].max", limit.getMax()));
@@ -431,14 +440,15 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 */
 		RateLimiterConfig toConfig() {
 			if (this.limits.isEmpty()) {
-				return new RateLimiterConfig(this.maxCalls, this.period, this.timeout);
+				return new RateLimiterConfig(this.maxCalls, this.period, this.timeout).withMaxKeys(this.maxKeys);
 			}
 			Limit[] limits = new Limit[this.limits.size()];
 			for (int i = 0; i < limits.length; i++) {
 				limits[i] = this.limits.get(i).toLimit(i);
 			}
 			return RateLimiterConfig.of(limits[0], Arrays.copyOfRange(limits, 1, limits.length))
-				.withTimeout(this.timeout);
+				.withTimeout(this.timeout)
+				.withMaxKeys(this.maxKeys);
 		}
 
 		public int getMaxCalls() {
@@ -481,6 +491,14 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setBackend(String backend) {
 			this.backend = backend;
+		}
+
+		public int getMaxKeys() {
+			return this.maxKeys;
+		}
+
+		public void setMaxKeys(int maxKeys) {
+			this.maxKeys = maxKeys;
 		}
 
 		public OnBackendFailure getOnBackendFailure() {

@@ -21,7 +21,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * see which limiter is exhausted or has callers waiting, and every limit of each.
  * {@code GET /actuator/lionherd} lists them by name under {@code rateLimiters};
  * {@code GET /actuator/lionherd/ratelimiters/{name}} answers one, or 404 for an unknown
- * name.
+ * name. For the client keys of a limiter ({@code RateLimiterRegistry.get(name, key)},
+ * {@code @RateLimited(key = ...)}) it tells how many are live, never which: keys are
+ * client identities (API keys, user ids, addresses), and there may be thousands.
  * <p>
  * The id is the library's own, not {@code ratelimiters}: Resilience4j's starter owns that
  * one, and two endpoints of one id stop the application's startup.
@@ -58,7 +60,7 @@ public final class LionherdEndpoint {
 		return new LionherdDescriptor(this.registry.all()
 			.stream()
 			.sorted(Comparator.comparing(RateLimiter::name))
-			.map(RateLimiterDescriptor::of)
+			.map(this::describe)
 			.toList());
 	}
 
@@ -74,7 +76,11 @@ public final class LionherdEndpoint {
 		if (!RATE_LIMITERS.equals(kind)) {
 			return null;
 		}
-		return this.registry.find(name).map(RateLimiterDescriptor::of).orElse(null);
+		return this.registry.find(name).map(this::describe).orElse(null);
+	}
+
+	private RateLimiterDescriptor describe(RateLimiter limiter) {
+		return RateLimiterDescriptor.of(limiter, this.registry.keyCount(limiter.name()));
 	}
 
 	/**
@@ -99,17 +105,21 @@ public final class LionherdEndpoint {
 	 * @param limits every limit, in the configured order
 	 * @param availablePermits the permits grantable now: the room of the tightest
 	 * permits-limit, or with calls-limits only their room in calls (for a distributed
-	 * limiter: as last reported by its backend)
-	 * @param waiting the acquires of this instance waiting now
+	 * limiter: as last reported by its backend); the named limiter's own, not its keys'
+	 * @param waiting the acquires of this instance waiting now for the named limiter
+	 * itself (not for its keys)
+	 * @param keys the client keys of this limiter live in this instance now (each with
+	 * its own windows), at most its {@code max-keys}
 	 */
 	public record RateLimiterDescriptor(String name, String backend, int maxCalls, String period,
-			List<LimitDescriptor> limits, int availablePermits, int waiting) implements OperationResponseBody {
+			List<LimitDescriptor> limits, int availablePermits, int waiting,
+			int keys) implements OperationResponseBody {
 
-		static RateLimiterDescriptor of(RateLimiter limiter) {
+		static RateLimiterDescriptor of(RateLimiter limiter, int keys) {
 			RateLimiterConfig config = limiter.config();
 			return new RateLimiterDescriptor(limiter.name(), limiter.backend(), config.maxCalls(),
 					config.period().toString(), config.limits().stream().map(LimitDescriptor::of).toList(),
-					limiter.availablePermits(), limiter.waitingCount());
+					limiter.availablePermits(), limiter.waitingCount(), keys);
 		}
 
 	}

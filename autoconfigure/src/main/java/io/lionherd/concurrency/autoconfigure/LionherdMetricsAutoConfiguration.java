@@ -27,7 +27,9 @@ import org.springframework.context.annotation.Configuration;
  * observations), its {@code lionherd.executor.queue.wait} and
  * {@code lionherd.executor.rejected} meters, its {@code lionherd.retry.calls} counters
  * (named retries, {@code @Retry} included), and the {@code lionherd.ratelimiter.*} meters
- * of the {@link RateLimiterRegistry}'s limiters.
+ * of the {@link RateLimiterRegistry}'s limiters, tagged by name alone: the limiters of
+ * client keys count in their name's meters, with {@code lionherd.ratelimiter.keys} and
+ * {@code lionherd.ratelimiter.keys.refused} for the keys themselves.
  * <p>
  * The {@code executor.*} meters of
  * {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME} come from Spring

@@ -41,9 +41,9 @@ class LionherdEndpointAutoConfigurationTests {
 			try {
 				assertThat(context.getBean(LionherdEndpoint.class).lionherd().rateLimiters()).containsExactly(
 						new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
-								List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0),
+								List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0, 0),
 						new RateLimiterDescriptor("search", "local", 10, "PT1H",
-								List.of(new LimitDescriptor(10, "PT1H", "permits")), 0, 1));
+								List.of(new LimitDescriptor(10, "PT1H", "permits")), 0, 1, 0));
 			}
 			finally {
 				waiting.cancel(false);
@@ -56,7 +56,7 @@ class LionherdEndpointAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
 			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "sample"))
 				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
-						List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0)));
+						List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0, 0)));
 	}
 
 	@Test
@@ -73,8 +73,26 @@ class LionherdEndpointAutoConfigurationTests {
 				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "provider"))
 					.isEqualTo(new RateLimiterDescriptor("provider", "local", 20, "PT10S", List
 						.of(new LimitDescriptor(20, "PT10S", "calls"), new LimitDescriptor(2000, "PT10S", "permits")),
-							1500, 0));
+							1500, 0, 0));
 			});
+	}
+
+	@Test
+	void endpointReportsHowManyKeysOfALimiterAreLiveButNotWhichOnes() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd").run((context) -> {
+			RateLimiterRegistry registry = context.getBean(RateLimiterRegistry.class);
+			assertThat(registry.get("search", "alice").tryAcquire()).isTrue();
+			assertThat(registry.get("search", "bob").tryAcquire()).isTrue();
+			assertThat(registry.get("search", "alice").tryAcquire()).isTrue();
+			LionherdEndpoint endpoint = context.getBean(LionherdEndpoint.class);
+			RateLimiterDescriptor search = endpoint.rateLimiter("ratelimiters", "search");
+			assertThat(search.keys()).isEqualTo(2);
+			assertThat(search.availablePermits()).as("the named limiter's own, not its keys'").isEqualTo(10);
+			assertThat(search.toString()).doesNotContain("alice", "bob");
+			assertThat(endpoint.rateLimiter("ratelimiters", "sample").keys()).isZero();
+			assertThat(endpoint.lionherd().rateLimiters()).extracting(RateLimiterDescriptor::keys)
+				.containsExactly(0, 2);
+		});
 	}
 
 	@Test

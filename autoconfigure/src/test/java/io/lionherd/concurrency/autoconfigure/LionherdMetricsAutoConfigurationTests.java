@@ -14,6 +14,7 @@ import io.lionherd.concurrency.micrometer.MicrometerRetryRecorder;
 import io.lionherd.concurrency.micrometer.RateLimiterMetrics;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -209,6 +210,34 @@ class LionherdMetricsAutoConfigurationTests {
 				assertThat(registry.get("lionherd.ratelimiter.wait").tag("name", "search").timer().count()).isOne();
 				assertThat(registry.get("lionherd.ratelimiter.available").tag("name", "search").gauge().value())
 					.isEqualTo(2);
+			});
+	}
+
+	@Test
+	void keysOfALimiterArePublishedUnderItsNameAloneWithTheirCountAndRefusals() {
+		this.contextRunner
+			.withPropertyValues("lionherd.concurrency.rate-limiters.per-client.max-calls=1",
+					"lionherd.concurrency.rate-limiters.per-client.period=1h",
+					"lionherd.concurrency.rate-limiters.per-client.timeout=0s",
+					"lionherd.concurrency.rate-limiters.per-client.max-keys=2")
+			.run((context) -> {
+				RateLimiterRegistry limiters = context.getBean(RateLimiterRegistry.class);
+				assertThat(limiters.get("per-client", "alice").tryAcquire()).isTrue();
+				assertThat(limiters.get("per-client", "bob").tryAcquire()).isTrue();
+				assertThat(limiters.get("per-client", "carol").tryAcquire()).as("a third key of the 2 allowed")
+					.isFalse();
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(registry.get("lionherd.ratelimiter.keys").tags("name", "per-client").gauge().value())
+					.isEqualTo(2);
+				assertThat(
+						registry.get("lionherd.ratelimiter.keys.refused").tags("name", "per-client").counter().count())
+					.isOne();
+				assertThat(registry.getMeters())
+					.filteredOn((meter) -> meter.getId().getName().startsWith("lionherd.ratelimiter"))
+					.isNotEmpty()
+					.allSatisfy((meter) -> assertThat(meter.getId().getTags()).extracting(Tag::getKey)
+						.as("tags of %s", meter.getId())
+						.containsExactly("name"));
 			});
 	}
 

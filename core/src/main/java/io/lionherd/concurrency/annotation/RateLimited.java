@@ -69,4 +69,28 @@ public @interface RateLimited {
 	 */
 	String permits() default "";
 
+	/**
+	 * The client whose own limit the call counts against: a SpEL expression over the
+	 * method's arguments, as {@link #permits()} (by parameter name, {@code #user.id},
+	 * {@code #apiKey}, or by position, {@code #p0} / {@code #a0}), parsed once and
+	 * evaluated once per call, before any retry. The call then takes its permits from
+	 * {@code RateLimiterRegistry.get(name, key)}: the limiter of that key under the named
+	 * limiter's definition (its limits, timeout and backend), with its own windows, so
+	 * each key gets the whole limit. The key is the {@code toString()} of the value (a
+	 * {@code String} or other {@code CharSequence}, a {@code Number}, a {@code UUID}, an
+	 * enum constant...): values whose strings are equal share one limit. A {@code null}
+	 * or empty result (or an expression that fails) fails the call, without running, with
+	 * an {@code IllegalArgumentException} naming the method and the expression (thrown,
+	 * or as the failure of the future of a method returning a {@code CompletionStage}). A
+	 * key beyond the limiter's {@code max-keys} live keys is refused as an exhausted
+	 * limit is ({@code RateLimitExceededException}). An unparsable expression stops the
+	 * application's startup. Empty: not keyed, every call shares the named limiter.
+	 * <pre>{@code
+	 * &#64;RateLimited(value = "per-user", key = "#user.id")
+	 * public Profile profile(User user) { ... }
+	 * }</pre>
+	 * @return the expression, or empty for the named limiter itself
+	 */
+	String key() default "";
+
 }

@@ -32,8 +32,8 @@ import org.springframework.util.StringValueResolver;
  * <p>
  * Every annotated method is checked while its bean is created, so an annotation naming a
  * rate limiter or a retry policy that does not exist, a malformed timeout, an unparsable
- * {@code permits} expression or an unsupported return type stops the application's
- * startup with a message naming the bean, the method and the value.
+ * {@code permits} or {@code key} expression or an unsupported return type stops the
+ * application's startup with a message naming the bean, the method and the value.
  * <p>
  * It adds its interceptor in front of the interceptors already there
  * ({@code @Transactional}, say: a transaction starts only once the permit is granted),

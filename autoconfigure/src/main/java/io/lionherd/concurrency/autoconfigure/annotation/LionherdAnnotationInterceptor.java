@@ -111,14 +111,18 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		RateLimiter limiter = null;
 		Duration timeout = null;
 		PermitsExpression permits = null;
+		KeyExpression key = null;
+		RateLimiterRegistry registry = null;
 		if (rateLimited != null) {
 			String name = resolve(rateLimited.value());
-			RateLimiterRegistry registry = this.rateLimiterRegistry.get();
-			limiter = registry.find(name)
+			RateLimiterRegistry limiters = this.rateLimiterRegistry.get();
+			limiter = limiters.find(name)
 				.orElseThrow(() -> unknown("@RateLimited names the unknown rate limiter", "known rate limiters", name,
-						registry.names(), "rate-limiters", beanName, specific));
+						limiters.names(), "rate-limiters", beanName, specific));
 			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
 			permits = permits(rateLimited.permits().trim(), limiter, beanName, specific);
+			key = key(rateLimited.key().trim(), beanName, specific);
+			registry = (key != null) ? limiters : null;
 		}
 		String retryName = (retry != null) ? resolve(retry.value()) : null;
 		RetryPolicy retryPolicy = null;
@@ -151,8 +155,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		// thread: in the caller's context, which AsyncUtils captures.
 		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
 				? this.asyncUtils.get() : null;
-		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, retryName,
-				retryPolicy);
+		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, key, registry,
+				retryName, retryPolicy);
 	}
 
 	private BeanInitializationException unknown(String unknown, String known, String name, Collection<String> names,
@@ -196,6 +200,22 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		}
 	}
 
+	/** The parsed key expression; none (the named limiter itself) when empty. */
+	private static @Nullable KeyExpression key(String expression, @Nullable String beanName, Method method) {
+		if (expression.isEmpty()) {
+			return null;
+		}
+		try {
+			return KeyExpression.parse(expression, method);
+		}
+		catch (ParseException ex) {
+			throw invalid(beanName, method,
+					"@RateLimited has the unparsable key expression '" + expression + "' (" + ex.getMessage()
+							+ "); a SpEL expression over the method's arguments is allowed, such as "
+							+ "'#user.id', '#apiKey' or '#p0', or empty for the named limiter itself");
+		}
+	}
+
 	private String resolve(String value) {
 		StringValueResolver resolver = this.embeddedValueResolver;
 		String resolved = (resolver != null) ? resolver.resolveStringValue(value) : value;
@@ -211,12 +231,15 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	/**
 	 * Monitor around retry around permit around the call, each step when set; with
 	 * {@code waitForPermit} (blocking or {@code @Async} method) the caller's thread
-	 * waits. The permits are evaluated once per call, inside the monitor and before the
-	 * retries: every attempt asks for the same.
+	 * waits. The permits and the key are evaluated once per call, inside the monitor and
+	 * before the retries: every attempt asks the same key's limiter for the same. With a
+	 * key, each attempt looks its limiter up in the {@code registry}, which may have
+	 * forgotten an idle key's limiter since the last.
 	 */
 	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
 			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable PermitsExpression permits,
-			@Nullable String retryName, @Nullable RetryPolicy retryPolicy) {
+			@Nullable KeyExpression key, @Nullable RateLimiterRegistry registry, @Nullable String retryName,
+			@Nullable RetryPolicy retryPolicy) {
 
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			AsyncUtils monitor = this.asyncUtils;
@@ -237,23 +260,27 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		}
 
 		/**
-		 * Evaluates the call's permits, once for all its attempts, and retries. Permits
-		 * that cannot be asked for fail the call as the method's own failure would: a
-		 * {@code CompletionStage} method's caller gets a failed future, never a thrown
-		 * exception.
+		 * Evaluates the call's permits and key, once for all its attempts, and retries.
+		 * Permits or a key that cannot be asked for fail the call as the method's own
+		 * failure would: a {@code CompletionStage} method's caller gets a failed future,
+		 * never a thrown exception.
 		 */
 		private @Nullable Object permitted(MethodInvocation invocation) throws Throwable {
-			long permits;
+			Ask ask;
 			try {
-				permits = permitsOf(invocation);
+				ask = new Ask(permitsOf(invocation), keyOf(invocation));
 			}
 			catch (IllegalArgumentException ex) {
-				if (this.async) {
-					return CompletableFuture.failedFuture(ex);
-				}
-				throw ex;
+				return failed(ex);
 			}
-			return retried(invocation, permits);
+			return retried(invocation, ask);
+		}
+
+		private Object failed(RuntimeException ex) {
+			if (this.async) {
+				return CompletableFuture.failedFuture(ex);
+			}
+			throw ex;
 		}
 
 		/** 1 unless the annotation names an expression for this call's permits. */
@@ -262,16 +289,22 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			return (this.limiter != null && permits != null) ? permits.evaluate(invocation.getArguments()) : 1;
 		}
 
+		/** None unless the annotation names an expression for this call's key. */
+		private @Nullable String keyOf(MethodInvocation invocation) {
+			KeyExpression key = this.key;
+			return (this.limiter != null && key != null) ? key.evaluate(invocation.getArguments()) : null;
+		}
+
 		/** Each attempt calls {@link #rateLimited} on its own copy of the invocation. */
-		private @Nullable Object retried(MethodInvocation invocation, long permits) throws Throwable {
+		private @Nullable Object retried(MethodInvocation invocation, Ask ask) throws Throwable {
 			RetryPolicy policy = this.retryPolicy;
 			String name = this.retryName;
 			AsyncUtils retries = this.asyncUtils;
 			if (policy == null || name == null || retries == null) {
-				return rateLimited(invocation, permits);
+				return rateLimited(invocation, ask);
 			}
 			ProxyMethodInvocation proxied = Invocations.proxied(invocation);
-			Invocations.Step rateLimited = (call) -> rateLimited(call, permits);
+			Invocations.Step rateLimited = (call) -> rateLimited(call, ask);
 			if (!this.async) {
 				return retries.retryBlocking(name, () -> call(rateLimited, proxied.invocableClone()), policy);
 			}
@@ -280,19 +313,39 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 					: retries.retry(name, attempt, policy);
 		}
 
-		private @Nullable Object rateLimited(MethodInvocation invocation, long permits) throws Throwable {
+		private @Nullable Object rateLimited(MethodInvocation invocation, Ask ask) throws Throwable {
 			RateLimiter limiter = this.limiter;
 			if (limiter == null) {
 				return invocation.proceed();
 			}
+			String key = ask.key();
+			RateLimiterRegistry registry = this.registry;
+			if (key != null && registry != null) {
+				try {
+					limiter = registry.get(limiter.name(), key);
+				}
+				catch (RuntimeException ex) {
+					return failed(ex);
+				}
+			}
 			if (this.waitForPermit) {
-				return limiter.executeCallable(permits, this.timeout,
+				return limiter.executeCallable(ask.permits(), this.timeout,
 						() -> call(MethodInvocation::proceed, invocation));
 			}
-			return limiter.executeCompletionStage(permits, this.timeout,
+			return limiter.executeCompletionStage(ask.permits(), this.timeout,
 					Objects.requireNonNull(this.asyncUtils)::withCurrentContext,
 					() -> stage(MethodInvocation::proceed, invocation));
 		}
+
+	}
+
+	/**
+	 * What one call asks of its limiter, for every attempt.
+	 *
+	 * @param permits the permits, at least 1
+	 * @param key the client key, or {@code null} for the named limiter itself
+	 */
+	record Ask(long permits, @Nullable String key) {
 
 	}
 

@@ -32,10 +32,10 @@ import org.springframework.util.ReflectionUtils;
  * through an interface or superclass method), or public and not static in an annotated
  * class. The proxy classes themselves Spring generates at build time.
  * <p>
- * A {@code @RateLimited(permits = ...)} expression reads the method's arguments by
- * reflection (SpEL calls their getters, or a record's accessors), so the parameter types
- * of such a method are registered with their public methods invocable; the method's
- * parameter names come with its own registration.
+ * A {@code @RateLimited(permits = ...)} or {@code @RateLimited(key = ...)} expression
+ * reads the method's arguments by reflection (SpEL calls their getters, or a record's
+ * accessors), so the parameter types of such a method are registered with their public
+ * methods invocable; the method's parameter names come with its own registration.
  */
 final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegistrationAotProcessor {
 
@@ -54,7 +54,7 @@ final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegis
 			reflection.registerType(beanClass);
 			for (Method method : methods) {
 				reflection.registerMethod(method, ExecutableMode.INVOKE);
-				if (hasPermitsExpression(method, beanClass)) {
+				if (hasArgumentExpression(method, beanClass)) {
 					for (Class<?> parameterType : method.getParameterTypes()) {
 						if (!parameterType.isPrimitive()) {
 							reflection.registerType(parameterType, MemberCategory.INVOKE_PUBLIC_METHODS);
@@ -82,15 +82,15 @@ final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegis
 	}
 
 	/**
-	 * Whether the {@code @RateLimited} that applies to the method has permits to
+	 * Whether the {@code @RateLimited} that applies to the method has permits or a key to
 	 * evaluate.
 	 */
-	private static boolean hasPermitsExpression(Method method, Class<?> beanClass) {
+	private static boolean hasArgumentExpression(Method method, Class<?> beanClass) {
 		RateLimited rateLimited = AnnotatedElementUtils.findMergedAnnotation(method, RateLimited.class);
 		if (rateLimited == null) {
 			rateLimited = AnnotatedElementUtils.findMergedAnnotation(beanClass, RateLimited.class);
 		}
-		return rateLimited != null && !rateLimited.permits().isBlank();
+		return rateLimited != null && !(rateLimited.permits().isBlank() && rateLimited.key().isBlank());
 	}
 
 	private static boolean isAnnotated(Class<?> type) {

@@ -72,6 +72,11 @@ class LionherdAnnotationsAotProcessingTests {
 	}
 
 	@Test
+	void theArgumentsAKeyExpressionReadsCanBeReadByReflection() {
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(User.class, "id")).accepts(hints);
+	}
+
+	@Test
 	void theArgumentsOfAMethodWithoutPermitsExpressionGetNoHint() {
 		assertThat(RuntimeHintsPredicates.reflection().onType(UnreadArgument.class)).rejects(hints);
 	}
@@ -119,6 +124,11 @@ class LionherdAnnotationsAotProcessingTests {
 			return request.prompt();
 		}
 
+		@RateLimited(value = "sample", key = "#user.id")
+		public String perUser(User user) {
+			return user.id();
+		}
+
 		@RateLimited("sample")
 		public String once(UnreadArgument argument) {
 			return "once";
@@ -131,6 +141,9 @@ class LionherdAnnotationsAotProcessingTests {
 	}
 
 	public record CompletionRequest(String prompt, int maxTokens) {
+	}
+
+	public record User(String id) {
 	}
 
 	public record UnreadArgument(String value) {
