@@ -31,9 +31,9 @@ class LionherdEndpointTests {
 
 		assertThat(response.status()).isEqualTo(200);
 		JsonNode limiters = response.json().get("rateLimiters");
-		assertThat(limiters.valueStream().map((limiter) -> limiter.get("name").asString())).containsExactly("provider",
-				"sample");
-		assertSample(limiters.get(1));
+		assertThat(limiters.valueStream().map((limiter) -> limiter.get("name").asString()))
+			.containsExactly("per-client", "provider", "sample");
+		assertSample(limiters.get(2));
 	}
 
 	@Test

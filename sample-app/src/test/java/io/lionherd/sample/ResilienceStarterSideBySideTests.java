@@ -36,7 +36,7 @@ class ResilienceStarterSideBySideTests {
 
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.json().get("rateLimiters").valueStream().map((limiter) -> limiter.get("name").asString()))
-			.containsExactly("provider", "sample");
+			.containsExactly("per-client", "provider", "sample");
 	}
 
 	@Test
@@ -52,7 +52,8 @@ class ResilienceStarterSideBySideTests {
 		JsonNode components = this.api.get("/actuator/health").json().get("components");
 
 		assertThat(components.get("lionherd").get("status").asString()).isEqualTo("UP");
-		assertThat(components.get("lionherd").get("details").propertyNames()).containsExactly("provider", "sample");
+		assertThat(components.get("lionherd").get("details").propertyNames()).containsExactly("per-client", "provider",
+				"sample");
 		assertThat(components.get("rateLimiters").get("status").asString()).isEqualTo("UP");
 		assertThat(components.get("rateLimiters").get("details").propertyNames()).containsExactly("r4j");
 	}
