@@ -131,20 +131,6 @@ public final class RateLimiterRegistry {
 	}
 
 	/**
-	 * How many keys of the limiter named {@code name} have state in this instance now
-	 * (see {@link #get(String, String)}).
-	 * @param name the name of a limiter of this registry
-	 * @return the number of live keys, 0 for a name never used with a key
-	 * @throws IllegalArgumentException if there is no limiter named {@code name}
-	 */
-	public int keyCount(String name) {
-		get(name);
-		// Placeholder until the key table lands: counts the placeholder map's keys.
-		String prefix = name + '\u0000';
-		return (int) this.keyed.keySet().stream().filter((k) -> k.startsWith(prefix)).count();
-	}
-
-	/**
 	 * The limiter named {@code name}, if there is one: for callers to whom an unknown
 	 * name is no error, e.g. a lookup by a name a client sent.
 	 * @param name its name
