@@ -143,6 +143,20 @@ class RedisRateLimiterKeyedTests {
 	}
 
 	@Test
+	void anInstanceThatDefinesTheNameOtherwiseIsRefusedAtTheKeysOwnDefinition() {
+		RateLimiter here = keyed(RateLimiterConfig.of(5, Duration.ofMinutes(1)), "alice");
+		assertThat(here.tryAcquire()).isTrue();
+		RateLimiter there = this.redis.build(this.redis.factory())
+			.create("per-user", "alice", RateLimiterConfig.of(10, Duration.ofMinutes(1)), RateLimiterListener.none());
+		assertThat(there.tryAcquire()).isFalse();
+		assertThat(there.acquire()).failsWithin(Duration.ofSeconds(10))
+			.withThrowableThat()
+			.withMessageContaining(redisKey(here) + ":def")
+			.withMessageContaining("limits=[5 permits per PT1M]");
+		assertThat(this.commands.zcard(redisKey(here))).isOne();
+	}
+
+	@Test
 	void aKeyedLimiterWithNothingInFlightIsForgettableWhileItsGrantsAreStillInTheWindow() {
 		RateLimiter limiter = keyed(RateLimiterConfig.of(2, Duration.ofMinutes(1)), "alice");
 		assertThat(forgettable(limiter)).isTrue();
