@@ -266,6 +266,22 @@ class RedisRateLimiterKeyedTests {
 	}
 
 	@Test
+	void keyedLimitersShareTheFactorysTimerEntryAndAreNotProbedWhileIdle() {
+		ManualTime time = new ManualTime();
+		RedisRateLimiterFactory factory = this.redis
+			.build(this.redis.factory().scheduler(time).executor(ManualTime.DIRECT));
+		RateLimiterConfig config = RateLimiterConfig.of(2, Duration.ofMinutes(1));
+		for (int i = 0; i < 200; i++) {
+			RateLimiter limiter = factory.create("per-user", "client-" + i, config, RateLimiterListener.none());
+			assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+		}
+		assertThat(time.pendingCount()).as("the one entry timing out the calls in flight").isOne();
+		time.advance(RedisRateLimiterFactory.DEFAULT_COMMAND_TIMEOUT);
+		time.advance(RedisRateLimiterFactory.DEFAULT_PROBE_INTERVAL.multipliedBy(2));
+		assertThat(time.pendingCount()).as("no probe").isZero();
+	}
+
+	@Test
 	void theFactorysTimerIsItsLimitersTimer() {
 		ManualTime time = new ManualTime();
 		RedisRateLimiterFactory factory = this.redis.build(this.redis.factory().scheduler(time));
