@@ -1,9 +1,11 @@
 package io.lionherd.concurrency.autoconfigure.annotation;
 
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.lionherd.concurrency.ManualTime;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.autoconfigure.LionherdAnnotationsAutoConfiguration;
@@ -28,9 +30,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /**
  * Tests of {@code @RateLimited(key = ...)}: a SpEL expression over the method's arguments
  * naming the client whose own limit a call counts against. The limiters' windows are an
- * hour long and they do not wait, so no test depends on the clock. Limiters:
- * {@code per-user} (2 per hour), {@code tokens-per-user} (10 permits per hour) and
- * {@code one-key} (5 per hour, at most 1 live key).
+ * hour long and they do not wait, so no test depends on the clock, but for
+ * {@code per-second} (1 per second, waits without limit) on a manual clock. Limiters:
+ * {@code per-user} (2 per hour), {@code tokens-per-user} (10 permits per hour),
+ * {@code one-key} (5 per hour, at most 1 live key) and {@code per-second}.
  */
 class RateLimitedKeyTests {
 
@@ -48,6 +51,8 @@ class RateLimitedKeyTests {
 				"lionherd.concurrency.rate-limiters.one-key.period=1h",
 				"lionherd.concurrency.rate-limiters.one-key.timeout=0s",
 				"lionherd.concurrency.rate-limiters.one-key.max-keys=1",
+				"lionherd.concurrency.rate-limiters.per-second.max-calls=1",
+				"lionherd.concurrency.rate-limiters.per-second.period=1s",
 				"lionherd.concurrency.retries.twice.max-attempts=2", "lionherd.concurrency.retries.twice.base-delay=0s",
 				"lionherd.concurrency.retries.twice.max-delay=0s",
 				"lionherd.concurrency.retries.twice.retry-on=java.lang.IllegalStateException");
@@ -107,6 +112,23 @@ class RateLimitedKeyTests {
 			assertThat(service.helloAsync(new User("bob"))).isCompletedWithValue("hello bob");
 			assertThat(service.calls()).isEqualTo(3);
 		});
+	}
+
+	@Test
+	void asyncCallWaitsForItsKeysPermitWithoutHoldingBackOtherKeys() {
+		this.contextRunner.withUserConfiguration(RateLimitedPermitsTests.ManualClockConfiguration.class)
+			.run((context) -> {
+				UserService service = context.getBean(UserService.class);
+				assertThat(service.perSecond(new User("alice"))).isCompletedWithValue("hello alice");
+				CompletableFuture<String> second = service.perSecond(new User("alice"));
+				assertThat(second).isNotDone();
+				assertThat(context.getBean(RateLimiterRegistry.class).get("per-second", "alice").waitingCount())
+					.isOne();
+				assertThat(service.perSecond(new User("bob"))).isCompletedWithValue("hello bob");
+				context.getBean(ManualTime.class).advance(Duration.ofSeconds(1));
+				assertThat(second).isCompletedWithValue("hello alice");
+				assertThat(service.calls()).isEqualTo(3);
+			});
 	}
 
 	@ParameterizedTest
@@ -254,6 +276,12 @@ class RateLimitedKeyTests {
 
 		@RateLimited(value = "per-user", key = "#user.id")
 		public CompletableFuture<String> helloAsync(User user) {
+			this.calls.incrementAndGet();
+			return CompletableFuture.completedFuture("hello " + user.id());
+		}
+
+		@RateLimited(value = "per-second", key = "#user.id")
+		public CompletableFuture<String> perSecond(User user) {
 			this.calls.incrementAndGet();
 			return CompletableFuture.completedFuture("hello " + user.id());
 		}

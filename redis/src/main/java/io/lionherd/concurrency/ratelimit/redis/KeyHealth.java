@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What is known of Redis for one limiter's key: whether it answered the latest call or
  * probe, whether a call was answered since the last round of the probe, and the error
- * replies logged since Redis last decided (one warning per limiter and error code).
+ * replies logged since Redis last decided (one warning per limiter and error code). The
+ * limiters of one name's client keys share one, which is not probed while idle
+ * ({@link Backend#keyed}): one warning per name and error code, not per client.
  */
 final class KeyHealth {
 
@@ -29,6 +31,12 @@ final class KeyHealth {
 
 	/** A probe is in flight. */
 	final AtomicBoolean probing = new AtomicBoolean();
+
+	/**
+	 * Whether this instance logged that another defines the limiter differently: once per
+	 * named limiter, and once for all the client keys of a name.
+	 */
+	final AtomicBoolean mismatchLogged = new AtomicBoolean();
 
 	/**
 	 * Guarded by this: the codes of the error replies logged since Redis last decided;

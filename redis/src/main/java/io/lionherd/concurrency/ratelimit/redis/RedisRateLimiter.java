@@ -156,9 +156,6 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	/** Live waiters: queued, in flight, or reserved. */
 	private final AtomicInteger waiting = new AtomicInteger();
 
-	/** Whether this instance logged that another defines the limiter differently. */
-	private final AtomicBoolean mismatchLogged = new AtomicBoolean();
-
 	/** As last reported by Redis; 0 after a refusal because Redis could not decide. */
 	private volatile int available;
 
@@ -1022,7 +1019,8 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	}
 
 	private void backendError(@Nullable Throwable cause) {
-		if (cause instanceof Decision.DefinitionMismatchException && this.mismatchLogged.compareAndSet(false, true)) {
+		if (cause instanceof Decision.DefinitionMismatchException
+				&& this.health.mismatchLogged.compareAndSet(false, true)) {
 			// Loud once: every call of this instance
 			// is refused until the definitions agree.
 			logger.warn(backendException(cause).getMessage());

@@ -143,6 +143,20 @@ class RedisRateLimiterKeyedTests {
 	}
 
 	@Test
+	void anInstanceThatDefinesTheNameOtherwiseIsRefusedAtTheKeysOwnDefinition() {
+		RateLimiter here = keyed(RateLimiterConfig.of(5, Duration.ofMinutes(1)), "alice");
+		assertThat(here.tryAcquire()).isTrue();
+		RateLimiter there = this.redis.build(this.redis.factory())
+			.create("per-user", "alice", RateLimiterConfig.of(10, Duration.ofMinutes(1)), RateLimiterListener.none());
+		assertThat(there.tryAcquire()).isFalse();
+		assertThat(there.acquire()).failsWithin(Duration.ofSeconds(10))
+			.withThrowableThat()
+			.withMessageContaining(redisKey(here) + ":def")
+			.withMessageContaining("limits=[5 permits per PT1M]");
+		assertThat(this.commands.zcard(redisKey(here))).isOne();
+	}
+
+	@Test
 	void aKeyedLimiterWithNothingInFlightIsForgettableWhileItsGrantsAreStillInTheWindow() {
 		RateLimiter limiter = keyed(RateLimiterConfig.of(2, Duration.ofMinutes(1)), "alice");
 		assertThat(forgettable(limiter)).isTrue();
@@ -249,6 +263,22 @@ class RedisRateLimiterKeyedTests {
 		assertThat(there.tryAcquire(3)).isTrue();
 		assertThat(here.tryAcquire()).isTrue();
 		assertThat(here.status().remaining()).isEqualTo(1);
+	}
+
+	@Test
+	void keyedLimitersShareTheFactorysTimerEntryAndAreNotProbedWhileIdle() {
+		ManualTime time = new ManualTime();
+		RedisRateLimiterFactory factory = this.redis
+			.build(this.redis.factory().scheduler(time).executor(ManualTime.DIRECT));
+		RateLimiterConfig config = RateLimiterConfig.of(2, Duration.ofMinutes(1));
+		for (int i = 0; i < 200; i++) {
+			RateLimiter limiter = factory.create("per-user", "client-" + i, config, RateLimiterListener.none());
+			assertThat(limiter.tryAcquireAsync()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
+		}
+		assertThat(time.pendingCount()).as("the one entry timing out the calls in flight").isOne();
+		time.advance(RedisRateLimiterFactory.DEFAULT_COMMAND_TIMEOUT);
+		time.advance(RedisRateLimiterFactory.DEFAULT_PROBE_INTERVAL.multipliedBy(2));
+		assertThat(time.pendingCount()).as("no probe").isZero();
 	}
 
 	@Test
