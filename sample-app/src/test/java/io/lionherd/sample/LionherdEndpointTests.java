@@ -77,7 +77,7 @@ class LionherdEndpointTests {
 
 	private static void assertSample(JsonNode limiter) {
 		assertThat(limiter.propertyNames()).containsExactlyInAnyOrder("name", "backend", "maxCalls", "period", "limits",
-				"availablePermits", "waiting");
+				"availablePermits", "waiting", "keys");
 		assertThat(limiter.get("name").asString()).isEqualTo("sample");
 		assertThat(limiter.get("backend").asString()).isEqualTo("local");
 		assertThat(limiter.get("maxCalls").asInt()).isEqualTo(3);

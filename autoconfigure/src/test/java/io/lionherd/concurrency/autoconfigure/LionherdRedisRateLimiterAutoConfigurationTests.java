@@ -85,7 +85,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 				RateLimiter shared = registry.get("shared");
 				assertThat(shared).isInstanceOf(RedisRateLimiter.class);
 				assertThat(shared.backend()).isEqualTo("redis");
-				assertThat(((RedisRateLimiter) shared).key()).isEqualTo("autoconfig:{shared}");
+				assertThat(((RedisRateLimiter) shared).redisKey()).isEqualTo("autoconfig:{shared}");
 				assertThat(((RedisRateLimiter) shared).onBackendFailure()).isEqualTo(OnBackendFailure.FAIL);
 				assertThat(registry.get("local").backend()).isEqualTo("local");
 				assertThat(shared.tryAcquire()).isTrue();
@@ -112,7 +112,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 			.run((context) -> {
 				RedisRateLimiter open = (RedisRateLimiter) context.getBean(RateLimiterRegistry.class).get("open");
 				assertThat(open.onBackendFailure()).isEqualTo(OnBackendFailure.ALLOW);
-				assertThat(open.key()).isEqualTo("lionherd:ratelimiter:{open}");
+				assertThat(open.redisKey()).isEqualTo("lionherd:ratelimiter:{open}");
 				assertThat(context.getBean(LionherdRedisRateLimiterAutoConfiguration.RedisRateLimiterBackend.class)
 					.redisRateLimiterFactory()
 					.commandTimeout()).isEqualTo(Duration.ofMillis(750));
