@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Threads;
  * is ever exhausted (a teardown fails the benchmark on any refusal) and the benchmark
  * measures the bookkeeping only; keys are warmed up (their states created) in the setup.
  * The period is longer than RateLimiterBenchmark's 1 ms because the key table sweeps
- * every key once per period: every millisecond, 10 000 keys would keep a second core
- * busy with sweeping, which no real period (seconds and more) does.
+ * every key once per period: every millisecond, 10 000 keys would keep a second core busy
+ * with sweeping, which no real period (seconds and more) does.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
