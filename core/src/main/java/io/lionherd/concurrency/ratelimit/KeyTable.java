@@ -112,7 +112,7 @@ final class KeyTable {
 	 * refusal already reported)
 	 */
 	@Nullable KeyState pin(String key) {
-		for (;;) {
+		for (int spins = 0;; spins++) {
 			KeyState state = this.states.get(key);
 			if (state == null) {
 				state = this.states.computeIfAbsent(key, this::create);
@@ -125,8 +125,14 @@ final class KeyTable {
 			if (state.pin()) {
 				return state;
 			}
-			// The sweeper retired it: it is removed or let go in a moment.
-			Thread.onSpinWait();
+			// The sweeper retired it: it is removed or let go in a moment, unless the
+			// sweeper's thread lost its core.
+			if (spins < 64) {
+				Thread.onSpinWait();
+			}
+			else {
+				Thread.yield();
+			}
 		}
 	}
 
@@ -195,13 +201,18 @@ final class KeyTable {
 				if (!state.retire()) {
 					continue;
 				}
-				boolean forgotten = false;
+				boolean forgettable = false;
 				try {
-					forgotten = state.forgettable() && this.states.remove(entry.getKey(), state);
+					forgettable = state.forgettable();
 				}
 				finally {
-					if (forgotten) {
+					if (forgettable) {
+						// Retired for good, so forgotten now: counted out before it
+						// leaves
+						// the map, so that a full table never refuses the key's next use
+						// (or another key) for a key that is already gone.
 						this.count.decrementAndGet();
+						this.states.remove(entry.getKey(), state);
 					}
 					else {
 						state.unretire();

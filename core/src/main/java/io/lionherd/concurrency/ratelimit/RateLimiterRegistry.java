@@ -27,6 +27,10 @@ import io.lionherd.concurrency.internal.Guard;
  * limiters.get("github").acquire().thenRun(this::callGitHub);
  * }</pre>
  *
+ * A named limiter's definition also limits each client key on its own:
+ * {@link #get(String, String)} gives the limiter of a key, whose state is created on
+ * first use and forgotten, exactly, once it is equivalent to a fresh one.
+ *
  * Thread-safe.
  */
 public final class RateLimiterRegistry {
@@ -89,6 +93,18 @@ public final class RateLimiterRegistry {
 	 * The limiter of client {@code key} under the definition (limits, timeout, backend)
 	 * of the limiter named {@code name}, created on first use: each key has its own
 	 * windows and queue.
+	 * <p>
+	 * The result is a cheap handle that looks the key's state up for each operation, so
+	 * it may be kept: a key's state is forgotten once it holds no grant inside any
+	 * window, no waiter and no operation in progress (then a fresh state decides every
+	 * later request exactly as it would), by a sweep on the backend's timer every longest
+	 * period of the definition, and created again on the key's next use. At most
+	 * {@link RateLimiterConfig#maxKeys()} keys of a name live at once: an operation for a
+	 * new key beyond it is refused at once ({@code tryAcquire} answers {@code false},
+	 * {@code acquire} fails with a {@link RateLimitExceededException} saying the key
+	 * table is full) and reported to {@link RateLimiterListener#keyRefused}. A key's
+	 * events reach the listeners as the named limiter's; {@code added} is not called per
+	 * key.
 	 * @param name the name of a limiter of this registry
 	 * @param key the client key, not empty
 	 * @return the limiter of that key
@@ -106,8 +122,8 @@ public final class RateLimiterRegistry {
 
 	/**
 	 * How many keys of the limiter named {@code name} have state in this instance now
-	 * (see {@link #get(String, String)}): a key is counted from its first use until it is
-	 * forgotten.
+	 * (see {@link #get(String, String)}): a key is counted from the start of the
+	 * operation that creates its state until it is forgotten.
 	 * @param name the name of a limiter of this registry
 	 * @return the number of live keys, 0 for a name never used with a key
 	 * @throws IllegalArgumentException if there is no limiter named {@code name}; the
