@@ -171,6 +171,9 @@ public final class BenchmarkRunner {
 					"RateLimiterBenchmark.guava2Threads", Goal.ratioBelow(1.0)),
 			new Comparison("tryAcquire, 2 threads, vs Bucket4j", "RateLimiterBenchmark.ours2Threads",
 					"RateLimiterBenchmark.bucket4j2Threads", Goal.ratioBelow(1.0)),
+			new Comparison("get(name, key).tryAcquire() over 10 000 hot keys vs a named tryAcquire(), 1 thread",
+					"KeyedRateLimiterBenchmark.keyed1Thread", "KeyedRateLimiterBenchmark.named1Thread",
+					Goal.ratioAtMost(1.5)),
 			new Comparison("@RateLimited proxy vs Resilience4j @RateLimiter aspect",
 					"AnnotationsBenchmark.oursRateLimited", "AnnotationsBenchmark.resilience4jRateLimiter",
 					Goal.ratioAtMost(1.0)),
@@ -197,27 +200,30 @@ public final class BenchmarkRunner {
 	/**
 	 * Supplementary measurements, shown against the paired alternative without a goal.
 	 */
-	static final List<Comparison> SUPPLEMENTARY = List
-		.of(new Comparison("tryAcquire(10) vs tryAcquire(1), calls- and permits-limit",
-				"RateLimiterBenchmark.oursTwoLimitsWeighted1Thread", "RateLimiterBenchmark.oursOnePermit1Thread", null),
-				new Comparison("tryAcquire(10) vs tryAcquire(1), one permits-limit",
-						"RateLimiterBenchmark.oursWeighted1Thread", "RateLimiterBenchmark.oursOnePermit1Thread", null),
-				new Comparison("tryAcquire(1), calls- and permits-limit vs one permits-limit",
-						"RateLimiterBenchmark.oursTwoLimitsOnePermit1Thread",
-						"RateLimiterBenchmark.oursOnePermit1Thread", null),
-				new Comparison("isAsync without any cache (functional method looked up per call)",
-						"IsAsyncBenchmark.uncachedLookup", "IsAsyncBenchmark.alternative", null),
-				new Comparison("runSync with context propagation off", "RunSyncBenchmark.oursNoContext",
-						"RunSyncBenchmark.alternative", null),
-				new Comparison("one System.nanoTime() (the floor of failAfter) vs orTimeout on a completed stage",
-						"PatternsBenchmark.clockRead", "PatternsBenchmark.alternativeOrTimeoutCompleted", null),
-				new Comparison("@RateLimited + @Monitored proxy vs Resilience4j @RateLimiter aspect",
-						"AnnotationsBenchmark.oursRateLimitedMonitored", "AnnotationsBenchmark.resilience4jRateLimiter",
-						null),
-				new Comparison("programmatic tryAcquire + call, ours vs Resilience4j acquirePermission + call",
-						"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null),
-				new Comparison("one ThreadPoolExecutor.remove per input (previous approach), 40 000 queued vs 10 000",
-						"CancelQueuedBenchmark.removeEach40k", "CancelQueuedBenchmark.removeEach10k", null));
+	static final List<Comparison> SUPPLEMENTARY = List.of(
+			new Comparison("tryAcquire(10) vs tryAcquire(1), calls- and permits-limit",
+					"RateLimiterBenchmark.oursTwoLimitsWeighted1Thread", "RateLimiterBenchmark.oursOnePermit1Thread",
+					null),
+			new Comparison("tryAcquire(10) vs tryAcquire(1), one permits-limit",
+					"RateLimiterBenchmark.oursWeighted1Thread", "RateLimiterBenchmark.oursOnePermit1Thread", null),
+			new Comparison("tryAcquire(1), calls- and permits-limit vs one permits-limit",
+					"RateLimiterBenchmark.oursTwoLimitsOnePermit1Thread", "RateLimiterBenchmark.oursOnePermit1Thread",
+					null),
+			new Comparison("get(name, key).tryAcquire() vs a hand-rolled ConcurrentHashMap of 10 000 limiters",
+					"KeyedRateLimiterBenchmark.keyed1Thread", "KeyedRateLimiterBenchmark.handRolledMap1Thread", null),
+			new Comparison("isAsync without any cache (functional method looked up per call)",
+					"IsAsyncBenchmark.uncachedLookup", "IsAsyncBenchmark.alternative", null),
+			new Comparison("runSync with context propagation off", "RunSyncBenchmark.oursNoContext",
+					"RunSyncBenchmark.alternative", null),
+			new Comparison("one System.nanoTime() (the floor of failAfter) vs orTimeout on a completed stage",
+					"PatternsBenchmark.clockRead", "PatternsBenchmark.alternativeOrTimeoutCompleted", null),
+			new Comparison("@RateLimited + @Monitored proxy vs Resilience4j @RateLimiter aspect",
+					"AnnotationsBenchmark.oursRateLimitedMonitored", "AnnotationsBenchmark.resilience4jRateLimiter",
+					null),
+			new Comparison("programmatic tryAcquire + call, ours vs Resilience4j acquirePermission + call",
+					"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null),
+			new Comparison("one ThreadPoolExecutor.remove per input (previous approach), 40 000 queued vs 10 000",
+					"CancelQueuedBenchmark.removeEach40k", "CancelQueuedBenchmark.removeEach10k", null));
 
 	private BenchmarkRunner() {
 	}
