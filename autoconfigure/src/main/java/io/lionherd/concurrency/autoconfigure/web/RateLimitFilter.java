@@ -289,9 +289,8 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 			throws IOException {
 		ClientKey key = rule.key();
 		if (key.kind() == ClientKey.Kind.HEADER) {
-			Problems.write(
-					request, response, HttpServletResponse.SC_BAD_REQUEST, "Bad Request", "Missing request header '"
-							+ key.header() + "': the rate limit of this endpoint counts per " + key.header(),
+			Problems.write(request, response, HttpServletResponse.SC_BAD_REQUEST, "Bad Request",
+					"Missing request header '" + key.header() + "': this endpoint is rate limited per " + key.header(),
 					"limiter", rule.limiter());
 		}
 		else {
