@@ -134,6 +134,9 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 		}
 		CompletableFuture<Void> permit;
 		try {
+			// Not tryAcquire for a rule without wait: acquire with a zero wait refuses at
+			// once as well, and its refusal says when the request could have been
+			// granted.
 			permit = limiter.acquire(rule.permits(), rule.maxWait());
 		}
 		catch (RateLimiterBackendException ex) {
