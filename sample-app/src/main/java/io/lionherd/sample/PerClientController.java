@@ -1,7 +1,5 @@
 package io.lionherd.sample;
 
-import java.util.Map;
-
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -21,11 +19,20 @@ public class PerClientController {
 	/**
 	 * Answers which client was served.
 	 * @param apiKey the client's key, the one the filter counted
-	 * @return the client's key
+	 * @return the client's key and the limiter that counted it
 	 */
 	@GetMapping(path = "/api/per-client", produces = MediaType.APPLICATION_JSON_VALUE)
-	Map<String, String> perClient(@RequestHeader("X-Api-Key") String apiKey) {
-		return Map.of("client", apiKey, "limiter", "per-client");
+	Served perClient(@RequestHeader("X-Api-Key") String apiKey) {
+		return new Served(apiKey, "per-client");
+	}
+
+	/**
+	 * The answer.
+	 *
+	 * @param client the client's key
+	 * @param limiter the limiter whose quota the request spent
+	 */
+	record Served(String client, String limiter) {
 	}
 
 }

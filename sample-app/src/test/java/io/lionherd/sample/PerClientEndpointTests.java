@@ -55,7 +55,7 @@ class PerClientEndpointTests {
 		this.mvc.perform(get("/api/per-client"))
 			.andExpect(status().isBadRequest())
 			.andExpect(content().contentType("application/problem+json"))
-			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("x-api-key")));
+			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("X-Api-Key")));
 	}
 
 	@Test

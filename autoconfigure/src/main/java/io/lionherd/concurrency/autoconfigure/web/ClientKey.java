@@ -15,9 +15,11 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  * a header whose value is someone else's address and spend that address's quota.
  *
  * @param kind the kind of key
- * @param header the header name, lower case, for {@link Kind#HEADER}
+ * @param header the header name as configured, for {@link Kind#HEADER}
+ * @param prefix what the key strings of this kind start with (a header name in lower
+ * case: header names are not case-sensitive)
  */
-record ClientKey(Kind kind, @Nullable String header) {
+record ClientKey(Kind kind, @Nullable String header, String prefix) {
 
 	static final String ALLOWED = "one of ip, header:<Name> (a request header name, e.g. header:X-Api-Key), "
 			+ "principal, none";
@@ -54,17 +56,17 @@ record ClientKey(Kind kind, @Nullable String header) {
 		String lower = trimmed.toLowerCase(Locale.ROOT);
 		switch (lower) {
 			case "ip":
-				return new ClientKey(Kind.IP, null);
+				return new ClientKey(Kind.IP, null, "ip:");
 			case "principal":
-				return new ClientKey(Kind.PRINCIPAL, null);
+				return new ClientKey(Kind.PRINCIPAL, null, "principal:");
 			case "none":
-				return new ClientKey(Kind.NONE, null);
+				return new ClientKey(Kind.NONE, null, "");
 			default:
 		}
 		if (lower.startsWith("header:")) {
 			String name = trimmed.substring("header:".length()).trim();
 			if (isToken(name)) {
-				return new ClientKey(Kind.HEADER, name.toLowerCase(Locale.ROOT));
+				return new ClientKey(Kind.HEADER, name, "header:" + name.toLowerCase(Locale.ROOT) + ":");
 			}
 			throw new InvalidConfigurationPropertyValueException(property, value, "'" + name
 					+ "' is not a header name (letters, digits and !#$%&'*+-.^_`|~); the key must be " + ALLOWED);
@@ -95,20 +97,20 @@ record ClientKey(Kind kind, @Nullable String header) {
 	 */
 	@Nullable String resolve(HttpServletRequest request) {
 		return switch (this.kind) {
-			case IP -> "ip:" + request.getRemoteAddr();
+			case IP -> this.prefix + request.getRemoteAddr();
 			case HEADER -> {
 				String value = request.getHeader(this.header);
 				if (value == null || value.isEmpty()) {
 					throw new MissingKeyException(this);
 				}
-				yield "header:" + this.header + ":" + value;
+				yield this.prefix + value;
 			}
 			case PRINCIPAL -> {
 				Principal principal = request.getUserPrincipal();
 				if (principal == null || principal.getName() == null || principal.getName().isEmpty()) {
 					throw new MissingKeyException(this);
 				}
-				yield "principal:" + principal.getName();
+				yield this.prefix + principal.getName();
 			}
 			case NONE -> null;
 		};

@@ -2,9 +2,13 @@ package io.lionherd.concurrency.autoconfigure.web;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
+import io.lionherd.concurrency.ratelimit.Limit;
+import io.lionherd.concurrency.ratelimit.LimitStatus;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -25,9 +29,24 @@ import org.springframework.web.util.pattern.PatternParseException;
  * @param key whose quota a request spends
  * @param permits the permits a request takes
  * @param maxWait how long a request may wait; zero: refused at once
+ * @param policies the {@code RateLimit-Policy} value of each of the limiter's limits, in
+ * the order of its configuration
  */
 record HttpRule(PathPattern pattern, Set<String> methods, String limiter, String policyName, ClientKey key,
-		long permits, Duration maxWait) {
+		long permits, Duration maxWait, List<Map.Entry<Limit, String>> policies) {
+
+	/**
+	 * The {@code RateLimit-Policy} value of the tightest limit: made once per limit, not
+	 * per request.
+	 */
+	String policy(LimitStatus status) {
+		for (Map.Entry<Limit, String> policy : this.policies) {
+			if (policy.getKey().equals(status.limit())) {
+				return policy.getValue();
+			}
+		}
+		return RateLimitHeaders.policy(this.policyName, status);
+	}
 
 	boolean matches(String method, PathContainer path) {
 		return (this.methods.isEmpty() || this.methods.contains(method)) && this.pattern.matches(path);
@@ -64,8 +83,14 @@ record HttpRule(PathPattern pattern, Set<String> methods, String limiter, String
 			throw new InvalidConfigurationPropertyValueException(prefix + ".wait", wait,
 					"wait must be zero or positive; leave it unset to refuse at once");
 		}
-		return new HttpRule(pattern, Set.copyOf(methods), limiter.name(), RateLimitHeaders.policyName(limiter.name()),
-				key, rule.getPermits(), (wait != null) ? wait : Duration.ZERO);
+		String policyName = RateLimitHeaders.policyName(limiter.name());
+		List<Map.Entry<Limit, String>> policies = limiter.config()
+			.limits()
+			.stream()
+			.map((limit) -> Map.entry(limit, RateLimitHeaders.policy(policyName, limit)))
+			.toList();
+		return new HttpRule(pattern, Set.copyOf(methods), limiter.name(), policyName, key, rule.getPermits(),
+				(wait != null) ? wait : Duration.ZERO, policies);
 	}
 
 	private static PathPattern pattern(@Nullable String path, String property) {

@@ -64,6 +64,8 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 	/** Set while a granted request waits for its dispatch after an async wait. */
 	private static final String GRANTED_ATTRIBUTE = RateLimitFilter.class.getName() + ".GRANTED";
 
+	private static final String ALREADY_FILTERED_ATTRIBUTE = RateLimitFilter.class.getName() + ALREADY_FILTERED_SUFFIX;
+
 	private final RateLimiterRegistry registry;
 
 	private final List<HttpRule> rules;
@@ -91,6 +93,12 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 	@Override
 	public int getOrder() {
 		return this.order;
+	}
+
+	/** A constant: the default concatenates the filter's name on every request. */
+	@Override
+	protected String getAlreadyFilteredAttributeName() {
+		return ALREADY_FILTERED_ATTRIBUTE;
 	}
 
 	/** The dispatch after an async wait comes back here, to go on down the chain. */
@@ -134,6 +142,9 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 		}
 		CompletableFuture<Void> permit;
 		try {
+			// Not tryAcquire for a rule without wait: acquire with a zero wait refuses at
+			// once as well, and its refusal says when the request could have been
+			// granted.
 			permit = limiter.acquire(rule.permits(), rule.maxWait());
 		}
 		catch (RateLimiterBackendException ex) {
@@ -155,8 +166,10 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 	}
 
 	private @Nullable HttpRule match(HttpServletRequest request) {
-		PathContainer path = RequestPath.parse(request.getRequestURI(), request.getContextPath())
-			.pathWithinApplication();
+		String uri = request.getRequestURI();
+		String contextPath = request.getContextPath();
+		PathContainer path = (contextPath.isEmpty()) ? PathContainer.parsePath(uri)
+				: RequestPath.parse(uri, contextPath).pathWithinApplication();
 		String method = request.getMethod();
 		for (HttpRule rule : this.rules) {
 			if (rule.matches(method, path)) {
@@ -289,9 +302,8 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 			throws IOException {
 		ClientKey key = rule.key();
 		if (key.kind() == ClientKey.Kind.HEADER) {
-			Problems.write(
-					request, response, HttpServletResponse.SC_BAD_REQUEST, "Bad Request", "Missing request header '"
-							+ key.header() + "': the rate limit of this endpoint counts per " + key.header(),
+			Problems.write(request, response, HttpServletResponse.SC_BAD_REQUEST, "Bad Request",
+					"Missing request header '" + key.header() + "': this endpoint is rate limited per " + key.header(),
 					"limiter", rule.limiter());
 		}
 		else {
@@ -321,7 +333,7 @@ public final class RateLimitFilter extends OncePerRequestFilter implements Order
 			logger.debug("No status of rate limiter '" + rule.limiter() + "'", ex);
 			return;
 		}
-		response.setHeader(RateLimitHeaders.POLICY, RateLimitHeaders.policy(rule.policyName(), status));
+		response.setHeader(RateLimitHeaders.POLICY, rule.policy(status));
 		response.setHeader(RateLimitHeaders.RATE_LIMIT, RateLimitHeaders.state(rule.policyName(), status));
 	}
 

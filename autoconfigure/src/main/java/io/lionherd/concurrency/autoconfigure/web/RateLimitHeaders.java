@@ -2,6 +2,7 @@ package io.lionherd.concurrency.autoconfigure.web;
 
 import java.time.Duration;
 
+import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.LimitStatus;
 
 /**
@@ -26,7 +27,17 @@ final class RateLimitHeaders {
 	 * @return the {@code RateLimit-Policy} value
 	 */
 	static String policy(String policyName, LimitStatus status) {
-		return policyName + ";q=" + status.limit().max() + ";w=" + seconds(status.limit().period());
+		return policy(policyName, status.limit());
+	}
+
+	/**
+	 * The quota policy of one limit.
+	 * @param policyName the policy item, an sf-string (see {@link #policyName})
+	 * @param limit the limit
+	 * @return the {@code RateLimit-Policy} value
+	 */
+	static String policy(String policyName, Limit limit) {
+		return policyName + ";q=" + limit.max() + ";w=" + seconds(limit.period());
 	}
 
 	/**

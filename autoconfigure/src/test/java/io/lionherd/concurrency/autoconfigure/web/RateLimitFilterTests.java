@@ -164,7 +164,8 @@ class RateLimitFilterTests {
 			.andExpect(status().isBadRequest())
 			.andExpect(content().contentType("application/problem+json"))
 			.andExpect(jsonPath("$.status").value(400))
-			.andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("'x-api-key'")))
+			.andExpect(jsonPath("$.detail")
+				.value(org.hamcrest.Matchers.containsString("Missing request header 'X-Api-Key'")))
 			.andExpect(header().doesNotExist("RateLimit"));
 	}
 
