@@ -174,6 +174,8 @@ public final class BenchmarkRunner {
 			new Comparison("get(name, key).tryAcquire() over 10 000 hot keys vs a named tryAcquire(), 1 thread",
 					"KeyedRateLimiterBenchmark.keyed1Thread", "KeyedRateLimiterBenchmark.named1Thread",
 					Goal.ratioAtMost(1.5)),
+			new Comparison("MockMvc GET with the rate-limit filter vs without", "HttpFilterBenchmark.withFilter",
+					"HttpFilterBenchmark.withoutFilter", Goal.ratioAtMost(1.05)),
 			new Comparison("@RateLimited proxy vs Resilience4j @RateLimiter aspect",
 					"AnnotationsBenchmark.oursRateLimited", "AnnotationsBenchmark.resilience4jRateLimiter",
 					Goal.ratioAtMost(1.0)),
