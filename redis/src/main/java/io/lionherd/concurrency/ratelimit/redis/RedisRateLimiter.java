@@ -317,12 +317,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	}
 
 	/**
-	 * {@inheritDoc}
-	 * <p>
-	 * Redis holds the windows: a limiter with no waiter (queued, in flight or reserved)
-	 * and no call in flight decides every later request as a fresh one would. Its last
-	 * report goes with it: a fresh one reports its first limit in full until its first
-	 * decision.
+	 * Whether this limiter of a client key can be dropped by the registry's key table
+	 * without loosening its limit. Redis holds the windows: a limiter with no waiter
+	 * (queued, in flight or reserved) and no call in flight decides every later request
+	 * as a fresh one would. Its last report goes with it: a fresh one reports its first
+	 * limit in full until its first decision.
+	 * @return whether it can be forgotten now
 	 */
 	@Override
 	public boolean forgettable() {
