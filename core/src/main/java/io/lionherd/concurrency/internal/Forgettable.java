@@ -10,8 +10,9 @@ public interface Forgettable {
 	/**
 	 * Whether this limiter holds no grant inside any of its windows (nor a reservation
 	 * for a later instant), no waiter and no decision in flight, so that a fresh limiter
-	 * of the same key would decide every later request exactly as it would. Called only
-	 * while no acquire of this limiter is in progress.
+	 * of the same key would decide every later request exactly as it would. Thread-safe:
+	 * the key table also asks while operations may be in progress, as a first look, and
+	 * trusts only an answer given while none is.
 	 * @return whether it can be forgotten now
 	 */
 	boolean forgettable();

@@ -198,7 +198,9 @@ final class KeyTable {
 		try {
 			for (Map.Entry<String, KeyState> entry : this.states.entrySet()) {
 				KeyState state = entry.getValue();
-				if (!state.retire()) {
+				// A look without the pin first: a key in use is passed over without
+				// writing the pin word its operations write.
+				if (!state.forgettable() || !state.retire()) {
 					continue;
 				}
 				boolean forgettable = false;
