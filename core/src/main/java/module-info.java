@@ -22,6 +22,8 @@ module io.lionherd.concurrency {
 
 	exports io.lionherd.concurrency.annotation;
 
+	exports io.lionherd.concurrency.capacity;
+
 	exports io.lionherd.concurrency.micrometer;
 
 	exports io.lionherd.concurrency.ratelimit;

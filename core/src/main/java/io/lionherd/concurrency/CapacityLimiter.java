@@ -94,6 +94,18 @@ public final class CapacityLimiter {
 	}
 
 	/**
+	 * A limiter of {@code total} permits whose timeouts are scheduled on
+	 * {@code scheduler} (e.g. a manual clock in tests).
+	 * @param total how many permits may be held at once, at least 1
+	 * @param scheduler where timeouts are scheduled
+	 * @return the limiter
+	 * @throws IllegalArgumentException if {@code total} is less than 1
+	 */
+	public static CapacityLimiter of(int total, DelayScheduler scheduler) {
+		return of(total, scheduler, WakeUpExecutor.shared());
+	}
+
+	/**
 	 * A limiter whose timeouts are scheduled on {@code scheduler} and fail their futures
 	 * on {@code timeoutExecutor} (tests pass a manual clock and a direct executor).
 	 */

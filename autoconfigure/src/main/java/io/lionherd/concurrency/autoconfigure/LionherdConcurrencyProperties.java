@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitConfig;
 import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.OnBackendFailure;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -43,6 +44,13 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 	 */
 	private final Map<String, RetryProperties> retries = new LinkedHashMap<>();
 
+	/**
+	 * Named concurrency limits (lionherd's CapacityLimiter: at most "total" calls at
+	 * once), reachable by name from the ConcurrencyLimitRegistry bean and
+	 * by @ConcurrencyLimited.
+	 */
+	private final Map<String, CapacityLimiterProperties> capacityLimiters = new LinkedHashMap<>();
+
 	private final RedisProperties redis = new RedisProperties();
 
 	public ExecutorProperties getExecutor() {
@@ -55,6 +63,10 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 	public Map<String, RateLimiterProperties> getRateLimiters() {
 		return this.rateLimiters;
+	}
+
+	public Map<String, CapacityLimiterProperties> getCapacityLimiters() {
+		return this.capacityLimiters;
 	}
 
 	public Map<String, RetryProperties> getRetries() {
@@ -630,6 +642,95 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 	}
 
+	public static class CapacityLimiterProperties {
+
+		/**
+		 * Maximum number of permits held at once (calls running at once), in this
+		 * instance or, with backend "redis", in every instance together. At least 1.
+		 */
+		private int total = 1;
+
+		/**
+		 * How long an acquire waits for a permit before failing with
+		 * ConcurrencyLimitExceededException. Zero means do not wait; unset means no
+		 * limit.
+		 */
+		private @Nullable Duration timeout;
+
+		/**
+		 * Where the permits are counted: "local" (in this instance's memory) or the name
+		 * of a CapacityLimiterBackend bean: "redis" shares the limit with every instance
+		 * through the application's Redis connection (spring.data.redis.*; needs
+		 * lionherd-concurrency-redis and spring-boot-starter-data-redis). Not case
+		 * sensitive; an unknown name stops startup.
+		 */
+		private String backend = RateLimiterProperties.LOCAL_BACKEND;
+
+		/**
+		 * With a shared backend, how long a permit outlives its holder's last renewal:
+		 * the permits of a crashed instance come back after it. Held permits are renewed
+		 * every third of it. At least 100ms.
+		 */
+		private Duration lease = ConcurrencyLimitConfig.DEFAULT_LEASE;
+
+		/**
+		 * What a shared limit does when its backend cannot decide (e.g. Redis
+		 * unreachable): "fail" (acquire fails with a backend exception) or "allow"
+		 * (permits are granted, unlimited, until the backend answers again).
+		 */
+		private OnBackendFailure onBackendFailure = OnBackendFailure.FAIL;
+
+		public int getTotal() {
+			return this.total;
+		}
+
+		public void setTotal(int total) {
+			this.total = total;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public String getBackend() {
+			return this.backend;
+		}
+
+		public void setBackend(String backend) {
+			this.backend = backend;
+		}
+
+		public Duration getLease() {
+			return this.lease;
+		}
+
+		public void setLease(Duration lease) {
+			this.lease = lease;
+		}
+
+		public OnBackendFailure getOnBackendFailure() {
+			return this.onBackendFailure;
+		}
+
+		public void setOnBackendFailure(OnBackendFailure onBackendFailure) {
+			this.onBackendFailure = onBackendFailure;
+		}
+
+		/**
+		 * The core's configuration of these properties.
+		 * @return the configuration
+		 * @throws IllegalArgumentException if a value is out of range
+		 */
+		ConcurrencyLimitConfig toConfig() {
+			return new ConcurrencyLimitConfig(this.total, this.timeout, this.lease);
+		}
+
+	}
+
 	public static class RedisProperties {
 
 		/**
@@ -638,6 +739,13 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		 * Instances sharing a limiter must use the same prefix. Must not be blank.
 		 */
 		private String keyPrefix = "lionherd:ratelimiter:";
+
+		/**
+		 * Prefix of the Redis keys of the concurrency limits whose backend is "redis";
+		 * each key is the prefix and the limit's name in braces (a Redis Cluster hash
+		 * tag). Instances sharing a limit must use the same prefix. Must not be blank.
+		 */
+		private String capacityKeyPrefix = "lionherd:capacity:";
 
 		void validate(String prefix) {
 			check(!this.keyPrefix.isBlank(), prefix + ".key-prefix", this.keyPrefix, "key-prefix must not be blank");
@@ -649,6 +757,14 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setKeyPrefix(String keyPrefix) {
 			this.keyPrefix = keyPrefix;
+		}
+
+		public String getCapacityKeyPrefix() {
+			return this.capacityKeyPrefix;
+		}
+
+		public void setCapacityKeyPrefix(String capacityKeyPrefix) {
+			this.capacityKeyPrefix = capacityKeyPrefix;
 		}
 
 	}
