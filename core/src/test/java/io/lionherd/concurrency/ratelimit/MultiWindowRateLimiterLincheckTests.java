@@ -17,6 +17,7 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.kotlinx.lincheck.paramgen.IntGen;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * at a time. As in {@link SlidingWindowRateLimiterLincheckTests}, clock steps and
  * acquires never run at the same time (an acquire plans on one clock reading).
  */
+@Tag("exhaustive")
 class MultiWindowRateLimiterLincheckTests {
 
 	@Test

@@ -15,6 +15,7 @@ import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * switching threads at every shared-memory access, which is how a grant whose slot write
  * is still in flight becomes visible to a concurrent {@code availablePermits}.
  */
+@Tag("exhaustive")
 class SlidingWindowRateLimiterLincheckTests {
 
 	@Test

@@ -9,6 +9,7 @@ import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * control word held, against lock-free single grants and the gauge, on a limiter of three
  * permits whose clock never moves.
  */
+@Tag("exhaustive")
 class SlidingWindowRateLimiterWeightLincheckTests {
 
 	@Test

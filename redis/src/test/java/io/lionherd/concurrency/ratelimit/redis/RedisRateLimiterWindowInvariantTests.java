@@ -13,6 +13,7 @@ import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ import static org.awaitility.Awaitility.await;
  * connections of their own share one name, sixteen callers each keep asking, and the
  * grants are judged on the server times the script returned.
  */
+@Tag("exhaustive")
 @ExtendWith(RedisServerExtension.class)
 class RedisRateLimiterWindowInvariantTests {
 
