@@ -722,6 +722,50 @@ public final class AsyncUtils {
 	}
 
 	/**
+	 * lionherd-core's {@code CompletionStream}: calls the bodies at most {@code limit} at
+	 * once (the first {@code limit} now, each of the others when a running body
+	 * completes) and yields their results in completion order, each with its position in
+	 * {@code bodies}. Fail-fast: a body's failure (also one it throws, or a {@code null}
+	 * stage it returns) fails the {@link CompletionStream#next()} that would have yielded
+	 * it with its own exception and closes the stream. {@link CompletionStream#close()}
+	 * cancels the running bodies' stages and starts no other. Bodies started after this
+	 * call run in the caller's context as it is now (as {@code retry} attempts do); all
+	 * run in the caller's deadline scope, whose deadline closes the stream.
+	 *
+	 * <pre>{@code
+	 * try (CompletionStream<Page> pages = async.completionStream(fetches, 5)) {
+	 *     pages.stream().forEach((page) -> render(page.index(), page.value()));   // on a virtual thread
+	 * }
+	 * }</pre>
+	 * @param bodies the bodies, each called once at most
+	 * @param limit the most bodies running at once, at least 1
+	 * @param <T> the result type
+	 * @return the stream, already started
+	 * @throws NullPointerException if {@code bodies} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T> CompletionStream<T> completionStream(Collection<? extends AsyncCallable<? extends T>> bodies,
+			int limit) {
+		return BoundedCompletionStream.start(bodies, limit, false, this.contextCapture);
+	}
+
+	/**
+	 * {@link #completionStream} that never fails because a body did: every body runs
+	 * (still at most {@code limit} at once) and yields an {@link Outcome}, in completion
+	 * order.
+	 * @param bodies the bodies, each called once at most
+	 * @param limit the most bodies running at once, at least 1
+	 * @param <T> the result type
+	 * @return the stream, already started
+	 * @throws NullPointerException if {@code bodies} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T> CompletionStream<Outcome<T>> completionStreamSettled(
+			Collection<? extends AsyncCallable<? extends T>> bodies, int limit) {
+		return BoundedCompletionStream.start(bodies, limit, true, this.contextCapture);
+	}
+
+	/**
 	 * lionherd-core's deadline-aware {@code retry}: calls {@code body}; after a failure
 	 * that {@code policy} retries, waits on the timer (holding no thread)
 	 * {@link RetryPolicy#backoff} before the next attempt, up to
