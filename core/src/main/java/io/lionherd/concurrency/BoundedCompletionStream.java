@@ -111,11 +111,14 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 	/** The next body to start; drain loop only. */
 	private int next;
 
-	/** How many completions were yielded; drain loop only. */
-	private int yielded;
+	/** How many completions were yielded; written by the drain loop only. */
+	private volatile int yielded;
 
-	/** The failure yielded, which every later next() gets too; drain loop only. */
-	private @Nullable Throwable failure;
+	/**
+	 * The failure yielded, which every later next() gets too; written by the drain loop
+	 * only.
+	 */
+	private volatile @Nullable Throwable failure;
 
 	private volatile int wip;
 
@@ -127,6 +130,9 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 	private volatile int finished;
 
 	private volatile int subscribed;
+
+	/** The publisher's subscription, told of ends that need no demand to be signalled. */
+	private volatile @Nullable Subscription<R> subscription;
 
 	private BoundedCompletionStream(@Nullable AsyncCallable<?>[] bodies, int limit, boolean settled,
 			@Nullable WorkScope scope, ContextCapture.@Nullable Snapshot context) {
@@ -351,7 +357,20 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 		}
 		Stages.cancelAll(pending);
 		this.lifetime.complete(null);
+		Subscription<R> subscriber = this.subscription;
+		if (subscriber != null) {
+			subscriber.emit();
+		}
 		return true;
+	}
+
+	/**
+	 * Whether the next {@link #next()} ends the stream (a failure, a close or the end):
+	 * the publisher signals it without demand.
+	 */
+	boolean endsNext() {
+		return this.state == CLOSED || this.failure != null || this.yielded == this.bodies.length
+				|| this.arrived.peek() instanceof Failed;
 	}
 
 	@Override
@@ -366,6 +385,9 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 			}
 			Subscription<R> subscription = new Subscription<>(this, subscriber);
 			subscriber.onSubscribe(subscription);
+			this.subscription = subscription;
+			// The end of an empty or already failed stream needs no demand.
+			subscription.emit();
 		};
 	}
 
@@ -455,7 +477,8 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 
 		private final BoundedCompletionStream<R> stream;
 
-		private final Flow.Subscriber<? super Completed<R>> subscriber;
+		/** Dropped once cancelled or terminated (rule 3.13). */
+		private volatile Flow.@Nullable Subscriber<? super Completed<R>> subscriber;
 
 		/** Demand not yet served; emit loop and request only. */
 		private volatile long requested;
@@ -498,6 +521,8 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 		@Override
 		public void cancel() {
 			this.cancelled = true;
+			this.stream.subscription = null;
+			this.subscriber = null;
 			this.stream.close();
 		}
 
@@ -517,20 +542,21 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 
 		private void emitReady() {
 			while (!this.terminated) {
-				if (this.cancelled) {
-					this.terminated = true;
+				Flow.Subscriber<? super Completed<R>> downstream = this.subscriber;
+				if (this.cancelled || downstream == null) {
+					terminate();
 					return;
 				}
 				IllegalArgumentException bad = this.badRequest;
 				if (bad != null) {
-					this.terminated = true;
+					terminate();
 					this.stream.close();
-					this.subscriber.onError(bad);
+					downstream.onError(bad);
 					return;
 				}
 				CompletableFuture<Optional<Completed<R>>> next = this.pending;
 				if (next == null) {
-					if (this.requested == 0) {
+					if (this.requested == 0 && !this.stream.endsNext()) {
 						return;
 					}
 					next = this.stream.next();
@@ -549,22 +575,30 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 					completed = next.join();
 				}
 				catch (CompletionException | CancellationException ex) {
-					this.terminated = true;
+					terminate();
 					if (!this.cancelled) {
-						this.subscriber.onError(Stages.ownFailure(ex));
+						downstream.onError(Stages.ownFailure(ex));
 					}
 					return;
 				}
 				if (completed.isEmpty()) {
-					this.terminated = true;
-					this.subscriber.onComplete();
+					terminate();
+					downstream.onComplete();
 					return;
 				}
 				if (this.requested != Long.MAX_VALUE) {
 					REQUESTED.decrementAndGet(this);
 				}
-				this.subscriber.onNext(completed.get());
+				downstream.onNext(completed.get());
 			}
+		}
+
+		/** No signal after this one: the subscriber is dropped (rule 3.13). */
+		private void terminate() {
+			this.terminated = true;
+			this.subscriber = null;
+			this.pending = null;
+			this.stream.subscription = null;
 		}
 
 	}
