@@ -177,10 +177,53 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 
 	@Override
 	public CompletableFuture<Optional<Completed<R>>> next() {
+		if (this.waiters.isEmpty() && WIP.compareAndSet(this, 0, 1)) {
+			// Nobody waits and nobody drains: answer at once if an answer is ready,
+			// without queueing a waiter.
+			CompletableFuture<Optional<Completed<R>>> answer = answerNow();
+			if (answer == null) {
+				answer = new CompletableFuture<>();
+				this.waiters.offer(answer);
+			}
+			drainLoop();
+			return answer;
+		}
 		CompletableFuture<Optional<Completed<R>>> waiter = new CompletableFuture<>();
 		this.waiters.offer(waiter);
 		drain();
 		return waiter;
+	}
+
+	/**
+	 * In the drain loop, with no waiter queued: the answer if one is ready, else null.
+	 */
+	@SuppressWarnings("unchecked")
+	private @Nullable CompletableFuture<Optional<Completed<R>>> answerNow() {
+		Throwable failed = this.failure;
+		if (failed != null) {
+			return CompletableFuture.failedFuture(failed);
+		}
+		if (this.yielded == this.bodies.length) {
+			return CompletableFuture.completedFuture(Optional.empty());
+		}
+		if (this.state == CLOSED) {
+			return CompletableFuture.failedFuture(closedBeforeTheEnd());
+		}
+		Object head = this.arrived.poll();
+		if (head == null) {
+			return null;
+		}
+		if (head instanceof Failed first) {
+			this.failure = first.error();
+			return CompletableFuture.failedFuture(first.error());
+		}
+		this.yielded++;
+		return CompletableFuture.completedFuture(Optional.of((Completed<R>) head));
+	}
+
+	private CancellationException closedBeforeTheEnd() {
+		return new CancellationException("completion stream closed before every body was yielded (" + this.yielded
+				+ " of " + this.bodies.length + ")");
 	}
 
 	@Override
@@ -194,6 +237,11 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 		if (WIP.getAndIncrement(this) != 0) {
 			return;
 		}
+		drainLoop();
+	}
+
+	/** The drain loop, entered by the thread that took wip from 0 to 1. */
+	private void drainLoop() {
 		int missed = 1;
 		for (;;) {
 			startBodies();
@@ -238,9 +286,7 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 			}
 			else if (this.state == CLOSED) {
 				this.waiters.poll();
-				waiter.completeExceptionally(
-						new CancellationException("completion stream closed before every body was yielded ("
-								+ this.yielded + " of " + this.bodies.length + ")"));
+				waiter.completeExceptionally(closedBeforeTheEnd());
 			}
 			else {
 				Object head = this.arrived.peek();

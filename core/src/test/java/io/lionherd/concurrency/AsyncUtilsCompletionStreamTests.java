@@ -2,6 +2,7 @@ package io.lionherd.concurrency;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -406,7 +407,7 @@ class AsyncUtilsCompletionStreamTests {
 		// While the first completion's continuation runs, the 9 999 other bodies
 		// complete:
 		// each later next() its continuation makes is served by the loop once it returns.
-		List<CompletableFuture<Integer>> calls = new CopyOnWriteArrayList<>();
+		List<CompletableFuture<Integer>> calls = Collections.synchronizedList(new ArrayList<>());
 		CompletionStream<Integer> stream = this.async.completionStream(manual(10_000, calls), 10_000);
 		AtomicInteger count = new AtomicInteger();
 		CompletableFuture<Void> done = new CompletableFuture<>();

@@ -1,6 +1,7 @@
 package io.lionherd.concurrency;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -147,7 +148,7 @@ class CompletionStreamPublisherTests {
 	/** Records the signals; requests {@code initial} on subscribe. */
 	static class Recorder implements Flow.Subscriber<Completed<Integer>> {
 
-		final List<Integer> values = new CopyOnWriteArrayList<>();
+		final List<Integer> values = Collections.synchronizedList(new ArrayList<>());
 
 		private final long initial;
 
