@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.ContextCapture;
 import io.lionherd.concurrency.internal.Guard;
@@ -520,6 +521,16 @@ public final class AsyncUtils {
 	 */
 	public RateLimiterFactory rateLimiterFactory() {
 		return RateLimiterFactory.inMemory(this.ticker, this.scheduler, this.wakeUpExecutor);
+	}
+
+	/**
+	 * Makes in-memory concurrency limits on this instance's clock and timer: give it to a
+	 * {@link io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry} so that its
+	 * limits time their waits and timeouts as this instance does.
+	 * @return the factory
+	 */
+	public ConcurrencyLimitFactory concurrencyLimitFactory() {
+		return ConcurrencyLimitFactory.inMemory(this.ticker, this.scheduler);
 	}
 
 	/**

@@ -54,7 +54,7 @@ class LionherdEndpointAutoConfigurationTests {
 	@Test
 	void endpointAnswersOneLimiterByName() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "sample"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "sample"))
 				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
 						List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0, 0)));
 	}
@@ -70,7 +70,7 @@ class LionherdEndpointAutoConfigurationTests {
 					"lionherd.concurrency.rate-limiters.provider.limits[1].period=10s")
 			.run((context) -> {
 				assertThat(context.getBean(RateLimiterRegistry.class).get("provider").tryAcquire(500)).isTrue();
-				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "provider"))
+				assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "provider"))
 					.isEqualTo(new RateLimiterDescriptor("provider", "local", 20, "PT10S", List
 						.of(new LimitDescriptor(20, "PT10S", "calls"), new LimitDescriptor(2000, "PT10S", "permits")),
 							1500, 0, 0));
@@ -85,11 +85,11 @@ class LionherdEndpointAutoConfigurationTests {
 			assertThat(registry.get("search", "bob").tryAcquire()).isTrue();
 			assertThat(registry.get("search", "alice").tryAcquire()).isTrue();
 			LionherdEndpoint endpoint = context.getBean(LionherdEndpoint.class);
-			RateLimiterDescriptor search = endpoint.rateLimiter("ratelimiters", "search");
+			RateLimiterDescriptor search = (RateLimiterDescriptor) endpoint.limiter("ratelimiters", "search");
 			assertThat(search.keys()).isEqualTo(2);
 			assertThat(search.availablePermits()).as("the named limiter's own, not its keys'").isEqualTo(10);
 			assertThat(search.toString()).doesNotContain("alice", "bob");
-			assertThat(endpoint.rateLimiter("ratelimiters", "sample").keys()).isZero();
+			assertThat(((RateLimiterDescriptor) endpoint.limiter("ratelimiters", "sample")).keys()).isZero();
 			assertThat(endpoint.lionherd().rateLimiters()).extracting(RateLimiterDescriptor::keys)
 				.containsExactly(0, 2);
 		});
@@ -98,14 +98,14 @@ class LionherdEndpointAutoConfigurationTests {
 	@Test
 	void unknownNameHasNoDescriptorSoTheEndpointAnswers404() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "nope"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "nope"))
 				.isNull());
 	}
 
 	@Test
 	void otherKindOfLimiterHasNoDescriptorSoTheEndpointAnswers404() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("bulkheads", "sample"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("bulkheads", "sample"))
 				.isNull());
 	}
 
