@@ -73,8 +73,7 @@ public final class LionherdHealthIndicator implements HealthIndicator {
 	@Override
 	public Health health() {
 		Map<String, Object> details = new LinkedHashMap<>();
-		boolean down = false;
-		boolean degraded = false;
+		Outage outage = new Outage();
 		for (RateLimiter limiter : this.registry.all()
 			.stream()
 			.sorted(Comparator.comparing(RateLimiter::name))
@@ -83,14 +82,7 @@ public final class LionherdHealthIndicator implements HealthIndicator {
 			limiterDetails.put("backend", limiter.backend());
 			limiterDetails.put("availablePermits", limiter.availablePermits());
 			limiterDetails.put("waiting", limiter.waitingCount());
-			if (limiter instanceof BackendHealth backend) {
-				boolean reachable = isReachable(backend);
-				boolean grants = grantsWhenUnreachable(backend);
-				limiterDetails.put("backendReachable", reachable);
-				limiterDetails.put("onBackendFailure", grants ? "allow" : "fail");
-				down |= !reachable && !grants;
-				degraded |= !reachable && grants;
-			}
+			outage.check(limiter, limiterDetails);
 			details.put(limiter.name(), limiterDetails);
 		}
 		Map<String, Object> capacityDetails = new LinkedHashMap<>();
@@ -104,21 +96,42 @@ public final class LionherdHealthIndicator implements HealthIndicator {
 			limitDetails.put("inUse", limit.inUse());
 			limitDetails.put("available", limit.available());
 			limitDetails.put("waiting", limit.waitingCount());
-			if (limit instanceof BackendHealth backend) {
-				boolean reachable = isReachable(backend);
-				boolean grants = grantsWhenUnreachable(backend);
-				limitDetails.put("backendReachable", reachable);
-				limitDetails.put("onBackendFailure", grants ? "allow" : "fail");
-				down |= !reachable && !grants;
-				degraded |= !reachable && grants;
-			}
+			outage.check(limit, limitDetails);
 			capacityDetails.put(limit.name(), limitDetails);
 		}
 		if (!capacityDetails.isEmpty()) {
 			details.put(CAPACITY_LIMITERS, capacityDetails);
 		}
-		Status status = down ? Status.DOWN : (degraded ? DEGRADED : Status.UP);
-		return Health.status(status).withDetails(details).build();
+		return Health.status(outage.status()).withDetails(details).build();
+	}
+
+	/**
+	 * The status the limiters' backends make: DOWN if one that refuses without its
+	 * backend cannot reach it, else DEGRADED if one that grants without it cannot, else
+	 * UP.
+	 */
+	private static final class Outage {
+
+		private boolean down;
+
+		private boolean degraded;
+
+		/** Adds a shared limiter's backend state to its details, and counts it. */
+		void check(Object limiter, Map<String, Object> details) {
+			if (limiter instanceof BackendHealth backend) {
+				boolean reachable = isReachable(backend);
+				boolean grants = grantsWhenUnreachable(backend);
+				details.put("backendReachable", reachable);
+				details.put("onBackendFailure", grants ? "allow" : "fail");
+				this.down |= !reachable && !grants;
+				this.degraded |= !reachable && grants;
+			}
+		}
+
+		Status status() {
+			return this.down ? Status.DOWN : (this.degraded ? DEGRADED : Status.UP);
+		}
+
 	}
 
 	/** A check that throws counts as unreachable, not as a failed health endpoint. */

@@ -3,8 +3,12 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.lionherd.concurrency.CapacityLimiter;
+import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.CapacityLimiterDescriptor;
 import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.LimitDescriptor;
 import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.RateLimiterDescriptor;
+import io.lionherd.concurrency.capacity.ConcurrencyLimit;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
@@ -107,6 +111,48 @@ class LionherdEndpointAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
 			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("bulkheads", "sample"))
 				.isNull());
+	}
+
+	@Test
+	void endpointListsEveryConcurrencyLimitWithItsStateInNameOrderBesideTheRateLimiters() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=lionherd",
+					"lionherd.concurrency.capacity-limiters.provider.total=2",
+					"lionherd.concurrency.capacity-limiters.provider.timeout=2s",
+					"lionherd.concurrency.capacity-limiters.batch.total=1",
+					"lionherd.concurrency.capacity-limiters.batch.lease=10s")
+			.run((context) -> {
+				ConcurrencyLimit batch = context.getBean(ConcurrencyLimitRegistry.class).get("batch");
+				CapacityLimiter.Permit held = batch.acquire().join();
+				CompletableFuture<CapacityLimiter.Permit> waiting = batch.acquire();
+				try {
+					LionherdEndpoint.LionherdDescriptor root = context.getBean(LionherdEndpoint.class).lionherd();
+					assertThat(root.capacityLimiters()).containsExactly(
+							new CapacityLimiterDescriptor("batch", "local", 1, 1, 0, 1, null, "PT10S"),
+							new CapacityLimiterDescriptor("provider", "local", 2, 0, 2, 0, "PT2S", "PT30S"));
+					assertThat(root.rateLimiters()).extracting(RateLimiterDescriptor::name)
+						.containsExactly("sample", "search");
+				}
+				finally {
+					waiting.cancel(false);
+					held.close();
+				}
+			});
+	}
+
+	@Test
+	void endpointAnswersOneConcurrencyLimitByNameAnd404ForAnUnknownOne() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=lionherd",
+					"lionherd.concurrency.capacity-limiters.provider.total=2")
+			.run((context) -> {
+				LionherdEndpoint endpoint = context.getBean(LionherdEndpoint.class);
+				assertThat(endpoint.limiter("capacitylimiters", "provider"))
+					.isEqualTo(new CapacityLimiterDescriptor("provider", "local", 2, 0, 2, 0, null, "PT30S"));
+				assertThat(endpoint.limiter("capacitylimiters", "nope")).isNull();
+				assertThat(endpoint.limiter("capacitylimiters", "sample")).as("a rate limiter's name").isNull();
+				assertThat(endpoint.limiter("ratelimiters", "provider")).as("a concurrency limit's name").isNull();
+			});
 	}
 
 	@Test
