@@ -254,8 +254,12 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		String id = this.shared.nextPermitId();
 		CompletableFuture<List<Object>> reply;
 		try {
-			reply = this.shared.run(HolderScripts.ACQUIRE, this.keys, this.definition, this.totalArg, id,
-					this.leaseArg);
+			reply = this.shared.run(HolderScripts.ACQUIRE, (late) -> {
+				if ((Long) late.get(0) == 1) {
+					// Granted after the call timed out: nobody holds it.
+					release(new HeldPermit(id));
+				}
+			}, this.keys, this.definition, this.totalArg, id, this.leaseArg);
 		}
 		catch (RuntimeException ex) {
 			reply = CompletableFuture.failedFuture(ex);
@@ -539,7 +543,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		List<HeldPermit> renewed = new ArrayList<>(this.held);
 		this.lock.lock();
 		try {
-			if (this.held.isEmpty()) {
+			if (this.held.isEmpty() || this.shared.closed) {
 				this.renewal = null;
 				return;
 			}
@@ -556,25 +560,26 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		for (int i = 0; i < renewed.size(); i++) {
 			args[1 + i] = renewed.get(i).id;
 		}
-		this.shared.run(HolderScripts.RENEW, this.keys, args).whenComplete((reply, error) -> {
-			if (error != null) {
-				Throwable cause = Stages.unwrap(error);
-				this.reachable = RedisReplies.isErrorReply(cause);
-				logger.debug("Could not renew the {} permits of concurrency limit '{}' held here", renewed.size(),
-						this.name, cause);
-				return;
-			}
-			this.reachable = true;
-			this.inUse = (int) (long) (Long) reply.get(0);
-			if (reply.size() > 2) {
-				Set<Object> lost = new HashSet<>(reply.subList(2, reply.size()));
-				for (HeldPermit permit : renewed) {
-					if (lost.contains(permit.id) && this.held.remove(permit)) {
-						lost(permit);
+		this.shared.run(HolderScripts.RENEW, RedisConcurrencyLimit::ignore, this.keys, args)
+			.whenComplete((reply, error) -> {
+				if (error != null) {
+					Throwable cause = Stages.unwrap(error);
+					this.reachable = RedisReplies.isErrorReply(cause);
+					logger.debug("Could not renew the {} permits of concurrency limit '{}' held here", renewed.size(),
+							this.name, cause);
+					return;
+				}
+				this.reachable = true;
+				this.inUse = (int) (long) (Long) reply.get(0);
+				if (reply.size() > 2) {
+					Set<Object> lost = new HashSet<>(reply.subList(2, reply.size()));
+					for (HeldPermit permit : renewed) {
+						if (lost.contains(permit.id) && this.held.remove(permit)) {
+							lost(permit);
+						}
 					}
 				}
-			}
-		});
+			});
 	}
 
 	private void lost(HeldPermit permit) {
@@ -590,7 +595,8 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		this.held.remove(permit);
 		CompletableFuture<List<Object>> reply;
 		try {
-			reply = this.shared.run(HolderScripts.RELEASE, this.holderKeys, permit.id, this.channel);
+			reply = this.shared.run(HolderScripts.RELEASE, RedisConcurrencyLimit::ignore, this.holderKeys, permit.id,
+					this.channel);
 		}
 		catch (RuntimeException ex) {
 			reply = CompletableFuture.failedFuture(ex);
@@ -622,6 +628,9 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 				}
 			}
 		});
+	}
+
+	private static void ignore(List<Object> lateReply) {
 	}
 
 	/** Under the lock: subscribes again if the latest attempt failed. */

@@ -11,6 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -54,6 +55,9 @@ final class SharedConnections {
 	final Duration commandTimeout;
 
 	final HolderLog holderLog;
+
+	/** Closed: renewals stop (the leases end the holds). */
+	volatile boolean closed;
 
 	private final String instanceId = UUID.randomUUID().toString();
 
@@ -128,11 +132,12 @@ final class SharedConnections {
 
 	/**
 	 * Runs a script, failing with a {@link RedisCommandTimeoutException} after the
-	 * command timeout (a reply that comes later is the caller's to undo), or at once
-	 * while the connection is lost (Lettuce queues commands until it reconnects: the call
-	 * would end at the command timeout only).
+	 * command timeout, or at once while the connection is lost (Lettuce queues commands
+	 * until it reconnects: the call would end at the command timeout only). A call that
+	 * timed out may still run when Lettuce reconnects and sends what it queued: its reply
+	 * then goes to {@code late}, for the caller to undo what it did.
 	 */
-	CompletableFuture<List<Object>> run(LuaScript script, String[] keys, String... args) {
+	CompletableFuture<List<Object>> run(LuaScript script, Consumer<List<Object>> late, String[] keys, String... args) {
 		if (this.commands.isDown()) {
 			return CompletableFuture
 				.failedFuture(new RedisConnectionException("The connection to Redis is lost; Lettuce is reconnecting"));
@@ -156,8 +161,8 @@ final class SharedConnections {
 			if (error != null) {
 				result.completeExceptionally(Stages.unwrap(error));
 			}
-			else {
-				result.complete(values);
+			else if (!result.complete(values)) {
+				late.accept(values);
 			}
 		});
 		return result;
@@ -212,6 +217,7 @@ final class SharedConnections {
 	}
 
 	void close() {
+		this.closed = true;
 		this.commands.close();
 		this.subscriber.close();
 	}
