@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.ContextCapture;
 import io.lionherd.concurrency.internal.Guard;
@@ -523,25 +524,36 @@ public final class AsyncUtils {
 	}
 
 	/**
+	 * Makes in-memory concurrency limits on this instance's clock and timer: give it to a
+	 * {@link io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry} so that its
+	 * limits time their waits and timeouts as this instance does.
+	 * @return the factory
+	 */
+	public ConcurrencyLimitFactory concurrencyLimitFactory() {
+		return ConcurrencyLimitFactory.inMemory(this.ticker, this.scheduler);
+	}
+
+	/**
 	 * lionherd-core's {@code fail_after}: runs {@code body} (on the calling thread) as a
 	 * deadline scope. The result completes as {@code body}'s stage does if that is before
 	 * the deadline; at the deadline it fails with a
 	 * {@link java.util.concurrent.TimeoutException} naming the timeout, and the work of
 	 * the scope still pending is cancelled: every {@code runSync} task, {@code sleep},
-	 * {@code gather}, {@code race}, {@code boundedMap}, {@code retry}, nested scope and
-	 * in-memory limiter {@code acquire} started through this library while {@code body}
-	 * runs, in the {@code runSync} tasks started from there (recursively) and in the
-	 * continuations of the sleeps and limiter grants among them ({@code runSync} workers
-	 * are interrupted, sleeps and limiter waits leave the timer and the queue). Work that
-	 * user code starts on threads of its own is not covered. Nothing of the scope starts
-	 * once its deadline has passed, even before its timer fires: a {@code runSync} task
-	 * is then never submitted, a fan-out calls no further function. A scope that ends in
-	 * time leaves no timer entry; its work still pending passes to the enclosing scope
-	 * (and is cancelled at that scope's deadline), or is forgotten outside any. Nested
-	 * scopes can only shorten the deadline, never remove it: a nested scope that outlives
-	 * the scope enclosing it still times out at its own deadline. The result completes
-	 * with the enclosing scope current (or none), so its continuations are not work of
-	 * this scope. Cancelling the result cancels the work too.
+	 * {@code gather}, {@code race}, {@code boundedMap}, {@code retry}, completion stream
+	 * (closed), nested scope and in-memory limiter {@code acquire} started through this
+	 * library while {@code body} runs, in the {@code runSync} tasks started from there
+	 * (recursively) and in the continuations of the sleeps and limiter grants among them
+	 * ({@code runSync} workers are interrupted, sleeps and limiter waits leave the timer
+	 * and the queue). Work that user code starts on threads of its own is not covered.
+	 * Nothing of the scope starts once its deadline has passed, even before its timer
+	 * fires: a {@code runSync} task is then never submitted, a fan-out calls no further
+	 * function. A scope that ends in time leaves no timer entry; its work still pending
+	 * passes to the enclosing scope (and is cancelled at that scope's deadline), or is
+	 * forgotten outside any. Nested scopes can only shorten the deadline, never remove
+	 * it: a nested scope that outlives the scope enclosing it still times out at its own
+	 * deadline. The result completes with the enclosing scope current (or none), so its
+	 * continuations are not work of this scope. Cancelling the result cancels the work
+	 * too.
 	 *
 	 * <pre>{@code
 	 * async.failAfter(Duration.ofMillis(250), () -> async.runSync(() -> fetch(url)))
@@ -719,6 +731,50 @@ public final class AsyncUtils {
 	public <T, R> CompletableFuture<List<Outcome<R>>> boundedMapSettled(Collection<? extends T> items, int limit,
 			AsyncFunction<? super T, ? extends R> fn) {
 		return enrol(BoundedMapFuture.settled(items, limit, fn));
+	}
+
+	/**
+	 * lionherd-core's {@code CompletionStream}: calls the bodies at most {@code limit} at
+	 * once (the first {@code limit} now, each of the others when a running body
+	 * completes) and yields their results in completion order, each with its position in
+	 * {@code bodies}. Fail-fast: a body's failure (also one it throws, or a {@code null}
+	 * stage it returns) fails the {@link CompletionStream#next()} that would have yielded
+	 * it with its own exception and closes the stream. {@link CompletionStream#close()}
+	 * cancels the running bodies' stages and starts no other. Bodies started after this
+	 * call run in the caller's context as it is now (as {@code retry} attempts do); all
+	 * run in the caller's deadline scope, whose deadline closes the stream.
+	 *
+	 * <pre>{@code
+	 * try (CompletionStream<Page> pages = async.completionStream(fetches, 5)) {
+	 *     pages.stream().forEach((page) -> render(page.index(), page.value()));   // on a virtual thread
+	 * }
+	 * }</pre>
+	 * @param bodies the bodies, each called once at most
+	 * @param limit the most bodies running at once, at least 1
+	 * @param <T> the result type
+	 * @return the stream, already started
+	 * @throws NullPointerException if {@code bodies} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T> CompletionStream<T> completionStream(Collection<? extends AsyncCallable<? extends T>> bodies,
+			int limit) {
+		return BoundedCompletionStream.start(bodies, limit, false, this.contextCapture);
+	}
+
+	/**
+	 * {@link #completionStream} that never fails because a body did: every body runs
+	 * (still at most {@code limit} at once) and yields an {@link Outcome}, in completion
+	 * order.
+	 * @param bodies the bodies, each called once at most
+	 * @param limit the most bodies running at once, at least 1
+	 * @param <T> the result type
+	 * @return the stream, already started
+	 * @throws NullPointerException if {@code bodies} is or holds {@code null}
+	 * @throws IllegalArgumentException if {@code limit} is below 1
+	 */
+	public <T> CompletionStream<Outcome<T>> completionStreamSettled(
+			Collection<? extends AsyncCallable<? extends T>> bodies, int limit) {
+		return BoundedCompletionStream.start(bodies, limit, true, this.contextCapture);
 	}
 
 	/**

@@ -107,9 +107,16 @@ public final class CapacityLimiter {
 
 	/**
 	 * A limiter whose timeouts are scheduled on {@code scheduler} and fail their futures
-	 * on {@code timeoutExecutor} (tests pass a manual clock and a direct executor).
+	 * on {@code timeoutExecutor} (tests pass a manual clock and a direct executor, so
+	 * that a timeout fails its future inline while the test advances the clock).
+	 * @param total how many permits may be held at once, at least 1
+	 * @param scheduler where timeouts are scheduled
+	 * @param timeoutExecutor where a timeout fails its future (and so where the
+	 * continuations of a timed-out acquire run)
+	 * @return the limiter
+	 * @throws IllegalArgumentException if {@code total} is less than 1
 	 */
-	static CapacityLimiter of(int total, DelayScheduler scheduler, Executor timeoutExecutor) {
+	public static CapacityLimiter of(int total, DelayScheduler scheduler, Executor timeoutExecutor) {
 		Checks.positive(total, "total");
 		return new CapacityLimiter(total, Checks.notNull(scheduler, "scheduler"),
 				Checks.notNull(timeoutExecutor, "timeoutExecutor"));

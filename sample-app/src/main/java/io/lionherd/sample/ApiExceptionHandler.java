@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitConfig;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitExceededException;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.Limit;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiterBackendException;
@@ -50,8 +53,12 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private final RateLimiterRegistry rateLimiterRegistry;
 
-	public ApiExceptionHandler(RateLimiterRegistry rateLimiterRegistry) {
+	private final ConcurrencyLimitRegistry concurrencyLimitRegistry;
+
+	public ApiExceptionHandler(RateLimiterRegistry rateLimiterRegistry,
+			ConcurrencyLimitRegistry concurrencyLimitRegistry) {
 		this.rateLimiterRegistry = rateLimiterRegistry;
+		this.concurrencyLimitRegistry = concurrencyLimitRegistry;
 	}
 
 	@Override
@@ -152,6 +159,30 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	static long wholeSecondsUp(Duration duration) {
 		long seconds = duration.getSeconds();
 		return (duration.getNano() > 0) ? seconds + 1 : seconds;
+	}
+
+	/**
+	 * No permit of a {@code @ConcurrencyLimited} method's concurrency limit within its
+	 * timeout: 503 with {@code Retry-After: 1}. Not 429: the caller sent no more than it
+	 * may (a concurrency limit is no quota of the client's); the service is at capacity
+	 * for now, as with a saturated executor, and a running call usually ends within the
+	 * second.
+	 * @param ex the refusal, naming the limit
+	 * @param request the current request
+	 * @return a 503 problem naming the limit
+	 */
+	@ExceptionHandler(ConcurrencyLimitExceededException.class)
+	ResponseEntity<Object> handleConcurrencyLimitExceeded(ConcurrencyLimitExceededException ex, WebRequest request) {
+		ConcurrencyLimitConfig config = this.concurrencyLimitRegistry.get(ex.name()).config();
+		String within = (config.timeout() != null) ? " within " + config.timeout().toMillis() + " ms" : " in time";
+		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"No permit of concurrency limit '" + ex.name() + "'" + within + ": at most " + config.total()
+						+ " calls run at once; try again later");
+		body.setTitle("Concurrency limit reached");
+		body.setProperty("limit", ex.name());
+		HttpHeaders headers = new HttpHeaders();
+		headers.set(HttpHeaders.RETRY_AFTER, "1");
+		return handleExceptionInternal(ex, body, headers, HttpStatus.SERVICE_UNAVAILABLE, request);
 	}
 
 	/**

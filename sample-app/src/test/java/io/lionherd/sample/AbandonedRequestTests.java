@@ -8,6 +8,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import io.lionherd.concurrency.CapacityLimiter;
+import io.lionherd.concurrency.capacity.ConcurrencyLimit;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,11 +29,13 @@ import static org.awaitility.Awaitility.await;
  * waits) gives up its pending permit and its {@code runSync} work: nobody is waiting for
  * them any more. The limiter grants 3 permits per 3 s and lets an acquire wait 10 s, so
  * without the cancel the abandoned requests' acquires would stay queued and be granted 3
- * s later.
+ * s later. The {@code bounded} limit's calls take 1 s here and may wait 30 s for a
+ * permit, so that only the abandonment can end a {@code GET /api/bounded} early.
  */
 @SampleAppTest(properties = { "spring.mvc.async.request-timeout=200ms",
 		"lionherd.concurrency.rate-limiters.sample.max-calls=3", "lionherd.concurrency.rate-limiters.sample.period=3s",
-		"lionherd.concurrency.rate-limiters.sample.timeout=10s" })
+		"lionherd.concurrency.rate-limiters.sample.timeout=10s",
+		"lionherd.concurrency.capacity-limiters.bounded.timeout=30s", "sample.bounded.call-time=1s" })
 class AbandonedRequestTests {
 
 	private static final int CLIENTS = 12;
@@ -40,6 +45,12 @@ class AbandonedRequestTests {
 
 	@Autowired
 	MeterRegistry meterRegistry;
+
+	@Autowired
+	ConcurrencyLimitRegistry limits;
+
+	@Autowired
+	BoundedService boundedService;
 
 	@Autowired
 	@Qualifier("lionherdTaskExecutor")
@@ -99,6 +110,40 @@ class AbandonedRequestTests {
 		assertThat(left).as("time before uncancelled tasks would have ended").isPositive();
 		await().atMost(left)
 			.untilAsserted(() -> assertThat(this.executor.getActiveCount()).as("busy pool threads").isZero());
+	}
+
+	@Test
+	void anAbandonedBoundedRequestWaitingForAPermitGivesUpItsPlace() {
+		ConcurrencyLimit bounded = this.limits.get("bounded");
+		CapacityLimiter.Permit first = bounded.acquire().join();
+		CapacityLimiter.Permit second = bounded.acquire().join();
+		int calls = this.boundedService.calls();
+		try {
+			// abandoned at 200 ms (as the container checks), long before the limit's 30 s
+			// timeout
+			assertThat(this.api.get("/api/bounded?n=3").status()).isEqualTo(503);
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(bounded.waitingCount()).as("calls still waiting").isZero());
+		}
+		finally {
+			first.close();
+			second.close();
+		}
+		assertThat(bounded.inUse()).as("permits granted to the abandoned calls").isZero();
+		assertThat(this.boundedService.calls()).as("calls made").isEqualTo(calls);
+	}
+
+	@Test
+	void anAbandonedBoundedRequestEndsItsRunningCallsAndStartsNoOther() {
+		ConcurrencyLimit bounded = this.limits.get("bounded");
+		int calls = this.boundedService.calls();
+		// 20 calls of 1 s, two at a time, would take 10 s: abandoned at 200 ms (as the
+		// container checks, every second or so)
+		assertThat(this.api.get("/api/bounded?n=20").status()).isEqualTo(503);
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(
+					() -> assertThat(bounded.inUse() + bounded.waitingCount()).as("calls held or waiting").isZero());
+		assertThat(this.boundedService.calls() - calls).as("calls made").isLessThan(20);
 	}
 
 	private long grants() {

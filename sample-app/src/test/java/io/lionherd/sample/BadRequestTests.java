@@ -51,7 +51,13 @@ class BadRequestTests {
 			"/api/completion?tokens=2001      | tokens  | 2001        | must be an integer from 1 to 2000",
 			"/api/completion?tokens=lots      | tokens  | lots        | must be an integer from 1 to 2000",
 			"/api/completion?tokens=2.5       | tokens  | 2.5         | must be an integer from 1 to 2000",
-			"/api/completion?tokens=99999999999 | tokens | 99999999999 | must be an integer from 1 to 2000" })
+			"/api/completion?tokens=99999999999 | tokens | 99999999999 | must be an integer from 1 to 2000",
+			"/api/bounded?n=0                 | n       | 0           | must be an integer from 1 to 20",
+			"/api/bounded?n=-1                | n       | -1          | must be an integer from 1 to 20",
+			"/api/bounded?n=21                | n       | 21          | must be an integer from 1 to 20",
+			"/api/bounded?n=many              | n       | many        | must be an integer from 1 to 20",
+			"/api/bounded?n=2.5               | n       | 2.5         | must be an integer from 1 to 20",
+			"/api/bounded?n=99999999999       | n       | 99999999999 | must be an integer from 1 to 20" })
 	void badParameterIsAnswered400NamingIt(String path, String parameter, String value, String allowed) {
 		Api.Response response = this.api.get(path);
 
@@ -80,6 +86,7 @@ class BadRequestTests {
 		assertThat(this.api.get("/api/parallel?tasks=64&seconds=0").status()).isEqualTo(200);
 		assertThat(this.api.get("/api/monitor?kind=async&n=0").status()).isEqualTo(200);
 		assertThat(this.api.get("/api/completion?tokens=1").status()).isEqualTo(200);
+		assertThat(this.api.get("/api/bounded?n=20").status()).isEqualTo(200);
 	}
 
 }

@@ -66,6 +66,42 @@ class LionherdEndpointTests {
 	}
 
 	@Test
+	void listsTheConcurrencyLimitsBesideTheRateLimiters() {
+		JsonNode limits = this.api.get("/actuator/lionherd").json().get("capacityLimiters");
+
+		assertThat(limits.valueStream().map((limit) -> limit.get("name").asString())).containsExactly("bounded");
+		assertBounded(limits.get(0));
+	}
+
+	@Test
+	void answersOneConcurrencyLimitByName() {
+		Api.Response response = this.api.get("/actuator/lionherd/capacitylimiters/bounded");
+
+		assertThat(response.status()).isEqualTo(200);
+		assertBounded(response.json());
+	}
+
+	@Test
+	void unknownConcurrencyLimitIsNotFound() {
+		assertThat(this.api.get("/actuator/lionherd/capacitylimiters/nope").status()).isEqualTo(404);
+		assertThat(this.api.get("/actuator/lionherd/capacitylimiters/sample").status()).as("a rate limiter's name")
+			.isEqualTo(404);
+	}
+
+	private static void assertBounded(JsonNode limit) {
+		assertThat(limit.propertyNames()).containsExactlyInAnyOrder("name", "backend", "total", "inUse", "available",
+				"waiting", "timeout", "lease");
+		assertThat(limit.get("name").asString()).isEqualTo("bounded");
+		assertThat(limit.get("backend").asString()).isEqualTo("local");
+		assertThat(limit.get("total").asInt()).isEqualTo(2);
+		assertThat(limit.get("inUse").asInt()).isZero();
+		assertThat(limit.get("available").asInt()).isEqualTo(2);
+		assertThat(limit.get("waiting").asInt()).isZero();
+		assertThat(limit.get("timeout").asString()).isEqualTo("PT2S");
+		assertThat(limit.get("lease").asString()).isEqualTo("PT30S");
+	}
+
+	@Test
 	void unknownLimiterIsNotFound() {
 		assertThat(this.api.get("/actuator/lionherd/ratelimiters/nope").status()).isEqualTo(404);
 	}

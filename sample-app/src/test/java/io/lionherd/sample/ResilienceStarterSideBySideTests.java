@@ -52,8 +52,9 @@ class ResilienceStarterSideBySideTests {
 		JsonNode components = this.api.get("/actuator/health").json().get("components");
 
 		assertThat(components.get("lionherd").get("status").asString()).isEqualTo("UP");
-		assertThat(components.get("lionherd").get("details").propertyNames()).containsExactly("per-client", "provider",
-				"sample");
+		JsonNode lionherd = components.get("lionherd").get("details");
+		assertThat(lionherd.propertyNames()).containsExactly("per-client", "provider", "sample", "capacityLimiters");
+		assertThat(lionherd.get("capacityLimiters").propertyNames()).containsExactly("bounded");
 		assertThat(components.get("rateLimiters").get("status").asString()).isEqualTo("UP");
 		assertThat(components.get("rateLimiters").get("details").propertyNames()).containsExactly("r4j");
 	}

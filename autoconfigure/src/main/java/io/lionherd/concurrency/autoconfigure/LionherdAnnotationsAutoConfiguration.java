@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.lionherd.concurrency.RetryPolicy;
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
@@ -23,10 +24,11 @@ import org.springframework.core.env.Environment;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of lionherd's annotations
- * ({@link RateLimited @RateLimited}, {@link Retry @Retry}, {@link Monitored @Monitored})
- * on Spring beans, through a {@link LionherdAnnotationBeanPostProcessor}. Proxies are
- * class-based unless {@code spring.aop.proxy-target-class} is {@code false}, as for
- * Spring Boot's other proxies. Needs Spring AOP ({@code spring-aop}) on the class path.
+ * ({@link RateLimited @RateLimited}, {@link ConcurrencyLimited @ConcurrencyLimited},
+ * {@link Retry @Retry}, {@link Monitored @Monitored}) on Spring beans, through a
+ * {@link LionherdAnnotationBeanPostProcessor}. Proxies are class-based unless
+ * {@code spring.aop.proxy-target-class} is {@code false}, as for Spring Boot's other
+ * proxies. Needs Spring AOP ({@code spring-aop}) on the class path.
  */
 @AutoConfiguration(after = LionherdConcurrencyAutoConfiguration.class)
 @ConditionalOnClass(AbstractBeanFactoryAwareAdvisingPostProcessor.class)

@@ -3,6 +3,8 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +28,10 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * Spring Boot's {@code applicationTaskExecutor} stays in place) or by the executor bean
  * named in {@code lionherd.concurrency.executor.bean-name}, customized by every
  * {@link AsyncUtilsBuilderCustomizer} bean in order; plus the {@link RateLimiterRegistry}
- * holding the limiters named under {@code lionherd.concurrency.rate-limiters}.
+ * holding the limiters named under {@code lionherd.concurrency.rate-limiters}, and the
+ * {@link ConcurrencyLimitRegistry} holding the concurrency limits named under
+ * {@code lionherd.concurrency.capacity-limiters}, each created at startup by the backend
+ * its {@code backend} names.
  */
 @AutoConfiguration(after = TaskExecutionAutoConfiguration.class)
 @EnableConfigurationProperties(LionherdConcurrencyProperties.class)
@@ -59,6 +64,18 @@ public final class LionherdConcurrencyAutoConfiguration {
 		RateLimiterBackends byName = new RateLimiterBackends(asyncUtils.rateLimiterFactory(), backends.orderedStream());
 		properties.getRateLimiters()
 			.forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig(), byName.factory(name, limiter)));
+		return registry;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ConcurrencyLimitRegistry lionherdConcurrencyLimitRegistry(AsyncUtils asyncUtils,
+			LionherdConcurrencyProperties properties, ObjectProvider<CapacityLimiterBackend> backends) {
+		ConcurrencyLimitFactory local = asyncUtils.concurrencyLimitFactory();
+		ConcurrencyLimitRegistry registry = new ConcurrencyLimitRegistry(local);
+		CapacityLimiterBackends byName = new CapacityLimiterBackends(local, backends.orderedStream());
+		properties.getCapacityLimiters()
+			.forEach((name, limit) -> registry.concurrencyLimit(name, limit.toConfig(), byName.factory(name, limit)));
 		return registry;
 	}
 

@@ -92,6 +92,12 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			limiter.validate(MapKeys.key(PREFIX + ".rate-limiters", name));
 		});
 		this.retries.forEach((name, retry) -> retry.validate(PREFIX + ".retries." + name));
+		this.capacityLimiters.forEach((name, limit) -> {
+			check(!name.isBlank(), PREFIX + ".capacity-limiters", name,
+					"concurrency limit names must not be blank (the name is the key after " + PREFIX
+							+ ".capacity-limiters, e.g. " + PREFIX + ".capacity-limiters.provider.total)");
+			limit.validate(MapKeys.key(PREFIX + ".capacity-limiters", name));
+		});
 		this.redis.validate(PREFIX + ".redis");
 	}
 
@@ -109,6 +115,11 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 		if (!valid) {
 			throw new InvalidConfigurationPropertyValueException(property, value, allowed);
 		}
+	}
+
+	/** A field of a core config and the property that sets it. */
+	private record ConfigField(String name, String property, @Nullable Object value) {
+
 	}
 
 	public static class ExecutorProperties {
@@ -441,11 +452,6 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 			return new InvalidConfigurationPropertyValueException(property, null, message);
 		}
 
-		/** A field of {@link RateLimiterConfig} and the property that sets it. */
-		private record ConfigField(String name, String property, @Nullable Object value) {
-
-		}
-
 		/**
 		 * The limiter's configuration, once {@link #validate(String) validated}.
 		 * @return the configuration
@@ -718,6 +724,28 @@ public class LionherdConcurrencyProperties implements InitializingBean {
 
 		public void setOnBackendFailure(OnBackendFailure onBackendFailure) {
 			this.onBackendFailure = onBackendFailure;
+		}
+
+		/**
+		 * Rejects what {@link ConcurrencyLimitConfig} rejects, naming the property at
+		 * fault: the rules live in the config alone.
+		 */
+		void validate(String prefix) {
+			try {
+				toConfig();
+			}
+			catch (IllegalArgumentException | NullPointerException ex) {
+				String message = String.valueOf(ex.getMessage());
+				for (ConfigField field : List.of(new ConfigField("total", "total", this.total),
+						new ConfigField("timeout", "timeout", this.timeout),
+						new ConfigField("lease", "lease", this.lease))) {
+					if (message.startsWith(field.name() + " ")) {
+						throw new InvalidConfigurationPropertyValueException(prefix + "." + field.property(),
+								field.value(), field.property() + message.substring(field.name().length()));
+					}
+				}
+				throw new InvalidConfigurationPropertyValueException(prefix, null, message);
+			}
 		}
 
 		/**

@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,8 +25,10 @@ public final class LionherdEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	@ConditionalOnBean(RateLimiterRegistry.class)
-	LionherdEndpoint lionherdEndpoint(RateLimiterRegistry rateLimiterRegistry) {
-		return new LionherdEndpoint(rateLimiterRegistry);
+	LionherdEndpoint lionherdEndpoint(RateLimiterRegistry rateLimiterRegistry,
+			ObjectProvider<ConcurrencyLimitRegistry> concurrencyLimitRegistry) {
+		return new LionherdEndpoint(rateLimiterRegistry,
+				concurrencyLimitRegistry.getIfAvailable(ConcurrencyLimitRegistry::new));
 	}
 
 }

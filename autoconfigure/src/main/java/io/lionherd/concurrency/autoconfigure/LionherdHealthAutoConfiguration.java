@@ -1,7 +1,9 @@
 package io.lionherd.concurrency.autoconfigure;
 
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,8 +27,10 @@ public final class LionherdHealthAutoConfiguration {
 	@Bean
 	@ConditionalOnEnabledHealthIndicator("lionherd")
 	@ConditionalOnMissingBean(name = "lionherdHealthIndicator")
-	LionherdHealthIndicator lionherdHealthIndicator(RateLimiterRegistry rateLimiterRegistry) {
-		return new LionherdHealthIndicator(rateLimiterRegistry);
+	LionherdHealthIndicator lionherdHealthIndicator(RateLimiterRegistry rateLimiterRegistry,
+			ObjectProvider<ConcurrencyLimitRegistry> concurrencyLimitRegistry) {
+		return new LionherdHealthIndicator(rateLimiterRegistry,
+				concurrencyLimitRegistry.getIfAvailable(ConcurrencyLimitRegistry::new));
 	}
 
 }

@@ -1,6 +1,8 @@
 package io.lionherd.concurrency.autoconfigure;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
+import io.lionherd.concurrency.micrometer.ConcurrencyLimitMetrics;
 import io.lionherd.concurrency.micrometer.MicrometerExecutorListener;
 import io.lionherd.concurrency.micrometer.MicrometerMonitorRecorder;
 import io.lionherd.concurrency.micrometer.MicrometerRetryRecorder;
@@ -29,7 +31,9 @@ import org.springframework.context.annotation.Configuration;
  * (named retries, {@code @Retry} included), and the {@code lionherd.ratelimiter.*} meters
  * of the {@link RateLimiterRegistry}'s limiters, tagged by name alone: the limiters of
  * client keys count in their name's meters, with {@code lionherd.ratelimiter.keys} and
- * {@code lionherd.ratelimiter.keys.refused} for the keys themselves.
+ * {@code lionherd.ratelimiter.keys.refused} for the keys themselves; and the
+ * {@code lionherd.capacity.*} meters of the {@link ConcurrencyLimitRegistry}'s limits,
+ * tagged {@code name}.
  * <p>
  * The {@code executor.*} meters of
  * {@value LionherdConcurrencyAutoConfiguration#EXECUTOR_BEAN_NAME} come from Spring
@@ -54,6 +58,13 @@ public final class LionherdMetricsAutoConfiguration {
 	@ConditionalOnBean(RateLimiterRegistry.class)
 	RateLimiterMetrics lionherdRateLimiterMetrics(RateLimiterRegistry rateLimiterRegistry) {
 		return new RateLimiterMetrics(rateLimiterRegistry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(ConcurrencyLimitRegistry.class)
+	ConcurrencyLimitMetrics lionherdConcurrencyLimitMetrics(ConcurrencyLimitRegistry concurrencyLimitRegistry) {
+		return new ConcurrencyLimitMetrics(concurrencyLimitRegistry);
 	}
 
 	@Bean

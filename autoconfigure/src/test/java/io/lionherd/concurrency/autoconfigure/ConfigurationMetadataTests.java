@@ -37,7 +37,8 @@ class ConfigurationMetadataTests {
 
 	@ParameterizedTest
 	@CsvSource({ "lionherd.concurrency.executor.virtual-threads", "lionherd.concurrency.executor.bean-name",
-			"lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries" })
+			"lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries",
+			"lionherd.concurrency.capacity-limiters" })
 	void propertyWithoutDefaultHasDescription(String name) throws IOException {
 		assertThat((String) property(name).get("description")).isNotBlank();
 	}
@@ -67,6 +68,23 @@ class ConfigurationMetadataTests {
 	@Test
 	void backendHintOffersLocalAndRedis() throws IOException {
 		assertThat(hintValues("lionherd.concurrency.rate-limiters.values.backend")).containsExactly("local", "redis");
+	}
+
+	@Test
+	void concurrencyLimitHintsOfferLocalAndRedisAndEveryFailureMode() throws IOException {
+		assertThat(hintValues("lionherd.concurrency.capacity-limiters.values.backend")).containsExactly("local",
+				"redis");
+		assertThat(hintValues("lionherd.concurrency.capacity-limiters.values.on-backend-failure"))
+			.containsExactlyElementsOf(Arrays.stream(OnBackendFailure.values())
+				.map((mode) -> mode.name().toLowerCase(Locale.ROOT))
+				.toList());
+	}
+
+	@Test
+	void capacityKeyPrefixHasDescriptionAndDefault() throws IOException {
+		Map<String, Object> property = property("lionherd.concurrency.redis.capacity-key-prefix");
+		assertThat((String) property.get("description")).isNotBlank();
+		assertThat(property.get("defaultValue")).isEqualTo("lionherd:capacity:");
 	}
 
 	private static List<String> hintValues(String name) throws IOException {

@@ -3,8 +3,12 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.lionherd.concurrency.CapacityLimiter;
+import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.CapacityLimiterDescriptor;
 import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.LimitDescriptor;
 import io.lionherd.concurrency.autoconfigure.LionherdEndpoint.RateLimiterDescriptor;
+import io.lionherd.concurrency.capacity.ConcurrencyLimit;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.Test;
@@ -54,7 +58,7 @@ class LionherdEndpointAutoConfigurationTests {
 	@Test
 	void endpointAnswersOneLimiterByName() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "sample"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "sample"))
 				.isEqualTo(new RateLimiterDescriptor("sample", "local", 3, "PT0.5S",
 						List.of(new LimitDescriptor(3, "PT0.5S", "permits")), 3, 0, 0)));
 	}
@@ -70,7 +74,7 @@ class LionherdEndpointAutoConfigurationTests {
 					"lionherd.concurrency.rate-limiters.provider.limits[1].period=10s")
 			.run((context) -> {
 				assertThat(context.getBean(RateLimiterRegistry.class).get("provider").tryAcquire(500)).isTrue();
-				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "provider"))
+				assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "provider"))
 					.isEqualTo(new RateLimiterDescriptor("provider", "local", 20, "PT10S", List
 						.of(new LimitDescriptor(20, "PT10S", "calls"), new LimitDescriptor(2000, "PT10S", "permits")),
 							1500, 0, 0));
@@ -85,11 +89,11 @@ class LionherdEndpointAutoConfigurationTests {
 			assertThat(registry.get("search", "bob").tryAcquire()).isTrue();
 			assertThat(registry.get("search", "alice").tryAcquire()).isTrue();
 			LionherdEndpoint endpoint = context.getBean(LionherdEndpoint.class);
-			RateLimiterDescriptor search = endpoint.rateLimiter("ratelimiters", "search");
+			RateLimiterDescriptor search = (RateLimiterDescriptor) endpoint.limiter("ratelimiters", "search");
 			assertThat(search.keys()).isEqualTo(2);
 			assertThat(search.availablePermits()).as("the named limiter's own, not its keys'").isEqualTo(10);
 			assertThat(search.toString()).doesNotContain("alice", "bob");
-			assertThat(endpoint.rateLimiter("ratelimiters", "sample").keys()).isZero();
+			assertThat(((RateLimiterDescriptor) endpoint.limiter("ratelimiters", "sample")).keys()).isZero();
 			assertThat(endpoint.lionherd().rateLimiters()).extracting(RateLimiterDescriptor::keys)
 				.containsExactly(0, 2);
 		});
@@ -98,15 +102,57 @@ class LionherdEndpointAutoConfigurationTests {
 	@Test
 	void unknownNameHasNoDescriptorSoTheEndpointAnswers404() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "nope"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("ratelimiters", "nope"))
 				.isNull());
 	}
 
 	@Test
 	void otherKindOfLimiterHasNoDescriptorSoTheEndpointAnswers404() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=lionherd")
-			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("bulkheads", "sample"))
+			.run((context) -> assertThat(context.getBean(LionherdEndpoint.class).limiter("bulkheads", "sample"))
 				.isNull());
+	}
+
+	@Test
+	void endpointListsEveryConcurrencyLimitWithItsStateInNameOrderBesideTheRateLimiters() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=lionherd",
+					"lionherd.concurrency.capacity-limiters.provider.total=2",
+					"lionherd.concurrency.capacity-limiters.provider.timeout=2s",
+					"lionherd.concurrency.capacity-limiters.batch.total=1",
+					"lionherd.concurrency.capacity-limiters.batch.lease=10s")
+			.run((context) -> {
+				ConcurrencyLimit batch = context.getBean(ConcurrencyLimitRegistry.class).get("batch");
+				CapacityLimiter.Permit held = batch.acquire().join();
+				CompletableFuture<CapacityLimiter.Permit> waiting = batch.acquire();
+				try {
+					LionherdEndpoint.LionherdDescriptor root = context.getBean(LionherdEndpoint.class).lionherd();
+					assertThat(root.capacityLimiters()).containsExactly(
+							new CapacityLimiterDescriptor("batch", "local", 1, 1, 0, 1, null, "PT10S"),
+							new CapacityLimiterDescriptor("provider", "local", 2, 0, 2, 0, "PT2S", "PT30S"));
+					assertThat(root.rateLimiters()).extracting(RateLimiterDescriptor::name)
+						.containsExactly("sample", "search");
+				}
+				finally {
+					waiting.cancel(false);
+					held.close();
+				}
+			});
+	}
+
+	@Test
+	void endpointAnswersOneConcurrencyLimitByNameAnd404ForAnUnknownOne() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=lionherd",
+					"lionherd.concurrency.capacity-limiters.provider.total=2")
+			.run((context) -> {
+				LionherdEndpoint endpoint = context.getBean(LionherdEndpoint.class);
+				assertThat(endpoint.limiter("capacitylimiters", "provider"))
+					.isEqualTo(new CapacityLimiterDescriptor("provider", "local", 2, 0, 2, 0, null, "PT30S"));
+				assertThat(endpoint.limiter("capacitylimiters", "nope")).isNull();
+				assertThat(endpoint.limiter("capacitylimiters", "sample")).as("a rate limiter's name").isNull();
+				assertThat(endpoint.limiter("ratelimiters", "provider")).as("a concurrency limit's name").isNull();
+			});
 	}
 
 	@Test

@@ -5,6 +5,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.lionherd.concurrency.CapacityLimiter;
+import io.lionherd.concurrency.capacity.ConcurrencyLimit;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitConfig;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.BackendHealth;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -156,6 +161,70 @@ class LionherdHealthAutoConfigurationTests {
 	}
 
 	@Test
+	void healthGivesTheStateOfEachConcurrencyLimitUnderCapacityLimiters() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.capacity-limiters.provider.total=2")
+			.run((context) -> {
+				context.getBean(ConcurrencyLimitRegistry.class).get("provider").acquire().join();
+				Health health = context.getBean(LionherdHealthIndicator.class).health();
+				assertThat(health.getStatus()).isEqualTo(Status.UP);
+				assertThat(health.getDetails()).containsOnlyKeys("sample", "capacityLimiters");
+				assertThat(health.getDetails().get("capacityLimiters")).isEqualTo(Map.of("provider",
+						Map.of("backend", "local", "total", 2, "inUse", 1, "available", 1, "waiting", 0)));
+			});
+	}
+
+	@Test
+	void exhaustedLocalConcurrencyLimitKeepsHealthUp() {
+		this.contextRunner.withPropertyValues("lionherd.concurrency.capacity-limiters.provider.total=1")
+			.run((context) -> {
+				ConcurrencyLimit provider = context.getBean(ConcurrencyLimitRegistry.class).get("provider");
+				provider.acquire().join();
+				CompletableFuture<CapacityLimiter.Permit> waiting = provider.acquire();
+				assertThat(context.getBean(LionherdHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
+				waiting.cancel(false);
+			});
+	}
+
+	@Test
+	void healthIsDownWhileARefusingSharedConcurrencyLimitsBackendIsUnreachable() {
+		AtomicBoolean reachable = new AtomicBoolean(true);
+		this.contextRunner.run((context) -> {
+			registerLimit(context, "shared", reachable, false);
+			LionherdHealthIndicator indicator = context.getBean(LionherdHealthIndicator.class);
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+			reachable.set(false);
+			Health down = indicator.health();
+			assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(down.getDetails().get("capacityLimiters"))
+				.isEqualTo(Map.of("shared", Map.of("backend", "local", "total", 3, "inUse", 0, "available", 3,
+						"waiting", 0, "backendReachable", false, "onBackendFailure", "fail")));
+			reachable.set(true);
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+		});
+	}
+
+	@Test
+	void healthIsDegradedNotDownWhileAGrantingSharedConcurrencyLimitsBackendIsUnreachable() {
+		this.contextRunner.run((context) -> {
+			registerLimit(context, "shared", new AtomicBoolean(false), true);
+			Health degraded = context.getBean(LionherdHealthIndicator.class).health();
+			assertThat(degraded.getStatus()).isEqualTo(LionherdHealthIndicator.DEGRADED);
+			assertThat(degraded.getDetails().get("capacityLimiters"))
+				.isEqualTo(Map.of("shared", Map.of("backend", "local", "total", 3, "inUse", 0, "available", 3,
+						"waiting", 0, "backendReachable", false, "onBackendFailure", "allow")));
+		});
+	}
+
+	@Test
+	void refusingConcurrencyLimitWithoutItsBackendMakesHealthDownBesideAGrantingRateLimiter() {
+		this.contextRunner.run((context) -> {
+			register(context, "granting", new AtomicBoolean(false), true);
+			registerLimit(context, "refusing", new AtomicBoolean(false), false);
+			assertThat(context.getBean(LionherdHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
+		});
+	}
+
+	@Test
 	void healthContributorIsNamedLionherd() {
 		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(LionherdHealthIndicator.class)
 			.hasBean("lionherdHealthIndicator"));
@@ -192,6 +261,64 @@ class LionherdHealthAutoConfigurationTests {
 			.rateLimiter(name, RateLimiterConfig.of(5, Duration.ofSeconds(1)),
 					(limiterName, config, listener) -> new RemoteLimiter(RateLimiter.slidingWindow(limiterName, config),
 							reachable, grantsWhenUnreachable));
+	}
+
+	private static void registerLimit(ApplicationContext context, String name, AtomicBoolean reachable,
+			boolean grantsWhenUnreachable) {
+		ConcurrencyLimitFactory inMemory = ConcurrencyLimitFactory.inMemory();
+		context.getBean(ConcurrencyLimitRegistry.class)
+			.concurrencyLimit(name, ConcurrencyLimitConfig.of(3),
+					(limitName, config, listener) -> new RemoteLimit(inMemory.create(limitName, config, listener),
+							reachable, grantsWhenUnreachable));
+	}
+
+	/**
+	 * A concurrency limit whose backend can be cut off, as a shared one reports it: the
+	 * limiting itself is in memory.
+	 */
+	private record RemoteLimit(ConcurrencyLimit local, AtomicBoolean reachable,
+			boolean grantsWhenUnreachable) implements ConcurrencyLimit, BackendHealth {
+
+		@Override
+		public boolean isBackendReachable() {
+			return this.reachable.get();
+		}
+
+		@Override
+		public boolean grantsWhenUnreachable() {
+			return this.grantsWhenUnreachable;
+		}
+
+		@Override
+		public String name() {
+			return this.local.name();
+		}
+
+		@Override
+		public ConcurrencyLimitConfig config() {
+			return this.local.config();
+		}
+
+		@Override
+		public CompletableFuture<CapacityLimiter.Permit> acquire() {
+			return this.local.acquire();
+		}
+
+		@Override
+		public CompletableFuture<CapacityLimiter.Permit> acquire(Duration timeout) {
+			return this.local.acquire(timeout);
+		}
+
+		@Override
+		public int inUse() {
+			return this.local.inUse();
+		}
+
+		@Override
+		public int waitingCount() {
+			return this.local.waitingCount();
+		}
+
 	}
 
 	/**

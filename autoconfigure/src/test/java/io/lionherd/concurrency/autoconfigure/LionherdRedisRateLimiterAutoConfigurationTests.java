@@ -144,8 +144,7 @@ class LionherdRedisRateLimiterAutoConfigurationTests {
 				assertThat(down.tryAcquire()).isFalse();
 				Health health = context.getBean(LionherdHealthIndicator.class).health();
 				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("ratelimiters", "down").backend())
-					.isEqualTo("redis");
+				assertThat(context.getBean(LionherdEndpoint.class).rateLimiter("down").backend()).isEqualTo("redis");
 			});
 	}
 

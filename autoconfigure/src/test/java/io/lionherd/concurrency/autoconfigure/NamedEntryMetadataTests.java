@@ -10,6 +10,7 @@ import java.util.Map;
 
 import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.CapacityLimiterProperties;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.LimitProperties;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RetryProperties;
@@ -36,13 +37,15 @@ class NamedEntryMetadataTests {
 	@ParameterizedTest
 	@CsvSource({ "lionherd.concurrency.rate-limiters, backend",
 			"lionherd.concurrency.rate-limiters, on-backend-failure", "lionherd.concurrency.retries, retry-on",
-			"lionherd.concurrency.retries, exclude" })
+			"lionherd.concurrency.retries, exclude", "lionherd.concurrency.capacity-limiters, backend",
+			"lionherd.concurrency.capacity-limiters, on-backend-failure" })
 	void entryPropertyWhoseValuesTheTypeCannotTellHasAHint(String map, String property) throws IOException {
 		assertThat(hint(map + ".values." + property)).as("hint of %s.<name>.%s", map, property).isNotEmpty();
 	}
 
 	@ParameterizedTest
-	@CsvSource({ "lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries" })
+	@CsvSource({ "lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries",
+			"lionherd.concurrency.capacity-limiters" })
 	void mapNamesItsEntryTypeForCompletion(String map) throws IOException {
 		Class<?> entryType = entryType(map);
 		List<String> types = metadata().read("$.properties[?(@.name == '" + map + "')].type");
@@ -51,7 +54,8 @@ class NamedEntryMetadataTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource({ "lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries" })
+	@CsvSource({ "lionherd.concurrency.rate-limiters", "lionherd.concurrency.retries",
+			"lionherd.concurrency.capacity-limiters" })
 	void everyEntryHintNamesAPropertyOfTheEntryType(String map) throws IOException {
 		String prefix = map + ".values.";
 		List<String> hinted = metadata().read("$.hints[*].name");
@@ -64,7 +68,8 @@ class NamedEntryMetadataTests {
 
 	@ParameterizedTest
 	@CsvSource({ "lionherd.concurrency.rate-limiters, backend",
-			"lionherd.concurrency.rate-limiters, on-backend-failure" })
+			"lionherd.concurrency.rate-limiters, on-backend-failure", "lionherd.concurrency.capacity-limiters, backend",
+			"lionherd.concurrency.capacity-limiters, on-backend-failure" })
 	void hintOfAnEnumEntryPropertyListsEveryConstant(String map, String property) throws IOException {
 		PropertyDescriptor descriptor = descriptor(entryType(map), property);
 		assertThat(descriptor).as("property %s of %s", property, entryType(map).getName()).isNotNull();
@@ -101,6 +106,7 @@ class NamedEntryMetadataTests {
 		return switch (map) {
 			case "lionherd.concurrency.rate-limiters" -> RateLimiterProperties.class;
 			case "lionherd.concurrency.retries" -> RetryProperties.class;
+			case "lionherd.concurrency.capacity-limiters" -> CapacityLimiterProperties.class;
 			default -> throw new IllegalArgumentException("Not a named map: " + map);
 		};
 	}

@@ -110,8 +110,10 @@ public interface ConcurrencyLimit {
 	 * {@code config().timeout()}
 	 * @param callable the call
 	 * @return what the call returned
-	 * @throws Exception what {@code callable} threw, unchanged, or the limit's own
-	 * failure
+	 * @throws ConcurrencyLimitExceededException if no permit came in time or the thread
+	 * was interrupted while waiting (its interrupt status is set again)
+	 * @throws IllegalArgumentException if {@code timeout} is negative
+	 * @throws Exception what {@code callable} threw, unchanged
 	 */
 	default <T> T executeCallable(@Nullable Duration timeout, Callable<T> callable) throws Exception {
 		return LimitCalls.call(this, timeout, callable);
@@ -120,9 +122,15 @@ public interface ConcurrencyLimit {
 	/**
 	 * Calls {@code supplier} once a permit is granted (on the caller's thread if one is
 	 * free now, else on the thread that freed one, in the caller's context) and releases
-	 * the permit when its stage completes, however it completes. Nothing waits.
-	 * Cancelling the result while it waits for its permit gives up its place; cancelling
-	 * it once the call ran cancels the call's future.
+	 * the permit when its stage completes, however it completes. Nothing waits. The
+	 * permit is released before the returned future completes, so a continuation of it
+	 * finds the permit free again. What the supplier throws, or a {@code null} it
+	 * returns, fails the returned future (and releases the permit).
+	 * <p>
+	 * Completing the result while it waits for its permit (cancelling it, or e.g.
+	 * {@code orTimeout}) gives up its place and the call is never made; cancelling it
+	 * once the call ran cancels the call's future (and its permit is released when that
+	 * completes).
 	 * @param <T> the result type
 	 * @param supplier the call
 	 * @return a future of the call's result, failed with
@@ -139,9 +147,14 @@ public interface ConcurrencyLimit {
 	 * @param <T> the result type
 	 * @param timeout how long to wait at most, zero or more; {@code null} for
 	 * {@code config().timeout()}
-	 * @param callerContext wraps, on the caller's thread, the call made later
+	 * @param callerContext wraps, on the caller's thread, the call made later; the
+	 * runnable it returns must run the call on the thread that runs it, before returning
+	 * (if it throws first, or returns without running it, the permit is released and the
+	 * result fails)
 	 * @param supplier the call
-	 * @return a future of the call's result
+	 * @return a future of the call's result, failed with
+	 * {@link ConcurrencyLimitExceededException} if no permit came in time
+	 * @throws IllegalArgumentException if {@code timeout} is negative
 	 */
 	default <T> CompletableFuture<T> executeCompletionStage(@Nullable Duration timeout,
 			UnaryOperator<Runnable> callerContext, Supplier<? extends CompletionStage<T>> supplier) {

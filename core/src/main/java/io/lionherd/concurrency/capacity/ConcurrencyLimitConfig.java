@@ -40,8 +40,9 @@ public record ConcurrencyLimitConfig(int total, @Nullable Duration timeout, Dura
 		}
 		Checks.notNull(lease, "lease");
 		if (lease.compareTo(MIN_LEASE) < 0) {
-			throw new IllegalArgumentException(
-					"lease must be at least " + MIN_LEASE.toMillis() + "ms, but was " + lease.toMillis() + "ms");
+			// Whole milliseconds as a property is written, anything finer exactly.
+			String was = lease.equals(Duration.ofMillis(lease.toMillis())) ? lease.toMillis() + "ms" : lease.toString();
+			throw new IllegalArgumentException("lease must be at least " + MIN_LEASE.toMillis() + "ms, but was " + was);
 		}
 	}
 

@@ -152,16 +152,19 @@ public final class ConcurrencyLimitRegistry {
 
 	/**
 	 * Adds a listener to every limit, those here now (each reported to
-	 * {@link ConcurrencyLimitListener#added}) and those created later.
+	 * {@link ConcurrencyLimitListener#added}) and those created later. A listener sees a
+	 * limit's grants and rejections only once it has been told of the limit; events of
+	 * the limits here now that happen while it is being added may be missed.
 	 * @param listener the listener
 	 */
 	public void addListener(ConcurrencyLimitListener listener) {
 		Checks.notNull(listener, "listener");
 		synchronized (this.limits) {
-			this.listeners.add(listener);
+			// Told of each limit before it can see the limit's events.
 			for (ConcurrencyLimit limit : this.limits.values()) {
 				Guard.run(() -> listener.added(limit), "concurrency limit listener", limit);
 			}
+			this.listeners.add(listener);
 		}
 	}
 

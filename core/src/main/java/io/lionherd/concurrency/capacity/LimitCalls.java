@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The calls behind {@link ConcurrencyLimit}'s decorators: a permit held exactly while the
- * call runs, released once however the call ends.
+ * call runs, released once however the call ends, and released before the call's result
+ * completes (so that a continuation of the result finds the permit free again).
  */
 final class LimitCalls {
 
@@ -59,38 +60,25 @@ final class LimitCalls {
 		Checks.notNull(callerContext, "callerContext");
 		Checks.notNull(supplier, "supplier");
 		CompletableFuture<CapacityLimiter.Permit> acquiring = acquire(limit, timeout);
+		CompletableFuture<T> result = new CompletableFuture<>();
 		if (acquiring.isDone() && !acquiring.isCompletedExceptionally()) {
 			// Granted now: the caller's thread calls the supplier, as without a limit.
-			return released(limit, acquiring.join(), supplier);
+			run(limit, acquiring.join(), supplier, result);
+			return result;
 		}
-		CompletableFuture<T> result = new CompletableFuture<>();
-		CapacityLimiter.Permit[] granted = new CapacityLimiter.Permit[1];
-		Runnable call = Checks.notNull(callerContext.apply(() -> {
-			CompletableFuture<T> stage = released(limit, granted[0], supplier);
-			Stages.relay(stage, result);
-			result.whenComplete((value, error) -> {
-				if (result.isCancelled()) {
-					stage.cancel(true);
-				}
-			});
-		}), "runnable returned by callerContext");
+		LaterCall<T> later = new LaterCall<>(limit, supplier, result);
+		Runnable inContext = Checks.notNull(callerContext.apply(later), "runnable returned by callerContext");
 		acquiring.whenComplete((permit, error) -> {
 			if (error != null) {
 				result.completeExceptionally(Stages.unwrap(error));
 			}
-			else if (result.isDone()) {
-				permit.close();
-			}
 			else {
-				granted[0] = permit;
-				call.run();
+				later.runGranted(permit, inContext);
 			}
 		});
-		result.whenComplete((value, error) -> {
-			if (result.isCancelled()) {
-				acquiring.cancel(false);
-			}
-		});
+		// However the result completes first (cancel, orTimeout, complete), the wait is
+		// given up; once granted, this does nothing.
+		result.whenComplete((value, error) -> acquiring.cancel(false));
 		return result;
 	}
 
@@ -100,28 +88,99 @@ final class LimitCalls {
 	}
 
 	/**
-	 * The supplier's stage as a future, the permit released when it completes; what the
-	 * supplier throws, or a {@code null} it returns, fails that future.
+	 * Calls the supplier holding {@code permit}, closes it when the supplier's stage
+	 * completes (or at once if the supplier throws, returns {@code null}, or the result
+	 * is already done), and only then completes {@code result}.
 	 */
-	@SuppressWarnings("unchecked")
-	private static <T> CompletableFuture<T> released(ConcurrencyLimit limit, CapacityLimiter.Permit permit,
-			Supplier<? extends CompletionStage<T>> supplier) {
+	private static <T> void run(ConcurrencyLimit limit, CapacityLimiter.Permit permit,
+			Supplier<? extends CompletionStage<T>> supplier, CompletableFuture<T> result) {
+		if (result.isDone()) {
+			permit.close();
+			return;
+		}
 		CompletionStage<T> stage;
 		try {
 			stage = supplier.get();
 		}
 		catch (Throwable ex) {
 			permit.close();
-			return CompletableFuture.failedFuture(ex);
+			result.completeExceptionally(ex);
+			return;
 		}
 		if (stage == null) {
 			permit.close();
-			return CompletableFuture.failedFuture(new NullPointerException(
+			result.completeExceptionally(new NullPointerException(
 					"The supplier limited by '" + limit.name() + "' returned null instead of a CompletionStage"));
+			return;
 		}
-		stage.whenComplete((value, error) -> permit.close());
-		return (stage instanceof CompletableFuture<?> future) ? (CompletableFuture<T>) future
-				: Stages.relay(stage, new CompletableFuture<>());
+		// One callback that releases, then completes: dependents of a stage run in no
+		// guaranteed order, so two callbacks could complete the result first.
+		CompletableFuture<T> call = Stages.relay(stage, new CompletableFuture<>());
+		call.whenComplete((value, error) -> {
+			permit.close();
+			if (error != null) {
+				result.completeExceptionally(error);
+			}
+			else {
+				result.complete(value);
+			}
+		});
+		result.whenComplete((value, error) -> {
+			if (result.isCancelled()) {
+				call.cancel(true);
+			}
+		});
+	}
+
+	/** The call made when a permit is granted later, in the caller's context. */
+	private static final class LaterCall<T> implements Runnable {
+
+		private final ConcurrencyLimit limit;
+
+		private final Supplier<? extends CompletionStage<T>> supplier;
+
+		private final CompletableFuture<T> result;
+
+		private CapacityLimiter.@Nullable Permit permit;
+
+		private boolean ran;
+
+		LaterCall(ConcurrencyLimit limit, Supplier<? extends CompletionStage<T>> supplier,
+				CompletableFuture<T> result) {
+			this.limit = limit;
+			this.supplier = supplier;
+			this.result = result;
+		}
+
+		/** On the granting thread, which also runs {@link #run()} through the context. */
+		void runGranted(CapacityLimiter.Permit granted, Runnable inContext) {
+			this.permit = granted;
+			try {
+				inContext.run();
+			}
+			catch (RuntimeException | Error ex) {
+				if (!this.ran) {
+					granted.close();
+					this.result.completeExceptionally(ex);
+					return;
+				}
+				throw ex;
+			}
+			if (!this.ran) {
+				granted.close();
+				this.result
+					.completeExceptionally(new IllegalStateException("The runnable returned by callerContext for "
+							+ "concurrency limit '" + this.limit.name() + "' did not run the call"));
+			}
+		}
+
+		@Override
+		public void run() {
+			CapacityLimiter.Permit granted = Checks.notNull(this.permit, "permit");
+			this.ran = true;
+			LimitCalls.run(this.limit, granted, this.supplier, this.result);
+		}
+
 	}
 
 }

@@ -1,11 +1,11 @@
 package io.lionherd.concurrency.capacity;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 import io.lionherd.concurrency.CapacityLimiter;
-import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
@@ -28,13 +28,13 @@ final class LocalConcurrencyLimit implements ConcurrencyLimit {
 
 	private final CapacityLimiter limiter;
 
-	LocalConcurrencyLimit(String name, ConcurrencyLimitConfig config, ConcurrencyLimitListener listener, Ticker ticker,
-			DelayScheduler scheduler) {
+	LocalConcurrencyLimit(String name, ConcurrencyLimitConfig config, ConcurrencyLimitListener listener,
+			CapacityLimiter limiter, Ticker ticker) {
 		this.name = Checks.notNull(name, "name");
 		this.config = Checks.notNull(config, "config");
 		this.listener = Checks.notNull(listener, "listener");
+		this.limiter = limiter;
 		this.ticker = ticker;
-		this.limiter = CapacityLimiter.of(config.total(), scheduler);
 	}
 
 	@Override
@@ -50,27 +50,31 @@ final class LocalConcurrencyLimit implements ConcurrencyLimit {
 	@Override
 	public CompletableFuture<CapacityLimiter.Permit> acquire() {
 		Duration timeout = this.config.timeout();
-		return (timeout != null) ? acquire(timeout) : reported(this.limiter.acquire(), null);
+		return (timeout != null) ? acquire(timeout) : reported(null);
 	}
 
 	@Override
 	public CompletableFuture<CapacityLimiter.Permit> acquire(Duration timeout) {
 		Checks.notNegative(timeout, "timeout");
-		return reported(this.limiter.acquire(timeout), timeout);
+		return reported(timeout);
 	}
 
 	/**
-	 * The limiter's future, told to the listener, its timeout as a
-	 * {@link ConcurrencyLimitExceededException}; cancelling the returned future cancels
-	 * the limiter's, which gives up the place.
+	 * The limiter's future, told to the listener once, its timeout as a
+	 * {@link ConcurrencyLimitExceededException}. A permit free now is taken without
+	 * reading the clock; otherwise the wait is timed from before the limiter is asked.
+	 * However the returned future completes before its grant (cancel, a caller's
+	 * completion), the limiter's wait is given up.
 	 */
-	private CompletableFuture<CapacityLimiter.Permit> reported(CompletableFuture<CapacityLimiter.Permit> acquiring,
-			@Nullable Duration timeout) {
-		long start = this.ticker.read();
-		if (acquiring.isDone() && !acquiring.isCompletedExceptionally()) {
+	private CompletableFuture<CapacityLimiter.Permit> reported(@Nullable Duration timeout) {
+		Optional<CapacityLimiter.Permit> now = this.limiter.tryAcquire();
+		if (now.isPresent()) {
 			Guard.run(() -> this.listener.acquired(this, 0), "concurrency limit listener", this);
-			return acquiring;
+			return CompletableFuture.completedFuture(now.get());
 		}
+		long start = this.ticker.read();
+		CompletableFuture<CapacityLimiter.Permit> acquiring = (timeout != null) ? this.limiter.acquire(timeout)
+				: this.limiter.acquire();
 		CompletableFuture<CapacityLimiter.Permit> result = new CompletableFuture<>();
 		acquiring.whenComplete((permit, error) -> {
 			if (error == null) {
@@ -85,20 +89,17 @@ final class LocalConcurrencyLimit implements ConcurrencyLimit {
 			}
 			Throwable cause = Stages.unwrap(error);
 			if (cause instanceof TimeoutException) {
-				Guard.run(() -> this.listener.rejected(this), "concurrency limit listener", this);
-				result.completeExceptionally(
+				if (result.completeExceptionally(
 						new ConcurrencyLimitExceededException(this.name, "No permit of concurrency limit '" + this.name
-								+ "' within " + timeout + " (" + this.config.total() + " in use)", cause));
+								+ "' within " + timeout + " (" + inUse() + " in use)", cause))) {
+					Guard.run(() -> this.listener.rejected(this), "concurrency limit listener", this);
+				}
 			}
 			else {
 				result.completeExceptionally(cause);
 			}
 		});
-		result.whenComplete((permit, error) -> {
-			if (result.isCancelled()) {
-				acquiring.cancel(false);
-			}
-		});
+		result.whenComplete((permit, error) -> acquiring.cancel(false));
 		return result;
 	}
 

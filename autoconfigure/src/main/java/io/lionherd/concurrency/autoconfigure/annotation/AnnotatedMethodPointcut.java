@@ -4,6 +4,7 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
@@ -28,7 +29,8 @@ final class AnnotatedMethodPointcut extends StaticMethodMatcherPointcut {
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		return find(specific, targetClass, RateLimited.class) != null
 				|| find(specific, targetClass, Monitored.class) != null
-				|| find(specific, targetClass, Retry.class) != null;
+				|| find(specific, targetClass, Retry.class) != null
+				|| find(specific, targetClass, ConcurrencyLimited.class) != null;
 	}
 
 	/**

@@ -21,7 +21,8 @@ public interface AnnotationSettings {
 	/**
 	 * Where to configure an entry that an annotation names and that is missing, for the
 	 * message that stops the startup.
-	 * @param map the kind of entry: {@code "rate-limiters"} or {@code "retries"}
+	 * @param map the kind of entry: {@code "rate-limiters"}, {@code "capacity-limiters"}
+	 * or {@code "retries"}
 	 * @param name the missing entry's name
 	 * @param known the names configured
 	 * @return a hint such as

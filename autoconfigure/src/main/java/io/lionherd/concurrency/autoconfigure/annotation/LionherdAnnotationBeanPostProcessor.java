@@ -3,9 +3,11 @@ package io.lionherd.concurrency.autoconfigure.annotation;
 import java.lang.reflect.Method;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -24,16 +26,19 @@ import org.springframework.util.StringValueResolver;
 
 /**
  * Applies lionherd's annotations to Spring beans: a bean with a method annotated (or a
- * class annotated) {@link RateLimited @RateLimited}, {@link Retry @Retry} or
- * {@link Monitored @Monitored} gets a proxy whose interceptor takes the permit, retries
- * and records the monitor, the way Spring Framework's own
- * {@code ConcurrencyLimitBeanPostProcessor} applies {@code @ConcurrencyLimit}: no AspectJ
- * weaver, and a call from the bean to itself is not intercepted.
+ * class annotated) {@link RateLimited @RateLimited}, {@link ConcurrencyLimited
+ *
+ * @ConcurrencyLimited}, {@link Retry @Retry} or {@link Monitored @Monitored} gets a proxy
+ * whose interceptor takes the permits, retries and records the monitor, the way Spring
+ * Framework's own {@code ConcurrencyLimitBeanPostProcessor} applies
+ * {@code @ConcurrencyLimit}: no AspectJ weaver, and a call from the bean to itself is not
+ * intercepted.
  * <p>
  * Every annotated method is checked while its bean is created, so an annotation naming a
- * rate limiter or a retry policy that does not exist, a malformed timeout, an unparsable
- * {@code permits} or {@code key} expression or an unsupported return type stops the
- * application's startup with a message naming the bean, the method and the value.
+ * rate limiter, a concurrency limit or a retry policy that does not exist, a malformed
+ * timeout, an unparsable {@code permits} or {@code key} expression or an unsupported
+ * return type stops the application's startup with a message naming the bean, the method
+ * and the value.
  * <p>
  * It adds its interceptor in front of the interceptors already there
  * ({@code @Transactional}, say: a transaction starts only once the permit is granted),
@@ -55,14 +60,16 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 	private @Nullable BeanFactory lionherdBeanFactory;
 
 	/**
-	 * A post-processor that finds the {@link RateLimiterRegistry} and {@link AsyncUtils}
-	 * beans when it first needs them.
+	 * A post-processor that finds the {@link RateLimiterRegistry},
+	 * {@link ConcurrencyLimitRegistry} and {@link AsyncUtils} beans when it first needs
+	 * them.
 	 * @param settings the retry policies, and where a missing name is configured
 	 */
 	public LionherdAnnotationBeanPostProcessor(AnnotationSettings settings) {
 		setBeforeExistingAdvisors(true);
 		setOrder(ORDER);
-		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::asyncUtils, settings);
+		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::concurrencyLimitRegistry,
+				this::asyncUtils, settings);
 		this.advisor = new DefaultPointcutAdvisor(AnnotatedMethodPointcut.INSTANCE, this.interceptor);
 	}
 
@@ -114,6 +121,10 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private RateLimiterRegistry rateLimiterRegistry() {
 		return beanFactory().getBean(RateLimiterRegistry.class);
+	}
+
+	private ConcurrencyLimitRegistry concurrencyLimitRegistry() {
+		return beanFactory().getBean(ConcurrencyLimitRegistry.class);
 	}
 
 	private AsyncUtils asyncUtils() {

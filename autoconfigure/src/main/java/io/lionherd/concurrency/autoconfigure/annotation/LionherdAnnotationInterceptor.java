@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -15,9 +16,12 @@ import java.util.stream.Stream;
 import io.lionherd.concurrency.AsyncCallable;
 import io.lionherd.concurrency.AsyncUtils;
 import io.lionherd.concurrency.RetryPolicy;
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
+import io.lionherd.concurrency.capacity.ConcurrencyLimit;
+import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -42,11 +46,15 @@ import static io.lionherd.concurrency.autoconfigure.annotation.Invocations.stage
  * The interceptor behind {@link LionherdAnnotationBeanPostProcessor}: one per
  * post-processor, with one resolved {@link Plan} per method and target class, so a call
  * costs a map look-up and the core's decorators its annotations ask for, nested as
- * {@code @Monitored} ( {@code @Retry} ( {@code @RateLimited} ( method ) ) ).
+ * {@code @Monitored} ( {@code @Retry} ( {@code @RateLimited} (
+ * {@code @ConcurrencyLimited} ( method ) ) ) ): a concurrency permit is taken once the
+ * rate-limit permit is granted, for each attempt, and held only while the call runs.
  */
 final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 	private final Supplier<RateLimiterRegistry> rateLimiterRegistry;
+
+	private final Supplier<ConcurrencyLimitRegistry> concurrencyLimitRegistry;
 
 	private final Supplier<AsyncUtils> asyncUtils;
 
@@ -56,9 +64,11 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 	private @Nullable StringValueResolver embeddedValueResolver;
 
-	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry, Supplier<AsyncUtils> asyncUtils,
+	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry,
+			Supplier<ConcurrencyLimitRegistry> concurrencyLimitRegistry, Supplier<AsyncUtils> asyncUtils,
 			AnnotationSettings settings) {
 		this.rateLimiterRegistry = rateLimiterRegistry;
+		this.concurrencyLimitRegistry = concurrencyLimitRegistry;
 		this.asyncUtils = asyncUtils;
 		this.settings = settings;
 	}
@@ -97,16 +107,18 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		Monitored monitored = AnnotatedMethodPointcut.find(specific, targetClass, Monitored.class);
 		RateLimited rateLimited = AnnotatedMethodPointcut.find(specific, targetClass, RateLimited.class);
 		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
+		ConcurrencyLimited concurrencyLimited = AnnotatedMethodPointcut.find(specific, targetClass,
+				ConcurrencyLimited.class);
 		String unsupported = ReturnTypes.unsupported(specific);
 		if (unsupported != null) {
-			String annotations = Stream.of(monitored, retry, rateLimited)
+			String annotations = Stream.of(monitored, retry, rateLimited, concurrencyLimited)
 				.filter(Objects::nonNull)
 				.map((annotation) -> "@" + annotation.annotationType().getSimpleName())
 				.collect(Collectors.joining(", "));
 			throw invalid(beanName, specific, annotations + " cannot handle the return type "
 					+ specific.getGenericReturnType().getTypeName() + ", " + unsupported
-					+ ": it would be neither retried, rate limited nor timed as the call it is. Supported return types: "
-					+ ReturnTypes.SUPPORTED);
+					+ ": it would be neither retried, rate limited, concurrency limited nor timed as the call it is. "
+					+ "Supported return types: " + ReturnTypes.SUPPORTED);
 		}
 		RateLimiter limiter = null;
 		Duration timeout = null;
@@ -119,10 +131,21 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			limiter = limiters.find(name)
 				.orElseThrow(() -> unknown("@RateLimited names the unknown rate limiter", "known rate limiters", name,
 						limiters.names(), "rate-limiters", beanName, specific));
-			timeout = timeout(resolve(rateLimited.timeout()), beanName, specific);
+			timeout = timeout("@RateLimited", "limiter", resolve(rateLimited.timeout()), beanName, specific);
 			permits = permits(rateLimited.permits().trim(), limiter, beanName, specific);
 			key = key(rateLimited.key().trim(), beanName, specific);
 			registry = (key != null) ? limiters : null;
+		}
+		ConcurrencyLimit concurrencyLimit = null;
+		Duration concurrencyTimeout = null;
+		if (concurrencyLimited != null) {
+			String name = resolve(concurrencyLimited.value());
+			ConcurrencyLimitRegistry limits = this.concurrencyLimitRegistry.get();
+			concurrencyLimit = limits.find(name)
+				.orElseThrow(() -> unknown("@ConcurrencyLimited names the unknown concurrency limit",
+						"known concurrency limits", name, limits.names(), "capacity-limiters", beanName, specific));
+			concurrencyTimeout = timeout("@ConcurrencyLimited", "limit", resolve(concurrencyLimited.timeout()),
+					beanName, specific);
 		}
 		String retryName = (retry != null) ? resolve(retry.value()) : null;
 		RetryPolicy retryPolicy = null;
@@ -134,10 +157,12 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 						policies.keySet(), "retries", beanName, specific);
 			}
 		}
-		if ((limiter != null || retryPolicy != null) && async
+		if ((limiter != null || retryPolicy != null || concurrencyLimit != null) && async
 				&& !returnType.isAssignableFrom(CompletableFuture.class)) {
+			String annotation = (limiter != null) ? "@RateLimited"
+					: (retryPolicy != null) ? "@Retry" : "@ConcurrencyLimited";
 			throw invalid(beanName, specific,
-					((limiter != null) ? "@RateLimited" : "@Retry") + " on a method returning "
+					annotation + " on a method returning "
 							+ "a CompletionStage needs it declared as CompletionStage or CompletableFuture, not "
 							+ returnType.getName());
 		}
@@ -153,10 +178,10 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
 		// Without waiting, a later permit calls the method on the limiter's wake-up
 		// thread: in the caller's context, which AsyncUtils captures.
-		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || (limiter != null && !waitForPermit))
-				? this.asyncUtils.get() : null;
+		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null
+				|| ((limiter != null || concurrencyLimit != null) && !waitForPermit)) ? this.asyncUtils.get() : null;
 		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, key, registry,
-				retryName, retryPolicy);
+				retryName, retryPolicy, concurrencyLimit, concurrencyTimeout);
 	}
 
 	private BeanInitializationException unknown(String unknown, String known, String name, Collection<String> names,
@@ -165,7 +190,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				+ this.settings.configureHint(map, name, names) + ")");
 	}
 
-	private @Nullable Duration timeout(String value, @Nullable String beanName, Method method) {
+	private @Nullable Duration timeout(String annotation, String owner, String value, @Nullable String beanName,
+			Method method) {
 		if (value.isEmpty()) {
 			return null;
 		}
@@ -176,11 +202,11 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			}
 		}
 		catch (IllegalArgumentException ex) {
-			throw invalid(beanName, method, "@RateLimited has the malformed timeout '" + value
-					+ "'; a duration such as '500ms', '2s' or 'PT2S' is allowed, or empty for the limiter's own");
+			throw invalid(beanName, method, annotation + " has the malformed timeout '" + value
+					+ "'; a duration such as '500ms', '2s' or 'PT2S' is allowed, or empty for the " + owner + "'s own");
 		}
 		throw invalid(beanName, method,
-				"@RateLimited has the negative timeout '" + value + "'; zero (do not wait) or more is allowed");
+				annotation + " has the negative timeout '" + value + "'; zero (do not wait) or more is allowed");
 	}
 
 	/** The parsed permits expression; none (1 permit, nothing evaluated) when empty. */
@@ -229,17 +255,18 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Monitor around retry around permit around the call, each step when set; with
-	 * {@code waitForPermit} (blocking or {@code @Async} method) the caller's thread
-	 * waits. The permits and the key are evaluated once per call, inside the monitor and
-	 * before the retries: every attempt asks the same key's limiter for the same. With a
-	 * key, each attempt looks its limiter up in the {@code registry}, which may have
-	 * forgotten an idle key's limiter since the last.
+	 * Monitor around retry around rate-limit permit around concurrency permit around the
+	 * call, each step when set; with {@code waitForPermit} (blocking or {@code @Async}
+	 * method) the caller's thread waits. The permits and the key are evaluated once per
+	 * call, inside the monitor and before the retries: every attempt asks the same key's
+	 * limiter for the same. With a key, each attempt looks its limiter up in the
+	 * {@code registry}, which may have forgotten an idle key's limiter since the last.
 	 */
 	record Plan(boolean async, boolean waitForPermit, @Nullable AsyncUtils asyncUtils, @Nullable String monitorName,
 			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable PermitsExpression permits,
 			@Nullable KeyExpression key, @Nullable RateLimiterRegistry registry, @Nullable String retryName,
-			@Nullable RetryPolicy retryPolicy) {
+			@Nullable RetryPolicy retryPolicy, @Nullable ConcurrencyLimit concurrencyLimit,
+			@Nullable Duration concurrencyTimeout) {
 
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			AsyncUtils monitor = this.asyncUtils;
@@ -316,7 +343,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		private @Nullable Object rateLimited(MethodInvocation invocation, Ask ask) throws Throwable {
 			RateLimiter limiter = this.limiter;
 			if (limiter == null) {
-				return invocation.proceed();
+				return concurrencyLimited(invocation);
 			}
 			String key = ask.key();
 			RateLimiterRegistry registry = this.registry;
@@ -330,11 +357,52 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			}
 			if (this.waitForPermit) {
 				return limiter.executeCallable(ask.permits(), this.timeout,
-						() -> call(MethodInvocation::proceed, invocation));
+						() -> call(this::concurrencyLimited, invocation));
 			}
 			return limiter.executeCompletionStage(ask.permits(), this.timeout,
 					Objects.requireNonNull(this.asyncUtils)::withCurrentContext,
+					() -> stage(this::concurrencyLimited, invocation));
+		}
+
+		/**
+		 * The call holding a concurrency permit: a blocking method's for the call, a
+		 * {@code CompletionStage} method's until its stage completes. An {@code @Async}
+		 * method waits for its permit on the async executor's thread, which then calls it
+		 * and waits for its stage anyway (as Spring's {@code @Async} does), so it holds
+		 * the permit until the stage completes there.
+		 */
+		private @Nullable Object concurrencyLimited(MethodInvocation invocation) throws Throwable {
+			ConcurrencyLimit limit = this.concurrencyLimit;
+			if (limit == null) {
+				return invocation.proceed();
+			}
+			if (!this.async) {
+				return limit.executeCallable(this.concurrencyTimeout,
+						() -> call(MethodInvocation::proceed, invocation));
+			}
+			if (this.waitForPermit) {
+				return limit.executeCallable(this.concurrencyTimeout,
+						() -> completed(call(MethodInvocation::proceed, invocation)));
+			}
+			return limit.executeCompletionStage(this.concurrencyTimeout,
+					Objects.requireNonNull(this.asyncUtils)::withCurrentContext,
 					() -> stage(MethodInvocation::proceed, invocation));
+		}
+
+		/** The stage {@code returned}, once it completed, however it did. */
+		private static @Nullable Object completed(@Nullable Object returned) throws InterruptedException {
+			if (returned instanceof CompletionStage<?> stage) {
+				CompletableFuture<Void> done = new CompletableFuture<>();
+				stage.whenComplete((value, error) -> done.complete(null));
+				try {
+					done.get();
+				}
+				catch (ExecutionException ex) {
+					// never: done only completes normally
+					throw new IllegalStateException(ex);
+				}
+			}
+			return returned;
 		}
 
 	}

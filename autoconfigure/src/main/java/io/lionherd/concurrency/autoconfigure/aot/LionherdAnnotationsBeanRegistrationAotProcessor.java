@@ -6,6 +6,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
@@ -25,12 +26,13 @@ import org.springframework.util.ReflectionUtils;
  * Hints for the beans lionherd's annotations apply to. Their methods and annotations are
  * found by reflection when each bean is created (to check them and to decide whether to
  * proxy it), and a proxied call reaches the bean's method by reflection: so each bean
- * class with a method annotated {@link RateLimited @RateLimited}, {@link Retry @Retry} or
- * {@link Monitored @Monitored} (or an annotated class) is registered with its annotated
- * methods invocable, and the annotations with their attributes readable. Which methods
- * the annotations apply to follows the annotations' contract: annotated themselves (also
- * through an interface or superclass method), or public and not static in an annotated
- * class. The proxy classes themselves Spring generates at build time.
+ * class with a method annotated {@link RateLimited @RateLimited}, {@link Retry @Retry},
+ * {@link Monitored @Monitored} or {@link ConcurrencyLimited @ConcurrencyLimited} (or an
+ * annotated class) is registered with its annotated methods invocable, and the
+ * annotations with their attributes readable. Which methods the annotations apply to
+ * follows the annotations' contract: annotated themselves (also through an interface or
+ * superclass method), or public and not static in an annotated class. The proxy classes
+ * themselves Spring generates at build time.
  * <p>
  * A {@code @RateLimited(permits = ...)} or {@code @RateLimited(key = ...)} expression
  * reads the method's arguments by reflection (SpEL calls their getters, or a record's
@@ -40,7 +42,7 @@ import org.springframework.util.ReflectionUtils;
 final class LionherdAnnotationsBeanRegistrationAotProcessor implements BeanRegistrationAotProcessor {
 
 	static final List<Class<? extends Annotation>> ANNOTATIONS = List.of(RateLimited.class, Retry.class,
-			Monitored.class);
+			Monitored.class, ConcurrencyLimited.class);
 
 	@Override
 	public @Nullable BeanRegistrationAotContribution processAheadOfTime(RegisteredBean registeredBean) {

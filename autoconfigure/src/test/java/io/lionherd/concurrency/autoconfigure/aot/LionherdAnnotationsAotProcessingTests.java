@@ -2,10 +2,13 @@ package io.lionherd.concurrency.autoconfigure.aot;
 
 import java.util.concurrent.CompletableFuture;
 
+import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
 import io.lionherd.concurrency.annotation.Retry;
 import io.lionherd.concurrency.autoconfigure.LionherdAnnotationsAutoConfiguration;
+import io.lionherd.concurrency.autoconfigure.LionherdEndpoint;
+import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +19,8 @@ import org.springframework.aot.generate.InMemoryGeneratedFiles;
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.aot.ApplicationContextAotGenerator;
 import org.springframework.javapoet.ClassName;
 
@@ -44,6 +49,9 @@ class LionherdAnnotationsAotProcessingTests {
 			context.registerBean("limited", LimitedService.class);
 			context.registerBean("monitored", MonitoredService.class);
 			context.registerBean("plain", PlainService.class);
+			context.registerBean("bounded", BoundedService.class);
+			context.registerBean("boundedClass", BoundedClass.class);
+			context.register(EndpointConfiguration.class);
 			DefaultGenerationContext generationContext = new DefaultGenerationContext(
 					new ClassNameGenerator(ClassName.get("com.example", "AotTest")), generatedFiles);
 			new ApplicationContextAotGenerator().processAheadOfTime(context, generationContext);
@@ -79,6 +87,22 @@ class LionherdAnnotationsAotProcessingTests {
 	@Test
 	void theArgumentsOfAMethodWithoutPermitsExpressionGetNoHint() {
 		assertThat(RuntimeHintsPredicates.reflection().onType(UnreadArgument.class)).rejects(hints);
+	}
+
+	@Test
+	void concurrencyLimitedMethodsAndTheMethodsOfAConcurrencyLimitedClassCanBeInvokedByReflection() {
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(BoundedService.class, "call")).accepts(hints);
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(BoundedClass.class, "work")).accepts(hints);
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ConcurrencyLimited.class, "timeout"))
+			.accepts(hints);
+	}
+
+	@Test
+	void bothAnswersOfTheEndpointsOperationByNameCanBeSerialized() {
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onMethodInvocation(LionherdEndpoint.RateLimiterDescriptor.class, "availablePermits")).accepts(hints);
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onMethodInvocation(LionherdEndpoint.CapacityLimiterDescriptor.class, "inUse")).accepts(hints);
 	}
 
 	@Test
@@ -151,6 +175,34 @@ class LionherdAnnotationsAotProcessingTests {
 
 	@Monitored("work")
 	public static class MonitoredService {
+
+		public String work() {
+			return "worked";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EndpointConfiguration {
+
+		@Bean
+		LionherdEndpoint lionherdEndpoint() {
+			return new LionherdEndpoint(new RateLimiterRegistry());
+		}
+
+	}
+
+	public static class BoundedService {
+
+		@ConcurrencyLimited("bounded")
+		public CompletableFuture<String> call() {
+			return CompletableFuture.completedFuture("called");
+		}
+
+	}
+
+	@ConcurrencyLimited("bounded")
+	public static class BoundedClass {
 
 		public String work() {
 			return "worked";

@@ -15,11 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.lettuce.core.RedisBusyException;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -27,6 +24,8 @@ import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.Stages;
 import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.ratelimit.Limit;
+import io.lionherd.concurrency.redis.internal.Connector;
+import io.lionherd.concurrency.redis.internal.RedisReplies;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -493,28 +492,14 @@ final class Backend {
 		this.connector.close();
 	}
 
-	/**
-	 * Whether Redis answered with an error reply: it is there but refuses the call (a
-	 * wrong type at the key, out of memory, a command the user may not run, a script
-	 * error), which retrying does not change, unlike an outage. Replies that say the
-	 * server cannot serve for now (loading its data, busy with a long script, a failover
-	 * or resharding under way) count as an outage.
-	 */
+	/** See {@link RedisReplies#isErrorReply}. */
 	static boolean isErrorReply(Throwable error) {
-		if (!(error instanceof RedisCommandExecutionException) || error instanceof RedisBusyException
-				|| error instanceof RedisLoadingException) {
-			return false;
-		}
-		String code = errorCode(error);
-		return !(code.equals("LOADING") || code.equals("BUSY") || code.equals("MASTERDOWN")
-				|| code.equals("CLUSTERDOWN") || code.equals("TRYAGAIN") || code.equals("READONLY"));
+		return RedisReplies.isErrorReply(error);
 	}
 
-	/** The first word of an error reply: its code ({@code WRONGTYPE}, {@code ERR}...). */
+	/** See {@link RedisReplies#errorCode}. */
 	static String errorCode(Throwable error) {
-		String message = String.valueOf(error.getMessage());
-		int end = message.indexOf(' ');
-		return (end < 0) ? message : message.substring(0, end);
+		return RedisReplies.errorCode(error);
 	}
 
 }

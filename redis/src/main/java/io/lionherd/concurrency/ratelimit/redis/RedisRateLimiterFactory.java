@@ -20,6 +20,7 @@ import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
+import io.lionherd.concurrency.redis.internal.Connector;
 
 /**
  * Makes {@link RedisRateLimiter}s for a {@link RateLimiterRegistry}: every instance of an

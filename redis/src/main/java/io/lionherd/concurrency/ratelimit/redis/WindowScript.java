@@ -1,18 +1,10 @@
 package io.lionherd.concurrency.ratelimit.redis;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lionherd.concurrency.redis.internal.LuaScript;
 
 /**
  * The rate limiter script ({@code sliding-window.lua}: every limit, weighted requests,
@@ -59,21 +51,18 @@ final class WindowScript {
 	/** After a limiter's key, the key of the hash of its limits' running sums. */
 	static final String SUMS_SUFFIX = ":sums";
 
-	private final String text;
-
-	private final String sha;
+	private final LuaScript script;
 
 	WindowScript(String text) {
-		this.text = text;
-		this.sha = sha1(text);
+		this.script = new LuaScript(text);
 	}
 
 	static WindowScript slidingWindow() {
-		return new WindowScript(resource("sliding-window.lua"));
+		return new WindowScript(LuaScript.resource(WindowScript.class, "sliding-window.lua").text());
 	}
 
 	String text() {
-		return this.text;
+		return this.script.text();
 	}
 
 	/**
@@ -82,54 +71,7 @@ final class WindowScript {
 	 */
 	CompletableFuture<List<Object>> run(RedisScriptingAsyncCommands<String, String> commands, String[] keys,
 			String... args) {
-		CompletableFuture<List<Object>> result = new CompletableFuture<>();
-		commands.<List<Object>>evalsha(this.sha, ScriptOutputType.MULTI, keys, args).whenComplete((reply, error) -> {
-			if (error == null) {
-				result.complete(reply);
-			}
-			else if (isNoScript(error)) {
-				commands.<List<Object>>eval(this.text, ScriptOutputType.MULTI, keys, args)
-					.whenComplete((retried, again) -> {
-						if (again == null) {
-							result.complete(retried);
-						}
-						else {
-							result.completeExceptionally(again);
-						}
-					});
-			}
-			else {
-				result.completeExceptionally(error);
-			}
-		});
-		return result;
-	}
-
-	private static boolean isNoScript(Throwable error) {
-		return error instanceof RedisNoScriptException
-				|| (error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT"));
-	}
-
-	private static String resource(String name) {
-		try (InputStream in = WindowScript.class.getResourceAsStream(name)) {
-			if (in == null) {
-				throw new IllegalStateException("Missing resource " + name);
-			}
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static String sha1(String text) {
-		try {
-			return HexFormat.of()
-				.formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
+		return this.script.run(commands, keys, args);
 	}
 
 }

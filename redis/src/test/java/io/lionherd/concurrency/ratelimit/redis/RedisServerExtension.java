@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * before the first and stopped when the test run ends. Test classes get it as a
  * {@link RedisServerProcess} parameter; each uses keys of its own.
  */
-final class RedisServerExtension implements BeforeAllCallback, ParameterResolver {
+public final class RedisServerExtension implements BeforeAllCallback, ParameterResolver {
 
 	private static final Namespace NAMESPACE = Namespace.create(RedisServerExtension.class);
 

@@ -17,7 +17,7 @@ import redis.embedded.core.ExecutableProvider;
  * {@code redis-server} on the PATH (Debian's 7.0, say), or a file. Can be stopped and
  * started again on the same port (fault tests).
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
 
 	static final String EXECUTABLE_PROPERTY = "lionherd.test.redis-server";
 
@@ -47,7 +47,7 @@ final class RedisServerProcess implements AutoCloseable {
 	 * Starts a server on a free port; on another port if another process took that one
 	 * between the look-up and the start.
 	 */
-	static RedisServerProcess start() {
+	public static RedisServerProcess start() {
 		UncheckedIOException failure = null;
 		for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
 			RedisServerProcess process = new RedisServerProcess(freePort());
@@ -67,16 +67,16 @@ final class RedisServerProcess implements AutoCloseable {
 		throw failure;
 	}
 
-	int port() {
+	public int port() {
 		return this.port;
 	}
 
-	String uri() {
+	public String uri() {
 		return "redis://127.0.0.1:" + this.port;
 	}
 
 	/** Starts the stopped server again, on the same port and empty. */
-	void startAgain() {
+	public void startAgain() {
 		try {
 			this.server.start();
 		}
@@ -85,7 +85,7 @@ final class RedisServerProcess implements AutoCloseable {
 		}
 	}
 
-	void stop() {
+	public void stop() {
 		try {
 			this.server.stop();
 		}
@@ -94,7 +94,7 @@ final class RedisServerProcess implements AutoCloseable {
 		}
 	}
 
-	boolean isActive() {
+	public boolean isActive() {
 		return this.server.isActive();
 	}
 

@@ -19,7 +19,7 @@ import io.lettuce.core.protocol.CommandType;
 /**
  * Clients, factories and a grant log on one {@link RedisServerProcess}, closed together.
  */
-final class RedisTestSupport implements AutoCloseable {
+public final class RedisTestSupport implements AutoCloseable {
 
 	final RedisServerProcess server;
 
@@ -73,7 +73,7 @@ final class RedisTestSupport implements AutoCloseable {
 	 * @param commands a connection to the server
 	 * @param millis the longest hold
 	 */
-	static void pauseWrites(RedisCommands<String, String> commands, long millis) {
+	public static void pauseWrites(RedisCommands<String, String> commands, long millis) {
 		commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
 				new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add("WRITE"));
 	}
@@ -82,7 +82,7 @@ final class RedisTestSupport implements AutoCloseable {
 	 * Ends a {@link #pauseWrites} hold.
 	 * @param commands a connection to the server
 	 */
-	static void unpause(RedisCommands<String, String> commands) {
+	public static void unpause(RedisCommands<String, String> commands) {
 		commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
 				new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE"));
 	}
@@ -116,7 +116,7 @@ final class RedisTestSupport implements AutoCloseable {
 	 * How many times the server ran a command, from {@code INFO commandstats}.
 	 * @param command e.g. {@code evalsha}
 	 */
-	static long commandCalls(RedisCommands<String, String> commands, String command) {
+	public static long commandCalls(RedisCommands<String, String> commands, String command) {
 		String prefix = "cmdstat_" + command + ":calls=";
 		for (String line : commands.info("commandstats").split("\r?\n")) {
 			if (line.startsWith(prefix)) {

@@ -1,4 +1,4 @@
-package io.lionherd.concurrency.ratelimit.redis;
+package io.lionherd.concurrency.redis.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -10,11 +10,12 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The connection the limiters of one factory share. Opened on first use, off the caller's
- * thread, and opened again on the next use after an attempt failed (the server was down
- * at startup); once open, Lettuce reconnects it by itself.
+ * The connection the limiters of one factory share (the rate limiters', the concurrency
+ * limits'). Opened on first use, off the caller's thread, and opened again on the next
+ * use after an attempt failed (the server was down at startup); once open, Lettuce
+ * reconnects it by itself.
  */
-final class Connector {
+public final class Connector {
 
 	private final @Nullable Supplier<? extends StatefulConnection<String, String>> connect;
 
@@ -34,7 +35,7 @@ final class Connector {
 
 	private volatile @Nullable StatefulConnection<String, String> openConnection;
 
-	Connector(Supplier<? extends StatefulConnection<String, String>> connect,
+	public Connector(Supplier<? extends StatefulConnection<String, String>> connect,
 			Function<StatefulConnection<String, String>, RedisClusterAsyncCommands<String, String>> commands,
 			Executor executor) {
 		this.connect = connect;
@@ -44,7 +45,7 @@ final class Connector {
 	}
 
 	/** A connection opened, and closed, by its owner. */
-	Connector(StatefulConnection<String, String> connection,
+	public Connector(StatefulConnection<String, String> connection,
 			Function<StatefulConnection<String, String>, RedisClusterAsyncCommands<String, String>> commands) {
 		this.connect = null;
 		this.commands = commands;
@@ -60,7 +61,7 @@ final class Connector {
 	 * to open it succeeds.
 	 * @return the commands, or a failed future if the connection could not be opened
 	 */
-	CompletableFuture<RedisClusterAsyncCommands<String, String>> commands() {
+	public CompletableFuture<RedisClusterAsyncCommands<String, String>> commands() {
 		RedisClusterAsyncCommands<String, String> open = this.open;
 		if (open != null) {
 			return CompletableFuture.completedFuture(open);
@@ -83,7 +84,7 @@ final class Connector {
 	 * Whether the connection was open and is lost now (Lettuce is reconnecting): calls
 	 * made now fail after the command timeout.
 	 */
-	boolean isDown() {
+	public boolean isDown() {
 		StatefulConnection<String, String> connection = this.openConnection;
 		return connection != null && !connection.isOpen();
 	}
@@ -92,19 +93,19 @@ final class Connector {
 	 * Whether the latest attempt to open the connection failed (the server was down at
 	 * startup, say): the next use tries again.
 	 */
-	synchronized boolean failedToOpen() {
+	public synchronized boolean failedToOpen() {
 		CompletableFuture<StatefulConnection<String, String>> current = this.connection;
 		return current != null && current.isCompletedExceptionally();
 	}
 
 	/** The commands of the open connection, {@code null} until it is open. */
-	@Nullable RedisClusterAsyncCommands<String, String> openCommands() {
+	public @Nullable RedisClusterAsyncCommands<String, String> openCommands() {
 		return this.open;
 	}
 
 	private synchronized CompletableFuture<StatefulConnection<String, String>> connection() {
 		if (this.closed) {
-			return CompletableFuture.failedFuture(new IllegalStateException("The Redis rate limiters are closed"));
+			return CompletableFuture.failedFuture(new IllegalStateException("The Redis limiters are closed"));
 		}
 		CompletableFuture<StatefulConnection<String, String>> current = this.connection;
 		if (current == null || current.isCompletedExceptionally()) {
@@ -124,7 +125,7 @@ final class Connector {
 	 * Closes the connection if this connector opened it; the next use opens a new one.
 	 * For a stop before the client's own (its connections go with it).
 	 */
-	void disconnect() {
+	public void disconnect() {
 		CompletableFuture<StatefulConnection<String, String>> current;
 		synchronized (this) {
 			if (!this.owned) {
@@ -141,7 +142,7 @@ final class Connector {
 	}
 
 	/** Closes the connection if this connector opened it, for good. */
-	void close() {
+	public void close() {
 		CompletableFuture<StatefulConnection<String, String>> current;
 		synchronized (this) {
 			current = this.connection;
