@@ -150,7 +150,7 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 			ContextCapture contextCapture) {
 		Checks.notNull(bodies, "bodies");
 		Checks.positive(limit, "limit");
-		AsyncCallable<?>[] array = new ArrayList<>(bodies).toArray(new AsyncCallable<?>[0]);
+		AsyncCallable<?>[] array = bodies.toArray(new AsyncCallable<?>[0]);
 		for (int i = 0; i < array.length; i++) {
 			if (array[i] == null) {
 				throw new NullPointerException("bodies must not contain null, but element " + i + " is null");
