@@ -539,21 +539,20 @@ public final class AsyncUtils {
 	 * the deadline; at the deadline it fails with a
 	 * {@link java.util.concurrent.TimeoutException} naming the timeout, and the work of
 	 * the scope still pending is cancelled: every {@code runSync} task, {@code sleep},
-	 * {@code gather}, {@code race}, {@code boundedMap}, {@code retry}, completion stream
-	 * (closed), nested scope and in-memory limiter {@code acquire} started through this
-	 * library while {@code body} runs, in the {@code runSync} tasks started from there
-	 * (recursively) and in the continuations of the sleeps and limiter grants among them
-	 * ({@code runSync} workers are interrupted, sleeps and limiter waits leave the timer
-	 * and the queue). Work that user code starts on threads of its own is not covered.
-	 * Nothing of the scope starts once its deadline has passed, even before its timer
-	 * fires: a {@code runSync} task is then never submitted, a fan-out calls no further
-	 * function. A scope that ends in time leaves no timer entry; its work still pending
-	 * passes to the enclosing scope (and is cancelled at that scope's deadline), or is
-	 * forgotten outside any. Nested scopes can only shorten the deadline, never remove
-	 * it: a nested scope that outlives the scope enclosing it still times out at its own
-	 * deadline. The result completes with the enclosing scope current (or none), so its
-	 * continuations are not work of this scope. Cancelling the result cancels the work
-	 * too.
+	 * {@code gather}, {@code race}, {@code boundedMap}, {@code retry}, nested scope and
+	 * in-memory limiter {@code acquire} started through this library while {@code body}
+	 * runs, in the {@code runSync} tasks started from there (recursively) and in the
+	 * continuations of the sleeps and limiter grants among them ({@code runSync} workers
+	 * are interrupted, sleeps and limiter waits leave the timer and the queue). Work that
+	 * user code starts on threads of its own is not covered. Nothing of the scope starts
+	 * once its deadline has passed, even before its timer fires: a {@code runSync} task
+	 * is then never submitted, a fan-out calls no further function. A scope that ends in
+	 * time leaves no timer entry; its work still pending passes to the enclosing scope
+	 * (and is cancelled at that scope's deadline), or is forgotten outside any. Nested
+	 * scopes can only shorten the deadline, never remove it: a nested scope that outlives
+	 * the scope enclosing it still times out at its own deadline. The result completes
+	 * with the enclosing scope current (or none), so its continuations are not work of
+	 * this scope. Cancelling the result cancels the work too.
 	 *
 	 * <pre>{@code
 	 * async.failAfter(Duration.ofMillis(250), () -> async.runSync(() -> fetch(url)))

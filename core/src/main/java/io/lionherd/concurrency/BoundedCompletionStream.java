@@ -43,15 +43,17 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 	 * in which bodies' callbacks queued their results, and the k-th completion goes to
 	 * the k-th live waiter. A waiter that was cancelled or completed by its caller fails
 	 * to take its completion, which then stays at the head for the next one: a cancelled
-	 * next() loses nothing. Bodies whose stages are already complete are read without a
-	 * callback and their slot freed inside the loop, and futures completed in the loop
-	 * run their continuations there: a next() they call is served by the same loop once
-	 * they return. Either way the stack stays flat however many bodies complete at once.
-	 * A fail-fast failure is queued behind the completions that came before it and ends
-	 * the stream at once (running bodies cancelled, no more started); close() ends it too
-	 * and discards what was not yet yielded. Bodies started after the call that made the
-	 * stream run in the caller's deadline scope and context, as retry attempts do; the
-	 * stream's own lifetime future is enrolled in that scope, so the deadline closes it.
+	 * next() loses nothing. A next() that finds nobody waiting and nobody in the loop
+	 * takes the loop itself and answers with the head at once, queueing nothing. Bodies
+	 * whose stages are already complete are read without a callback and their slot freed
+	 * inside the loop, and futures completed in the loop run their continuations there: a
+	 * next() they call is served by the same loop once they return. Either way the stack
+	 * stays flat however many bodies complete at once. A fail-fast failure is queued
+	 * behind the completions that came before it and ends the stream at once (running
+	 * bodies cancelled, no more started); close() ends it too and discards what was not
+	 * yet yielded. Bodies started after the call that made the stream run in the caller's
+	 * deadline scope and context, as retry attempts do; the stream's own lifetime future
+	 * is enrolled in that scope, so the deadline closes it.
 	 */
 
 	private static final AtomicIntegerFieldUpdater<BoundedCompletionStream> WIP = AtomicIntegerFieldUpdater
@@ -126,7 +128,7 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 
 	private volatile int state;
 
-	/** How many bodies have completed (or will never start). */
+	/** How many bodies have completed. */
 	private volatile int finished;
 
 	private volatile int subscribed;
@@ -148,7 +150,7 @@ final class BoundedCompletionStream<R> implements CompletionStream<R> {
 			ContextCapture contextCapture) {
 		Checks.notNull(bodies, "bodies");
 		Checks.positive(limit, "limit");
-		AsyncCallable<?>[] array = new ArrayList<>(bodies).toArray(new AsyncCallable<?>[0]);
+		AsyncCallable<?>[] array = bodies.toArray(new AsyncCallable<?>[0]);
 		for (int i = 0; i < array.length; i++) {
 			if (array[i] == null) {
 				throw new NullPointerException("bodies must not contain null, but element " + i + " is null");

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -472,6 +473,46 @@ class AsyncUtilsCompletionStreamTests {
 		calls.get(0).complete(0);
 		assertThat(stream.next()).isCompletedWithValue(Optional.of(new Completed<>(0, 0)));
 		assertThat(stream.next()).isCompletedWithValue(Optional.empty());
+	}
+
+	@Test
+	void concurrentReadersCancellingAtRandomGetEveryCompletionExactlyOnce() throws Exception {
+		int n = 5_000;
+		List<AsyncCallable<Integer>> bodies = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			int x = i;
+			bodies.add(() -> this.async.runSync(() -> x));
+		}
+		CompletionStream<Integer> stream = this.async.completionStream(bodies, 8);
+		List<Integer> read = Collections.synchronizedList(new ArrayList<>());
+		ExecutorService readers = Executors.newFixedThreadPool(4);
+		try {
+			List<Future<?>> done = new ArrayList<>();
+			for (int r = 0; r < 4; r++) {
+				long seed = r;
+				done.add(readers.submit(() -> {
+					Random random = new Random(seed);
+					for (;;) {
+						CompletableFuture<Optional<Completed<Integer>>> next = stream.next();
+						if (random.nextInt(3) == 0 && next.cancel(true)) {
+							continue;
+						}
+						Optional<Completed<Integer>> completed = next.join();
+						if (completed.isEmpty()) {
+							return;
+						}
+						read.add(completed.get().index());
+					}
+				}));
+			}
+			for (Future<?> reader : done) {
+				reader.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			readers.shutdownNow();
+		}
+		assertThat(read).hasSize(n).doesNotHaveDuplicates();
 	}
 
 	@Test

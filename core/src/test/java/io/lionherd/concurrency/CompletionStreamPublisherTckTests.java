@@ -32,12 +32,11 @@ class CompletionStreamPublisherTckTests {
 		}
 		assertThat(failures).isEmpty();
 		assertThat(listener.getPassedTests()).as("required rules passed").hasSizeGreaterThan(20);
-		System.out.println("TCK: " + listener.getPassedTests().size() + " passed, " + listener.getSkippedTests().size()
-				+ " skipped");
-		listener.getSkippedTests().forEach((skipped) -> System.out.println("  skipped " + skipped.getName()));
-		listener.getPassedTests()
-			.forEach((passed) -> System.out
-				.println("  " + (passed.getEndMillis() - passed.getStartMillis()) + " ms " + passed.getName()));
+		// Skipped by the TCK itself: the optional multi-subscriber rules (one subscriber
+		// by
+		// design), the untested_* rules and the one needing Integer.MAX_VALUE elements.
+		System.out.println("Reactive Streams TCK over CompletionStream.publisher(): " + listener.getPassedTests().size()
+				+ " passed, " + listener.getSkippedTests().size() + " skipped");
 	}
 
 }
