@@ -26,13 +26,12 @@ import org.springframework.util.StringValueResolver;
 
 /**
  * Applies lionherd's annotations to Spring beans: a bean with a method annotated (or a
- * class annotated) {@link RateLimited @RateLimited}, {@link ConcurrencyLimited
- *
- * @ConcurrencyLimited}, {@link Retry @Retry} or {@link Monitored @Monitored} gets a proxy
- * whose interceptor takes the permits, retries and records the monitor, the way Spring
- * Framework's own {@code ConcurrencyLimitBeanPostProcessor} applies
- * {@code @ConcurrencyLimit}: no AspectJ weaver, and a call from the bean to itself is not
- * intercepted.
+ * class annotated) with {@link RateLimited @RateLimited},
+ * {@link ConcurrencyLimited @ConcurrencyLimited}, {@link Retry @Retry} or
+ * {@link Monitored @Monitored} gets a proxy whose interceptor takes the permits, retries
+ * and records the monitor, the way Spring Framework's own
+ * {@code ConcurrencyLimitBeanPostProcessor} applies {@code @ConcurrencyLimit}: no AspectJ
+ * weaver, and a call from the bean to itself is not intercepted.
  * <p>
  * Every annotated method is checked while its bean is created, so an annotation naming a
  * rate limiter, a concurrency limit or a retry policy that does not exist, a malformed

@@ -34,6 +34,9 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -233,6 +236,26 @@ class ConcurrencyLimitedTests {
 			assertThat(service.requestIds()).containsExactly("none", "r-1");
 			assertThat(later).isNotDone();
 			assertThat(MDC.get("requestId")).isNull();
+		});
+	}
+
+	@Test
+	void asyncAnnotatedMethodWaitsOnTheAsyncExecutorAndHoldsItsPermitUntilItsStageCompletes() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class).run((context) -> {
+			SpringAsyncService service = context.getBean(SpringAsyncService.class);
+			CompletableFuture<String> first = service.call();
+			await().atMost(WAIT).until(() -> service.stages().size() == 1);
+			assertThat(service.threads()).singleElement().asString().startsWith("async-");
+			CompletableFuture<String> second = service.call();
+			await().atMost(WAIT).until(() -> limit(context, "single").waitingCount() == 1);
+			assertThat(service.stages()).hasSize(1);
+			service.stages().get(0).complete("first");
+			assertThat(first).succeedsWithin(WAIT).isEqualTo("first");
+			await().atMost(WAIT).until(() -> service.stages().size() == 2);
+			assertThat(limit(context, "single").inUse()).isOne();
+			service.stages().get(1).complete("second");
+			assertThat(second).succeedsWithin(WAIT).isEqualTo("second");
+			await().atMost(WAIT).until(() -> limit(context, "single").inUse() == 0);
 		});
 	}
 
@@ -521,6 +544,50 @@ class ConcurrencyLimitedTests {
 		}
 
 		private CompletableFuture<String> stage() {
+			CompletableFuture<String> stage = new CompletableFuture<>();
+			this.stages.add(stage);
+			return stage;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncConfiguration {
+
+		@Bean
+		ThreadPoolTaskExecutor taskExecutor() {
+			ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+			executor.setThreadNamePrefix("async-");
+			executor.setCorePoolSize(4);
+			return executor;
+		}
+
+		@Bean
+		SpringAsyncService springAsyncService() {
+			return new SpringAsyncService();
+		}
+
+	}
+
+	public static class SpringAsyncService {
+
+		final List<CompletableFuture<String>> stages = new CopyOnWriteArrayList<>();
+
+		final List<String> threads = new CopyOnWriteArrayList<>();
+
+		public List<CompletableFuture<String>> stages() {
+			return this.stages;
+		}
+
+		public List<String> threads() {
+			return this.threads;
+		}
+
+		@Async
+		@ConcurrencyLimited("single")
+		public CompletableFuture<String> call() {
+			this.threads.add(Thread.currentThread().getName());
 			CompletableFuture<String> stage = new CompletableFuture<>();
 			this.stages.add(stage);
 			return stage;
