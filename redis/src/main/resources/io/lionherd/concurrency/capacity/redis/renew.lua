@@ -16,8 +16,11 @@ for i = 2, #ARGV do
   end
 end
 reply[1] = redis.call('ZCARD', KEYS[1])
-if reply[1] > 0 and redis.call('PTTL', KEYS[1]) < lease then
-  redis.call('PEXPIRE', KEYS[1], lease)
+if reply[1] > 0 then
+  -- Both keys live as long as the longest lease (PEXPIRE on a missing key does nothing).
+  if redis.call('PTTL', KEYS[1]) < lease then
+    redis.call('PEXPIRE', KEYS[1], lease)
+  end
   if redis.call('PTTL', KEYS[2]) < lease then
     redis.call('PEXPIRE', KEYS[2], lease)
   end
