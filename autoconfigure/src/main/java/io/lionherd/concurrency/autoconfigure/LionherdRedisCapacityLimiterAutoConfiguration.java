@@ -2,17 +2,10 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
 
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.CapacityLimiterProperties;
 import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
 import io.lionherd.concurrency.capacity.redis.RedisConcurrencyLimitFactory;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,7 +13,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -51,82 +43,22 @@ public final class LionherdRedisCapacityLimiterAutoConfiguration {
 		Duration timeout = (redis != null && redis.getTimeout() != null) ? redis.getTimeout()
 				: RedisConcurrencyLimitFactory.DEFAULT_COMMAND_TIMEOUT;
 		RedisConcurrencyLimitFactory factory = RedisConcurrencyLimitFactory
-			.builder(() -> connect(connectionFactory), () -> subscribe(connectionFactory))
+			.builder(() -> LettuceBackendLifecycle.connect(connectionFactory),
+					() -> LettuceBackendLifecycle.connectPubSub(connectionFactory))
 			.keyPrefix(properties.getRedis().getCapacityKeyPrefix())
 			.commandTimeout(timeout)
 			.build();
-		int phase = connectionFactory.getPhase();
-		// Stops before the connection factory (higher phases stop first).
-		return new RedisCapacityLimiterBackend(factory, (phase == Integer.MAX_VALUE) ? phase : phase + 1);
+		return new RedisCapacityLimiterBackend(factory, connectionFactory.getPhase());
 	}
 
-	/** A connection of the application's own Lettuce client, Cluster or standalone. */
-	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
-		AbstractRedisClient client = nativeClient(connectionFactory);
-		if (client instanceof RedisClusterClient cluster) {
-			return cluster.connect(StringCodec.UTF8);
-		}
-		return ((RedisClient) client).connect(StringCodec.UTF8);
-	}
-
-	/** A pub/sub connection of the application's own Lettuce client. */
-	private static StatefulRedisPubSubConnection<String, String> subscribe(LettuceConnectionFactory connectionFactory) {
-		AbstractRedisClient client = nativeClient(connectionFactory);
-		if (client instanceof RedisClusterClient cluster) {
-			return cluster.connectPubSub(StringCodec.UTF8);
-		}
-		return ((RedisClient) client).connectPubSub(StringCodec.UTF8);
-	}
-
-	private static AbstractRedisClient nativeClient(LettuceConnectionFactory connectionFactory) {
-		if (!connectionFactory.isRunning()) {
-			connectionFactory.start();
-		}
-		AbstractRedisClient client = connectionFactory.getNativeClient();
-		if (client instanceof RedisClusterClient || client instanceof RedisClient) {
-			return client;
-		}
-		throw new IllegalStateException("Unsupported Lettuce client " + client);
-	}
-
-	/**
-	 * The Redis backend: one factory, its connections, one failure mode per limit. Its
-	 * connections come from the connection factory's client, which that factory shuts
-	 * down when the context stops: so they are closed just before (a lifecycle phase
-	 * above the connection factory's) and opened again on the next use after a restart.
-	 */
-	static final class RedisCapacityLimiterBackend implements CapacityLimiterBackend, SmartLifecycle, DisposableBean {
+	/** The Redis backend: one factory, its connections, one failure mode per limit. */
+	static final class RedisCapacityLimiterBackend extends LettuceBackendLifecycle implements CapacityLimiterBackend {
 
 		private final RedisConcurrencyLimitFactory factory;
 
-		private final int phase;
-
-		private volatile boolean running;
-
-		RedisCapacityLimiterBackend(RedisConcurrencyLimitFactory factory, int phase) {
+		RedisCapacityLimiterBackend(RedisConcurrencyLimitFactory factory, int connectionFactoryPhase) {
+			super(connectionFactoryPhase);
 			this.factory = factory;
-			this.phase = phase;
-		}
-
-		@Override
-		public void start() {
-			this.running = true;
-		}
-
-		@Override
-		public void stop() {
-			this.running = false;
-			this.factory.disconnect();
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
-		}
-
-		@Override
-		public int getPhase() {
-			return this.phase;
 		}
 
 		@Override
@@ -144,7 +76,12 @@ public final class LionherdRedisCapacityLimiterAutoConfiguration {
 		}
 
 		@Override
-		public void destroy() {
+		void disconnect() {
+			this.factory.disconnect();
+		}
+
+		@Override
+		void close() {
 			this.factory.close();
 		}
 

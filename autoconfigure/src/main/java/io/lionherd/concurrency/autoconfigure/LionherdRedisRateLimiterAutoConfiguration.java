@@ -2,16 +2,10 @@ package io.lionherd.concurrency.autoconfigure;
 
 import java.time.Duration;
 
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.codec.StringCodec;
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.redis.RedisRateLimiterFactory;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -19,7 +13,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -49,73 +42,22 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		DataRedisProperties redis = redisProperties.getIfAvailable();
 		Duration timeout = (redis != null && redis.getTimeout() != null) ? redis.getTimeout()
 				: RedisRateLimiterFactory.DEFAULT_COMMAND_TIMEOUT;
-		RedisRateLimiterFactory factory = RedisRateLimiterFactory.builder(() -> connect(connectionFactory))
+		RedisRateLimiterFactory factory = RedisRateLimiterFactory
+			.builder(() -> LettuceBackendLifecycle.connect(connectionFactory))
 			.keyPrefix(properties.getRedis().getKeyPrefix())
 			.commandTimeout(timeout)
 			.build();
-		return new RedisRateLimiterBackend(factory, stopPhaseBefore(connectionFactory.getPhase()));
+		return new RedisRateLimiterBackend(factory, connectionFactory.getPhase());
 	}
 
-	/**
-	 * A lifecycle phase that stops before the given one (higher phases stop first).
-	 */
-	private static int stopPhaseBefore(int phase) {
-		return (phase == Integer.MAX_VALUE) ? phase : phase + 1;
-	}
-
-	/** A connection of the application's own Lettuce client, Cluster or standalone. */
-	private static StatefulConnection<String, String> connect(LettuceConnectionFactory connectionFactory) {
-		if (!connectionFactory.isRunning()) {
-			connectionFactory.start();
-		}
-		AbstractRedisClient client = connectionFactory.getNativeClient();
-		if (client instanceof RedisClusterClient cluster) {
-			return cluster.connect(StringCodec.UTF8);
-		}
-		if (client instanceof RedisClient standalone) {
-			return standalone.connect(StringCodec.UTF8);
-		}
-		throw new IllegalStateException("Unsupported Lettuce client " + client);
-	}
-
-	/**
-	 * The Redis backend: one factory, one connection, one failure mode per limiter. Its
-	 * connection comes from the connection factory's client, which that factory shuts
-	 * down when the context stops: so it is closed just before (a lifecycle phase above
-	 * the connection factory's) and opened again on the next use after a restart.
-	 */
-	static final class RedisRateLimiterBackend implements RateLimiterBackend, SmartLifecycle, DisposableBean {
+	/** The Redis backend: one factory, one connection, one failure mode per limiter. */
+	static final class RedisRateLimiterBackend extends LettuceBackendLifecycle implements RateLimiterBackend {
 
 		private final RedisRateLimiterFactory factory;
 
-		private final int phase;
-
-		private volatile boolean running;
-
-		RedisRateLimiterBackend(RedisRateLimiterFactory factory, int phase) {
+		RedisRateLimiterBackend(RedisRateLimiterFactory factory, int connectionFactoryPhase) {
+			super(connectionFactoryPhase);
 			this.factory = factory;
-			this.phase = phase;
-		}
-
-		@Override
-		public void start() {
-			this.running = true;
-		}
-
-		@Override
-		public void stop() {
-			this.running = false;
-			this.factory.disconnect();
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
-		}
-
-		@Override
-		public int getPhase() {
-			return this.phase;
 		}
 
 		@Override
@@ -133,7 +75,12 @@ public final class LionherdRedisRateLimiterAutoConfiguration {
 		}
 
 		@Override
-		public void destroy() {
+		void disconnect() {
+			this.factory.disconnect();
+		}
+
+		@Override
+		void close() {
 			this.factory.close();
 		}
 

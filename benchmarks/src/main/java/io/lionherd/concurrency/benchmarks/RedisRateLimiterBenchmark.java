@@ -252,8 +252,8 @@ public final class RedisRateLimiterBenchmark {
 
 	// ---------------------------------------------------------------- paired
 
-	private static void paired(String title, Call ours, String otherName, Call other, double goal, int calls,
-			int rounds, StringBuilder out) throws Exception {
+	static void paired(String title, Call ours, String otherName, Call other, double goal, int calls, int rounds,
+			StringBuilder out) throws Exception {
 		out.append("### ").append(title).append("\n\n");
 		out.append("Every call granted; ")
 			.append(calls)
@@ -676,7 +676,7 @@ public final class RedisRateLimiterBenchmark {
 				: "target/RESULTS-redis.md";
 	}
 
-	private static ExecutableProvider executable() {
+	static ExecutableProvider executable() {
 		String selected = System.getProperty("redis.server", "");
 		if (selected.equals("embedded") || (selected.isEmpty() && !Files.isExecutable(Path.of(DEBIAN_SERVER)))) {
 			return ExecutableProvider.newJarResourceProvider();
@@ -685,13 +685,13 @@ public final class RedisRateLimiterBenchmark {
 		return () -> server;
 	}
 
-	private static int freePort() throws IOException {
+	static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			return socket.getLocalPort();
 		}
 	}
 
-	private static String loadAverage() {
+	static String loadAverage() {
 		try {
 			String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
 			return parts[0] + ", " + parts[1] + ", " + parts[2];

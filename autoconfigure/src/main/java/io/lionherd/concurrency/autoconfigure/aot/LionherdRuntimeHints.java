@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.bind.BindableRuntimeHintsRegi
 
 /**
  * What lionherd-concurrency reads by reflection or as a resource, for every application
- * using it: the Redis limiter's Lua script, the {@code lionherd.concurrency.*} property
+ * using it: the Redis limiters' Lua scripts, the {@code lionherd.concurrency.*} property
  * classes (bound by reflection), and the context-propagation class looked up by name.
  */
 final class LionherdRuntimeHints implements RuntimeHintsRegistrar {
@@ -21,6 +21,13 @@ final class LionherdRuntimeHints implements RuntimeHintsRegistrar {
 	static final String SLIDING_WINDOW_SCRIPT = "io/lionherd/concurrency/ratelimit/redis/sliding-window.lua";
 
 	/**
+	 * The scripts of the Redis concurrency limits ({@code acquire.lua},
+	 * {@code release.lua}, {@code renew.lua}), read from the class path when their class
+	 * loads ({@code HolderScripts}, beside it in the redis module).
+	 */
+	static final String CAPACITY_SCRIPTS = "io/lionherd/concurrency/capacity/redis/*.lua";
+
+	/**
 	 * Looked up by name, with {@code Class.forName}: the optional context-propagation
 	 * library (whether to capture its context on {@code runSync}). The lazy return types
 	 * the annotations look up have their hints beside them, in {@code ReturnTypes}.
@@ -30,6 +37,7 @@ final class LionherdRuntimeHints implements RuntimeHintsRegistrar {
 	@Override
 	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
 		hints.resources().registerPattern(SLIDING_WINDOW_SCRIPT);
+		hints.resources().registerPattern(CAPACITY_SCRIPTS);
 		BindableRuntimeHintsRegistrar.forTypes(LionherdConcurrencyProperties.class).registerHints(hints, classLoader);
 		hints.reflection().registerTypeIfPresent(classLoader, CONTEXT_SNAPSHOT_FACTORY);
 	}

@@ -33,6 +33,15 @@ class LionherdRuntimeHintsTests {
 	}
 
 	@Test
+	void theRedisConcurrencyLimitsScriptsAreResources() {
+		for (String script : new String[] { "acquire.lua", "release.lua", "renew.lua" }) {
+			String path = "io/lionherd/concurrency/capacity/redis/" + script;
+			assertThat(RuntimeHintsPredicates.resource().forResource(path)).accepts(this.hints);
+			assertThat(new ClassPathResource(path).exists()).isTrue();
+		}
+	}
+
+	@Test
 	void theScriptHintNamesTheScriptTheRedisModuleShips() {
 		assertThat(new ClassPathResource(LionherdRuntimeHints.SLIDING_WINDOW_SCRIPT).exists()).isTrue();
 	}

@@ -27,37 +27,7 @@ final class HolderScripts {
 	 * the earliest lease ends, now} when it refused, {-1, 0, 0, now, stored definition}
 	 * when another instance defines the limit differently (nothing written).
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("""
-			if redis.replicate_commands then redis.replicate_commands() end
-			local t = redis.call('TIME')
-			local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
-			local now = math.floor(micros / 1000)
-			local stored = redis.call('GET', KEYS[2])
-			if stored and stored ~= ARGV[1] then
-			  return {-1, 0, 0, micros, stored}
-			end
-			redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-			local held = redis.call('ZCARD', KEYS[1])
-			local granted = 0
-			if held < tonumber(ARGV[2]) then
-			  local lease = tonumber(ARGV[4])
-			  redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
-			  held = held + 1
-			  granted = 1
-			  if redis.call('PTTL', KEYS[1]) < lease then
-			    redis.call('PEXPIRE', KEYS[1], lease)
-			  end
-			  if redis.call('PTTL', KEYS[2]) < lease then
-			    redis.call('SET', KEYS[2], ARGV[1], 'PX', lease)
-			  end
-			end
-			local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-			local earliest = 0
-			if first[2] then
-			  earliest = tonumber(first[2]) - now
-			end
-			return {granted, held, earliest, micros}
-			""");
+	static final LuaScript ACQUIRE = LuaScript.resource(HolderScripts.class, "acquire.lua");
 
 	/**
 	 * KEYS: holders. ARGV: the permit's id, the channel. Removes the holder and, if it
@@ -65,15 +35,7 @@ final class HolderScripts {
 	 * that the waiters of every instance try again. Replies {1 if it held else 0,
 	 * holders, now}.
 	 */
-	static final LuaScript RELEASE = new LuaScript("""
-			local t = redis.call('TIME')
-			local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-			local held = redis.call('ZCARD', KEYS[1])
-			if removed == 1 then
-			  redis.call('PUBLISH', ARGV[2], held)
-			end
-			return {removed, held, tonumber(t[1]) * 1000000 + tonumber(t[2])}
-			""");
+	static final LuaScript RELEASE = LuaScript.resource(HolderScripts.class, "release.lua");
 
 	/**
 	 * KEYS: holders, definition. ARGV: the lease in milliseconds, then the ids of the
@@ -81,30 +43,7 @@ final class HolderScripts {
 	 * ({@code ZADD XX}); one whose lease ended is dropped, not renewed, and named in the
 	 * reply: {holders, now, lost ids...}.
 	 */
-	static final LuaScript RENEW = new LuaScript("""
-			if redis.replicate_commands then redis.replicate_commands() end
-			local t = redis.call('TIME')
-			local micros = tonumber(t[1]) * 1000000 + tonumber(t[2])
-			local now = math.floor(micros / 1000)
-			local lease = tonumber(ARGV[1])
-			redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-			local reply = {0, micros}
-			for i = 2, #ARGV do
-			  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-			    redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[i])
-			  else
-			    reply[#reply + 1] = ARGV[i]
-			  end
-			end
-			reply[1] = redis.call('ZCARD', KEYS[1])
-			if reply[1] > 0 and redis.call('PTTL', KEYS[1]) < lease then
-			  redis.call('PEXPIRE', KEYS[1], lease)
-			  if redis.call('PTTL', KEYS[2]) < lease then
-			    redis.call('PEXPIRE', KEYS[2], lease)
-			  end
-			end
-			return reply
-			""");
+	static final LuaScript RENEW = LuaScript.resource(HolderScripts.class, "renew.lua");
 
 	private HolderScripts() {
 	}

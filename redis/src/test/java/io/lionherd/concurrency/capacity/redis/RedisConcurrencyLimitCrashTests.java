@@ -205,7 +205,7 @@ class RedisConcurrencyLimitCrashTests {
 
 	private Process start(int workers, long holdMillis) throws IOException {
 		String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-		ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp",
+		ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
 				System.getProperty("java.class.path"), HolderProcess.class.getName(), this.redis.server.uri(),
 				this.redis.keyPrefix, NAME, Integer.toString(TOTAL), Long.toString(LEASE.toMillis()),
 				Integer.toString(workers), Long.toString(holdMillis));

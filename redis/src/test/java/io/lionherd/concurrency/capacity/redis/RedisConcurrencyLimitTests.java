@@ -175,7 +175,18 @@ class RedisConcurrencyLimitTests {
 				this.commands.zrange(this.redis.key("renew"), 0, 0).get(0));
 		assertThat(expiry.longValue()).isGreaterThan(serverMillis());
 		held.close();
-		assertThat(other.acquire(Duration.ZERO)).succeedsWithin(WAIT);
+		// The release, published, wakes it.
+		assertThat(other.acquire(WAIT)).succeedsWithin(WAIT);
+	}
+
+	@Test
+	void anIdleLimitLeavesNothingInRedisOnceItsLeaseEnds() {
+		Duration lease = Duration.ofMillis(200);
+		ConcurrencyLimit limit = limit(this.redis.factory(), "idle", 1, lease);
+		limit.acquire().join().close();
+		String key = this.redis.key("idle");
+		assertThat(this.commands.pttl(key + ":def")).isBetween(1L, lease.toMillis());
+		awaitShortly().until(() -> this.commands.exists(key, key + ":def") == 0);
 	}
 
 	private static ConditionFactory awaitShortly() {
