@@ -23,6 +23,7 @@ import io.lionherd.concurrency.ratelimit.redis.RedisServerExtension;
 import io.lionherd.concurrency.ratelimit.redis.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,6 +39,7 @@ import static org.awaitility.Awaitility.await;
  * its server time (the killed instance's holds end when their lease does), and by
  * sampling the live holders on the server meanwhile.
  */
+@Tag("exhaustive")
 @ExtendWith(RedisServerExtension.class)
 class RedisConcurrencyLimitCrashTests {
 
