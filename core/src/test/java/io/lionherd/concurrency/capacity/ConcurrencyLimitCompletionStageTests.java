@@ -132,6 +132,32 @@ class ConcurrencyLimitCompletionStageTests {
 	}
 
 	@Test
+	void cancellingTheResultReleasesThePermitOnlyOnceTheStageItselfIsCancelled() {
+		AtomicInteger inUseWhileTheStageIsCancelled = new AtomicInteger(-1);
+		CompletableFuture<String> stage = new CompletableFuture<>() {
+			@Override
+			public boolean cancel(boolean mayInterruptIfRunning) {
+				inUseWhileTheStageIsCancelled.set(ConcurrencyLimitCompletionStageTests.this.limit.inUse());
+				return super.cancel(mayInterruptIfRunning);
+			}
+		};
+		CompletableFuture<String> result = this.limit.executeCompletionStage(counted(stage));
+		result.cancel(true);
+		assertThat(inUseWhileTheStageIsCancelled).hasValue(1);
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
+	void aStageThatCannotBeCancelledKeepsItsPermitUntilItCompletes() {
+		CompletableFuture<String> source = new CompletableFuture<>();
+		CompletableFuture<String> result = this.limit.executeCompletionStage(counted(source.minimalCompletionStage()));
+		result.cancel(true);
+		assertThat(this.limit.inUse()).isOne();
+		source.complete("late");
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
 	void aSecondCallWaitsForTheFirstsStage() {
 		CompletableFuture<String> first = new CompletableFuture<>();
 		this.limit.executeCompletionStage(counted(first));
