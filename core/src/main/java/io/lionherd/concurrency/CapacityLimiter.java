@@ -1,7 +1,5 @@
 package io.lionherd.concurrency;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -12,6 +10,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.internal.Checks;
@@ -63,27 +63,12 @@ public final class CapacityLimiter {
 
 	private static final ThreadLocal<@Nullable ArrayDeque<Runnable>> COMPLETING = new ThreadLocal<>();
 
-	private static final VarHandle CLOSED;
-
-	static {
-		try {
-			CLOSED = MethodHandles.lookup().findVarHandle(LimiterPermit.class, "closed", int.class);
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new ExceptionInInitializerError(ex);
-		}
-	}
-
-	private static final VarHandle STATE;
-
-	static {
-		try {
-			STATE = MethodHandles.lookup().findVarHandle(CapacityLimiter.class, "state", long.class);
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new ExceptionInInitializerError(ex);
-		}
-	}
+	/*
+	 * Atomics rather than VarHandles: their compare-and-set is cheap from the first call,
+	 * while a VarHandle's stays slow until the JIT's last tier has compiled its caller.
+	 */
+	private static final AtomicIntegerFieldUpdater<LimiterPermit> CLOSED = AtomicIntegerFieldUpdater
+		.newUpdater(LimiterPermit.class, "closed");
 
 	/** Bits 0-31 of {@link #state}: the permits held. */
 	private static final long BORROWED = 0xFFFF_FFFFL;
@@ -104,7 +89,7 @@ public final class CapacityLimiter {
 	 * {@code total << TOTAL_SHIFT | WAITING? | borrowed}; changed by compare-and-set
 	 * only, its WAITING bit and total under {@link #lock}.
 	 */
-	private volatile long state;
+	private final AtomicLong state;
 
 	/** Guarded by {@link #lock}. */
 	private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -113,7 +98,7 @@ public final class CapacityLimiter {
 	private final Set<Object> borrowers = new HashSet<>();
 
 	private CapacityLimiter(int total, DelayScheduler scheduler, Executor timeoutExecutor) {
-		this.state = (long) total << TOTAL_SHIFT;
+		this.state = new AtomicLong((long) total << TOTAL_SHIFT);
 		this.scheduler = scheduler;
 		this.timeoutExecutor = timeoutExecutor;
 	}
@@ -235,11 +220,11 @@ public final class CapacityLimiter {
 	 */
 	private boolean takeFree() {
 		for (;;) {
-			long s = this.state;
+			long s = this.state.get();
 			if ((s & WAITING) != 0 || borrowed(s) >= total(s)) {
 				return false;
 			}
-			if (STATE.compareAndSet(this, s, s + 1)) {
+			if (this.state.compareAndSet(s, s + 1)) {
 				return true;
 			}
 		}
@@ -268,8 +253,8 @@ public final class CapacityLimiter {
 		this.lock.lock();
 		try {
 			for (;;) {
-				long s = this.state;
-				if (STATE.compareAndSet(this, s, (s & (WAITING | BORROWED)) | ((long) total << TOTAL_SHIFT))) {
+				long s = this.state.get();
+				if (this.state.compareAndSet(s, (s & (WAITING | BORROWED)) | ((long) total << TOTAL_SHIFT))) {
 					break;
 				}
 			}
@@ -288,7 +273,7 @@ public final class CapacityLimiter {
 	 * @return the total
 	 */
 	public int total() {
-		return total(this.state);
+		return total(this.state.get());
 	}
 
 	/**
@@ -299,7 +284,7 @@ public final class CapacityLimiter {
 	 * @return the permits free now
 	 */
 	public int available() {
-		long s = this.state;
+		long s = this.state.get();
 		return Math.max(0, total(s) - borrowed(s));
 	}
 
@@ -310,7 +295,7 @@ public final class CapacityLimiter {
 	 * @return the permits held
 	 */
 	public int borrowed() {
-		return borrowed(this.state);
+		return borrowed(this.state.get());
 	}
 
 	/**
@@ -333,7 +318,7 @@ public final class CapacityLimiter {
 	public String toString() {
 		this.lock.lock();
 		try {
-			long s = this.state;
+			long s = this.state.get();
 			return "CapacityLimiter[total=" + total(s) + ", borrowed=" + borrowed(s) + ", waiting="
 					+ this.waiters.size() + "]";
 		}
@@ -355,7 +340,7 @@ public final class CapacityLimiter {
 						"borrower " + borrower + " already holds or waits for a permit of this limiter");
 			}
 			for (;;) {
-				long s = this.state;
+				long s = this.state.get();
 				if ((s & WAITING) != 0) {
 					// Others wait, and only lock holders change the word now: queue
 					// behind.
@@ -363,12 +348,12 @@ public final class CapacityLimiter {
 					break;
 				}
 				if (borrowed(s) < total(s)) {
-					if (STATE.compareAndSet(this, s, s + 1)) {
+					if (this.state.compareAndSet(s, s + 1)) {
 						grantNow = true;
 						break;
 					}
 				}
-				else if (STATE.compareAndSet(this, s, s | WAITING)) {
+				else if (this.state.compareAndSet(s, s | WAITING)) {
 					// No permit free in the word that the bit now freezes: queue.
 					this.waiters.add(waiter);
 					break;
@@ -425,11 +410,11 @@ public final class CapacityLimiter {
 		if (borrower == null) {
 			// The fast path: nobody waits, so nobody is to be granted.
 			for (;;) {
-				long s = this.state;
+				long s = this.state.get();
 				if ((s & WAITING) != 0) {
 					break;
 				}
-				if (STATE.compareAndSet(this, s, s - 1)) {
+				if (this.state.compareAndSet(s, s - 1)) {
 					return;
 				}
 			}
@@ -438,7 +423,7 @@ public final class CapacityLimiter {
 		this.lock.lock();
 		try {
 			// Atomic: with the bit clear (a borrower's permit) the fast paths still run.
-			STATE.getAndAdd(this, -1L);
+			this.state.getAndDecrement();
 			if (borrower != null) {
 				this.borrowers.remove(borrower);
 			}
@@ -461,13 +446,13 @@ public final class CapacityLimiter {
 		}
 		ArrayDeque<Waiter> granted = null;
 		// The bit is set, so only lock holders (this thread) change the word.
-		long s = this.state;
+		long s = this.state.get();
 		while (borrowed(s) < total(s) && !this.waiters.isEmpty()) {
 			if (granted == null) {
 				granted = new ArrayDeque<>();
 			}
 			granted.add(this.waiters.poll());
-			s = (long) STATE.getAndAdd(this, 1L) + 1;
+			s = this.state.incrementAndGet();
 		}
 		if (this.waiters.isEmpty()) {
 			clearWaiting();
@@ -478,8 +463,8 @@ public final class CapacityLimiter {
 	/** Under the lock, once the queue is empty: reopens the fast paths. */
 	private void clearWaiting() {
 		for (;;) {
-			long s = this.state;
-			if (STATE.compareAndSet(this, s, s & ~WAITING)) {
+			long s = this.state.get();
+			if (this.state.compareAndSet(s, s & ~WAITING)) {
 				return;
 			}
 		}
@@ -541,7 +526,7 @@ public final class CapacityLimiter {
 		/**
 		 * 0 held, 1 closed; a field, not an AtomicBoolean, to allocate one object less.
 		 */
-		private volatile int closed;
+		volatile int closed;
 
 		LimiterPermit(@Nullable Object borrower) {
 			this.borrower = borrower;

@@ -92,6 +92,17 @@ class ConcurrencyLimitCompletionStageTests {
 	}
 
 	@Test
+	void aContinuationOfTheResultGetsThePermitAgainWithAZeroTimeout() {
+		CompletableFuture<String> first = new CompletableFuture<>();
+		CompletableFuture<String> chained = this.limit.executeCompletionStage(counted(first))
+			.thenCompose((value) -> this.limit.executeCompletionStage(Duration.ZERO, UnaryOperator.identity(),
+					counted(CompletableFuture.completedFuture(value + " then second"))));
+		first.complete("first");
+		assertThat(chained).isCompletedWithValue("first then second");
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
 	void grantedNowASupplierThatThrowsReleasesAndFailsTheResult() {
 		IllegalStateException boom = new IllegalStateException("boom");
 		CompletableFuture<String> result = this.limit.executeCompletionStage(() -> {
