@@ -10,7 +10,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.internal.Checks;
@@ -39,10 +40,16 @@ import org.jspecify.annotations.Nullable;
 public final class CapacityLimiter {
 
 	/*
-	 * Implementation notes. One lock guards total, borrowed, the FIFO queue of waiters
-	 * and the set of borrowers (holding or waiting). Invariant: a waiter is queued only
+	 * Implementation notes. One word, state, holds total, borrowed and a WAITING bit that
+	 * is set exactly while the FIFO queue of waiters is not empty. While it is clear, a
+	 * permit without a borrower is taken and given back by one compare-and-set of the
+	 * word, without the lock (the fast path: as cheap as a Semaphore's). Setting the bit
+	 * (by an acquire that found no permit, under the lock) fails every fast path's
+	 * compare-and-set from then on, so while it is set only holders of the lock change
+	 * the word. The lock guards the queue, the set of borrowers (holding or waiting) and
+	 * every change of the WAITING bit or of the total. Invariant: a waiter is queued only
 	 * while borrowed >= total, so the head is the only one that can be next, and
-	 * tryAcquire (which grants only when the queue is empty) never overtakes anyone. A
+	 * tryAcquire (which grants only when the bit is clear) never overtakes anyone. A
 	 * grant is decided under the lock (the waiter leaves the queue, borrowed grows) and
 	 * completed outside it; if the caller cancelled or completed the future in between,
 	 * the completion fails and the fresh permit is closed at once, which passes it on to
@@ -56,17 +63,33 @@ public final class CapacityLimiter {
 
 	private static final ThreadLocal<@Nullable ArrayDeque<Runnable>> COMPLETING = new ThreadLocal<>();
 
+	/*
+	 * Atomics rather than VarHandles: their compare-and-set is cheap from the first call,
+	 * while a VarHandle's stays slow until the JIT's last tier has compiled its caller.
+	 */
+	private static final AtomicIntegerFieldUpdater<LimiterPermit> CLOSED = AtomicIntegerFieldUpdater
+		.newUpdater(LimiterPermit.class, "closed");
+
+	/** Bits 0-31 of {@link #state}: the permits held. */
+	private static final long BORROWED = 0xFFFF_FFFFL;
+
+	/** Bit 32 of {@link #state}: set exactly while a waiter is queued. */
+	private static final long WAITING = 1L << 32;
+
+	/** {@link #state}'s bits 33-63 hold the total. */
+	private static final int TOTAL_SHIFT = 33;
+
 	private final ReentrantLock lock = new ReentrantLock();
 
 	private final DelayScheduler scheduler;
 
 	private final Executor timeoutExecutor;
 
-	/** Guarded by {@link #lock}. */
-	private int total;
-
-	/** Guarded by {@link #lock}. */
-	private int borrowed;
+	/**
+	 * {@code total << TOTAL_SHIFT | WAITING? | borrowed}; changed by compare-and-set
+	 * only, its WAITING bit and total under {@link #lock}.
+	 */
+	private final AtomicLong state;
 
 	/** Guarded by {@link #lock}. */
 	private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -75,7 +98,7 @@ public final class CapacityLimiter {
 	private final Set<Object> borrowers = new HashSet<>();
 
 	private CapacityLimiter(int total, DelayScheduler scheduler, Executor timeoutExecutor) {
-		this.total = total;
+		this.state = new AtomicLong((long) total << TOTAL_SHIFT);
 		this.scheduler = scheduler;
 		this.timeoutExecutor = timeoutExecutor;
 	}
@@ -188,17 +211,31 @@ public final class CapacityLimiter {
 	 * @return the permit, or empty if none is free now
 	 */
 	public Optional<Permit> tryAcquire() {
-		this.lock.lock();
-		try {
-			if (!this.waiters.isEmpty() || this.borrowed >= this.total) {
-				return Optional.empty();
+		return takeFree() ? Optional.of(new LimiterPermit(null)) : Optional.empty();
+	}
+
+	/**
+	 * The fast path: takes a permit if one is free and nobody waits, without the lock.
+	 * @return whether it took one
+	 */
+	private boolean takeFree() {
+		for (;;) {
+			long s = this.state.get();
+			if ((s & WAITING) != 0 || borrowed(s) >= total(s)) {
+				return false;
 			}
-			this.borrowed++;
+			if (this.state.compareAndSet(s, s + 1)) {
+				return true;
+			}
 		}
-		finally {
-			this.lock.unlock();
-		}
-		return Optional.of(new LimiterPermit(null));
+	}
+
+	private static int borrowed(long state) {
+		return (int) (state & BORROWED);
+	}
+
+	private static int total(long state) {
+		return (int) (state >>> TOTAL_SHIFT);
 	}
 
 	/**
@@ -212,10 +249,15 @@ public final class CapacityLimiter {
 	 */
 	public void setTotal(int total) {
 		Checks.positive(total, "total");
-		ArrayDeque<Waiter> granted;
+		@Nullable ArrayDeque<Waiter> granted;
 		this.lock.lock();
 		try {
-			this.total = total;
+			for (;;) {
+				long s = this.state.get();
+				if (this.state.compareAndSet(s, (s & (WAITING | BORROWED)) | ((long) total << TOTAL_SHIFT))) {
+					break;
+				}
+			}
 			granted = decideGrants();
 		}
 		finally {
@@ -231,13 +273,7 @@ public final class CapacityLimiter {
 	 * @return the total
 	 */
 	public int total() {
-		this.lock.lock();
-		try {
-			return this.total;
-		}
-		finally {
-			this.lock.unlock();
-		}
+		return total(this.state.get());
 	}
 
 	/**
@@ -248,13 +284,8 @@ public final class CapacityLimiter {
 	 * @return the permits free now
 	 */
 	public int available() {
-		this.lock.lock();
-		try {
-			return Math.max(0, this.total - this.borrowed);
-		}
-		finally {
-			this.lock.unlock();
-		}
+		long s = this.state.get();
+		return Math.max(0, total(s) - borrowed(s));
 	}
 
 	/**
@@ -264,13 +295,7 @@ public final class CapacityLimiter {
 	 * @return the permits held
 	 */
 	public int borrowed() {
-		this.lock.lock();
-		try {
-			return this.borrowed;
-		}
-		finally {
-			this.lock.unlock();
-		}
+		return borrowed(this.state.get());
 	}
 
 	/**
@@ -293,7 +318,8 @@ public final class CapacityLimiter {
 	public String toString() {
 		this.lock.lock();
 		try {
-			return "CapacityLimiter[total=" + this.total + ", borrowed=" + this.borrowed + ", waiting="
+			long s = this.state.get();
+			return "CapacityLimiter[total=" + total(s) + ", borrowed=" + borrowed(s) + ", waiting="
 					+ this.waiters.size() + "]";
 		}
 		finally {
@@ -302,28 +328,43 @@ public final class CapacityLimiter {
 	}
 
 	private CompletableFuture<Permit> enqueue(@Nullable Object borrower, @Nullable Duration timeout) {
+		if (borrower == null && takeFree()) {
+			return CompletableFuture.completedFuture(new LimiterPermit(null));
+		}
 		Waiter waiter = new Waiter(borrower);
-		boolean grantNow;
+		boolean grantNow = false;
 		this.lock.lock();
 		try {
 			if (borrower != null && !this.borrowers.add(borrower)) {
 				throw new IllegalStateException(
 						"borrower " + borrower + " already holds or waits for a permit of this limiter");
 			}
-			grantNow = this.waiters.isEmpty() && this.borrowed < this.total;
-			if (grantNow) {
-				this.borrowed++;
-			}
-			else {
-				this.waiters.add(waiter);
+			for (;;) {
+				long s = this.state.get();
+				if ((s & WAITING) != 0) {
+					// Others wait, and only lock holders change the word now: queue
+					// behind.
+					this.waiters.add(waiter);
+					break;
+				}
+				if (borrowed(s) < total(s)) {
+					if (this.state.compareAndSet(s, s + 1)) {
+						grantNow = true;
+						break;
+					}
+				}
+				else if (this.state.compareAndSet(s, s | WAITING)) {
+					// No permit free in the word that the bit now freezes: queue.
+					this.waiters.add(waiter);
+					break;
+				}
 			}
 		}
 		finally {
 			this.lock.unlock();
 		}
 		if (grantNow) {
-			waiter.grant(new LimiterPermit(borrower));
-			return waiter;
+			return CompletableFuture.completedFuture(new LimiterPermit(borrower));
 		}
 		if (timeout != null) {
 			waiter.startTimeout(this.scheduler.schedule(this.timeoutExecutor, () -> timeOut(waiter, timeout),
@@ -355,6 +396,9 @@ public final class CapacityLimiter {
 			if (waiter.borrower != null) {
 				this.borrowers.remove(waiter.borrower);
 			}
+			if (this.waiters.isEmpty()) {
+				clearWaiting();
+			}
 			return true;
 		}
 		finally {
@@ -363,10 +407,23 @@ public final class CapacityLimiter {
 	}
 
 	private void release(@Nullable Object borrower) {
-		ArrayDeque<Waiter> granted;
+		if (borrower == null) {
+			// The fast path: nobody waits, so nobody is to be granted.
+			for (;;) {
+				long s = this.state.get();
+				if ((s & WAITING) != 0) {
+					break;
+				}
+				if (this.state.compareAndSet(s, s - 1)) {
+					return;
+				}
+			}
+		}
+		@Nullable ArrayDeque<Waiter> granted;
 		this.lock.lock();
 		try {
-			this.borrowed--;
+			// Atomic: with the bit clear (a borrower's permit) the fast paths still run.
+			this.state.getAndDecrement();
 			if (borrower != null) {
 				this.borrowers.remove(borrower);
 			}
@@ -378,19 +435,44 @@ public final class CapacityLimiter {
 		complete(granted);
 	}
 
-	/** Under the lock: the waiters that fit now, in order, counted as borrowed. */
-	private ArrayDeque<Waiter> decideGrants() {
-		ArrayDeque<Waiter> granted = new ArrayDeque<>(0);
-		while (this.borrowed < this.total && !this.waiters.isEmpty()) {
+	/**
+	 * Under the lock: the waiters that fit now, in order, counted as borrowed; the
+	 * WAITING bit cleared if none is left.
+	 * @return the waiters granted, or {@code null} for none
+	 */
+	private @Nullable ArrayDeque<Waiter> decideGrants() {
+		if (this.waiters.isEmpty()) {
+			return null;
+		}
+		ArrayDeque<Waiter> granted = null;
+		// The bit is set, so only lock holders (this thread) change the word.
+		long s = this.state.get();
+		while (borrowed(s) < total(s) && !this.waiters.isEmpty()) {
+			if (granted == null) {
+				granted = new ArrayDeque<>();
+			}
 			granted.add(this.waiters.poll());
-			this.borrowed++;
+			s = this.state.incrementAndGet();
+		}
+		if (this.waiters.isEmpty()) {
+			clearWaiting();
 		}
 		return granted;
 	}
 
+	/** Under the lock, once the queue is empty: reopens the fast paths. */
+	private void clearWaiting() {
+		for (;;) {
+			long s = this.state.get();
+			if (this.state.compareAndSet(s, s & ~WAITING)) {
+				return;
+			}
+		}
+	}
+
 	/** Outside the lock: completes decided grants, on this thread's trampoline. */
-	private void complete(ArrayDeque<Waiter> granted) {
-		if (granted.isEmpty()) {
+	private void complete(@Nullable ArrayDeque<Waiter> granted) {
+		if (granted == null) {
 			return;
 		}
 		ArrayDeque<Runnable> pending = COMPLETING.get();
@@ -441,7 +523,10 @@ public final class CapacityLimiter {
 
 		private final @Nullable Object borrower;
 
-		private final AtomicBoolean closed = new AtomicBoolean();
+		/**
+		 * 0 held, 1 closed; a field, not an AtomicBoolean, to allocate one object less.
+		 */
+		volatile int closed;
 
 		LimiterPermit(@Nullable Object borrower) {
 			this.borrower = borrower;
@@ -449,14 +534,14 @@ public final class CapacityLimiter {
 
 		@Override
 		public void close() {
-			if (this.closed.compareAndSet(false, true)) {
+			if (CLOSED.compareAndSet(this, 0, 1)) {
 				release(this.borrower);
 			}
 		}
 
 		@Override
 		public String toString() {
-			return "CapacityLimiter.Permit[" + (this.closed.get() ? "closed" : "held") + "]";
+			return "CapacityLimiter.Permit[" + ((this.closed != 0) ? "closed" : "held") + "]";
 		}
 
 	}

@@ -91,4 +91,56 @@ class CapacityLimiterContentionTests {
 		});
 	}
 
+	@Test
+	void neverMoreThanTheHighestTotalHeldWhileTheTotalChangesUnderTheFastPath() throws Exception {
+		CapacityLimiter limiter = CapacityLimiter.of(TOTAL);
+		AtomicInteger inFlight = new AtomicInteger();
+		AtomicInteger worst = new AtomicInteger();
+		long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+		List<Thread> threads = new ArrayList<>();
+		List<Throwable> errors = new ArrayList<>();
+		for (int t = 0; t < 8; t++) {
+			Thread thread = new Thread(() -> {
+				ThreadLocalRandom random = ThreadLocalRandom.current();
+				while (System.nanoTime() < end) {
+					Permit permit = random.nextBoolean() ? limiter.tryAcquire().orElse(null)
+							: limiter.acquire(Duration.ofNanos(random.nextInt(100_000))).handle((p, ex) -> p).join();
+					if (permit != null) {
+						worst.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+						inFlight.decrementAndGet();
+						permit.close();
+					}
+				}
+			});
+			thread.setUncaughtExceptionHandler((th, ex) -> {
+				synchronized (errors) {
+					errors.add(ex);
+				}
+			});
+			threads.add(thread);
+			thread.start();
+		}
+		// Lowering the total revokes nothing, so at most the highest total is held.
+		Thread setter = new Thread(() -> {
+			while (System.nanoTime() < end) {
+				limiter.setTotal(ThreadLocalRandom.current().nextInt(1, TOTAL + 1));
+				Thread.yield();
+			}
+			limiter.setTotal(TOTAL);
+		});
+		setter.start();
+		for (Thread thread : threads) {
+			thread.join();
+		}
+		setter.join();
+		assertThat(errors).isEmpty();
+		assertThat(worst.get()).isBetween(1, TOTAL);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			assertThat(limiter.borrowed()).isZero();
+			assertThat(limiter.waitingCount()).isZero();
+			assertThat(limiter.available()).isEqualTo(TOTAL);
+			assertThat(limiter.tryAcquire()).isPresent();
+		});
+	}
+
 }

@@ -20,12 +20,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Semantics of {@link CapacityLimiter}. lionherd-core's own CapacityLimiter tests were
- * not found in the indexed copy of khive-ai/lionherd-core (its tests/libs/concurrency
- * holds none), so the tests marked "anyio/lionherd-core semantics" restate the behaviours
- * that lionherd-core's CapacityLimiter (a wrapper of anyio's) promises: total_tokens,
- * borrowed_tokens, available_tokens, settable total, acquire_on_behalf_of raising
- * RuntimeError on a double borrow.
+ * Semantics of {@link CapacityLimiter}. The tests of lionherd-core's CapacityLimiter
+ * ({@code tests/libs/concurrency/test_primitives.py}) and of anyio's, which it wraps, are
+ * ported in {@link CapacityLimiterPortedTests}; those marked "anyio/lionherd-core
+ * semantics" here restate the behaviours they promise.
  */
 class CapacityLimiterTests {
 

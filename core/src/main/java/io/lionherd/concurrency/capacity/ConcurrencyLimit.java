@@ -129,8 +129,9 @@ public interface ConcurrencyLimit {
 	 * <p>
 	 * Completing the result while it waits for its permit (cancelling it, or e.g.
 	 * {@code orTimeout}) gives up its place and the call is never made; cancelling it
-	 * once the call ran cancels the call's future (and its permit is released when that
-	 * completes).
+	 * once the call ran cancels the call's stage, and its permit is released when that
+	 * stage completes (at once for a {@code CompletableFuture}; a stage that cannot be
+	 * cancelled keeps it until it completes).
 	 * @param <T> the result type
 	 * @param supplier the call
 	 * @return a future of the call's result, failed with

@@ -113,21 +113,23 @@ final class LimitCalls {
 					"The supplier limited by '" + limit.name() + "' returned null instead of a CompletionStage"));
 			return;
 		}
-		// One callback that releases, then completes: dependents of a stage run in no
-		// guaranteed order, so two callbacks could complete the result first.
-		CompletableFuture<T> call = Stages.relay(stage, new CompletableFuture<>());
-		call.whenComplete((value, error) -> {
+		// One callback on the stage itself that releases, then completes: a callback on
+		// another future could release while the stage (say, being cancelled) still runs,
+		// and two callbacks on one stage run in no guaranteed order.
+		stage.whenComplete((value, error) -> {
 			permit.close();
 			if (error != null) {
-				result.completeExceptionally(error);
+				result.completeExceptionally(Stages.unwrap(error));
 			}
 			else {
 				result.complete(value);
 			}
 		});
+		// Only to pass a cancel of the result on to the stage, the library's way.
+		CompletableFuture<T> canceller = Stages.relay(stage, new CompletableFuture<>());
 		result.whenComplete((value, error) -> {
 			if (result.isCancelled()) {
-				call.cancel(true);
+				canceller.cancel(true);
 			}
 		});
 	}

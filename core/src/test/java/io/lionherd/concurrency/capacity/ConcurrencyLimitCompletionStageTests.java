@@ -92,6 +92,17 @@ class ConcurrencyLimitCompletionStageTests {
 	}
 
 	@Test
+	void aContinuationOfTheResultGetsThePermitAgainWithAZeroTimeout() {
+		CompletableFuture<String> first = new CompletableFuture<>();
+		CompletableFuture<String> chained = this.limit.executeCompletionStage(counted(first))
+			.thenCompose((value) -> this.limit.executeCompletionStage(Duration.ZERO, UnaryOperator.identity(),
+					counted(CompletableFuture.completedFuture(value + " then second"))));
+		first.complete("first");
+		assertThat(chained).isCompletedWithValue("first then second");
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
 	void grantedNowASupplierThatThrowsReleasesAndFailsTheResult() {
 		IllegalStateException boom = new IllegalStateException("boom");
 		CompletableFuture<String> result = this.limit.executeCompletionStage(() -> {
@@ -128,6 +139,32 @@ class ConcurrencyLimitCompletionStageTests {
 		CompletableFuture<String> result = this.limit.executeCompletionStage(counted(stage));
 		assertThat(result.cancel(true)).isTrue();
 		assertThat(stage).isCancelled();
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
+	void cancellingTheResultReleasesThePermitOnlyOnceTheStageItselfIsCancelled() {
+		AtomicInteger inUseWhileTheStageIsCancelled = new AtomicInteger(-1);
+		CompletableFuture<String> stage = new CompletableFuture<>() {
+			@Override
+			public boolean cancel(boolean mayInterruptIfRunning) {
+				inUseWhileTheStageIsCancelled.set(ConcurrencyLimitCompletionStageTests.this.limit.inUse());
+				return super.cancel(mayInterruptIfRunning);
+			}
+		};
+		CompletableFuture<String> result = this.limit.executeCompletionStage(counted(stage));
+		result.cancel(true);
+		assertThat(inUseWhileTheStageIsCancelled).hasValue(1);
+		assertEveryPermitClosedOnce();
+	}
+
+	@Test
+	void aStageThatCannotBeCancelledKeepsItsPermitUntilItCompletes() {
+		CompletableFuture<String> source = new CompletableFuture<>();
+		CompletableFuture<String> result = this.limit.executeCompletionStage(counted(source.minimalCompletionStage()));
+		result.cancel(true);
+		assertThat(this.limit.inUse()).isOne();
+		source.complete("late");
 		assertEveryPermitClosedOnce();
 	}
 
