@@ -156,6 +156,12 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	/** Live waiters: queued, in flight, or reserved. */
 	private final AtomicInteger waiting = new AtomicInteger();
 
+	/**
+	 * Guarded by itself: the reserved waiters not yet granted or taken back, in arrival
+	 * order, which is the order of their instants.
+	 */
+	private final ArrayDeque<RedisWaiter> reservedInOrder = new ArrayDeque<>();
+
 	/** As last reported by Redis; 0 after a refusal because Redis could not decide. */
 	private volatile int available;
 
@@ -832,14 +838,13 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	/** Redis placed the waiter at an instant within its timeout: granted then. */
 	private void reserved(RedisWaiter waiter, String base, long instantMicros, long waitMicros) {
 		waiter.reservation = base;
+		waiter.reservedMicros = instantMicros;
+		synchronized (this.reservedInOrder) {
+			this.reservedInOrder.addLast(waiter);
+		}
 		try {
-			waiter.grantTimer = this.backend.scheduler.schedule(this.backend.executor, () -> {
-				if (waiter.decideGrant()) {
-					this.waiting.decrementAndGet();
-					grantReported(waiter, instantMicros);
-					waiter.grant();
-				}
-			}, waitMicros, TimeUnit.MICROSECONDS);
+			waiter.grantTimer = this.backend.scheduler.schedule(this.backend.executor, () -> grantDue(waiter),
+					waitMicros, TimeUnit.MICROSECONDS);
 		}
 		catch (RuntimeException ex) {
 			// No timer to grant it: it must not be granted before its instant.
@@ -857,6 +862,38 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 			// Abandoned meanwhile (its abandon may have run before the reservation was
 			// known). Not merely decided: its timer may have granted it already.
 			takeBack(waiter);
+		}
+	}
+
+	/**
+	 * Grants, in arrival order, every reserved waiter whose instant is no later than that
+	 * of the waiter whose timer fired. Timers due together run on the executor in any
+	 * order, and timers set from replies handled after different delays fire with
+	 * different offsets: a later waiter's may fire first. Each timer fires after its
+	 * instant, and the instants follow arrival order, so the earlier waiters' instants
+	 * have come too: they are granted first.
+	 */
+	private void grantDue(RedisWaiter fired) {
+		List<RedisWaiter> granted = new ArrayList<>(1);
+		synchronized (this.reservedInOrder) {
+			RedisWaiter head;
+			while ((head = this.reservedInOrder.peekFirst()) != null && head.reservedMicros <= fired.reservedMicros) {
+				this.reservedInOrder.pollFirst();
+				if (head.decideGrant()) {
+					granted.add(head);
+				}
+			}
+		}
+		for (RedisWaiter waiter : granted) {
+			if (waiter != fired) {
+				Future<?> timer = waiter.grantTimer;
+				if (timer != null) {
+					timer.cancel(false);
+				}
+			}
+			this.waiting.decrementAndGet();
+			grantReported(waiter, waiter.reservedMicros);
+			waiter.grant();
 		}
 	}
 
@@ -934,6 +971,9 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 		Future<?> timer = waiter.grantTimer;
 		if (timer != null) {
 			timer.cancel(false);
+		}
+		synchronized (this.reservedInOrder) {
+			this.reservedInOrder.remove(waiter);
 		}
 		this.backend.release(this.layout, List.of(base, Long.toString(waiter.permits)));
 	}

@@ -31,6 +31,9 @@ final class RedisWaiter extends PermitWaiter {
 	 */
 	volatile @Nullable String reservation;
 
+	/** The instant Redis reserved for it, in the server's microseconds, once reserved. */
+	volatile long reservedMicros;
+
 	/** Its caller or its timeout gave up before it was granted. */
 	volatile boolean gaveUp;
 

@@ -4,18 +4,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.ManualTime;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
@@ -142,6 +147,44 @@ class RedisRateLimiterTests {
 		assertThat(overtaken).isEmpty();
 		assertThat(RedisTestSupport.windowsOverLimit(this.redis.sortedGrantTimes(), 2, Duration.ofMillis(100)))
 			.isZero();
+	}
+
+	@Test
+	void reservedWaitersWhoseTimersRunOutOfOrderAreGrantedInArrivalOrder() {
+		// Each reserved grant runs on the executor when its timer fires: timers due
+		// together
+		// (or set from replies handled at different delays) may run in any order. This
+		// executor runs the latest task first, the worst order there is.
+		ManualTime time = new ManualTime();
+		Deque<Runnable> tasks = new ConcurrentLinkedDeque<>();
+		Executor latestFirst = tasks::push;
+		RateLimiter limiter = this.redis.build(this.redis.factory().scheduler(time).executor(latestFirst))
+			.create("fifo-timers", RateLimiterConfig.of(1, Duration.ofSeconds(1)), RateLimiterListener.none());
+		CompletableFuture<Void> first = limiter.acquire();
+		runUntil(tasks, first::isDone);
+		RedisWaiter earlier = (RedisWaiter) limiter.acquire();
+		RedisWaiter later = (RedisWaiter) limiter.acquire();
+		runUntil(tasks, () -> earlier.reservation != null && later.reservation != null);
+		List<String> overtaken = new CopyOnWriteArrayList<>();
+		CompletableFuture<Void> laterGranted = later.thenRun(() -> {
+			if (earlier.isWaiting()) {
+				overtaken.add("later granted while the earlier waits");
+			}
+		});
+		time.advance(Duration.ofSeconds(5));
+		runUntil(tasks, () -> laterGranted.isDone() && earlier.isDone());
+		assertThat(overtaken).isEmpty();
+	}
+
+	/** Runs the queued tasks, latest first, until {@code done}. */
+	private static void runUntil(Deque<Runnable> tasks, BooleanSupplier done) {
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(() -> {
+			Runnable task;
+			while ((task = tasks.poll()) != null) {
+				task.run();
+			}
+			return done.getAsBoolean();
+		});
 	}
 
 	@Test
