@@ -3,8 +3,11 @@ package io.lionherd.concurrency.autoconfigure;
 import java.util.concurrent.Executor;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.CapacityLimiterProperties;
+import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyProperties.RateLimiterProperties;
 import io.lionherd.concurrency.capacity.ConcurrencyLimitFactory;
 import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
+import io.lionherd.concurrency.ratelimit.RateLimiterFactory;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
 
@@ -61,9 +64,11 @@ public final class LionherdConcurrencyAutoConfiguration {
 	RateLimiterRegistry lionherdRateLimiterRegistry(AsyncUtils asyncUtils, LionherdConcurrencyProperties properties,
 			ObjectProvider<RateLimiterBackend> backends) {
 		RateLimiterRegistry registry = new RateLimiterRegistry(asyncUtils.rateLimiterFactory());
-		RateLimiterBackends byName = new RateLimiterBackends(asyncUtils.rateLimiterFactory(), backends.orderedStream());
+		Backends<RateLimiterFactory, RateLimiterProperties> byName = Backends
+			.rateLimiters(asyncUtils.rateLimiterFactory(), backends.orderedStream());
 		properties.getRateLimiters()
-			.forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig(), byName.factory(name, limiter)));
+			.forEach((name, limiter) -> registry.rateLimiter(name, limiter.toConfig(),
+					byName.factory(name, limiter.getBackend(), limiter)));
 		return registry;
 	}
 
@@ -73,9 +78,11 @@ public final class LionherdConcurrencyAutoConfiguration {
 			LionherdConcurrencyProperties properties, ObjectProvider<CapacityLimiterBackend> backends) {
 		ConcurrencyLimitFactory local = asyncUtils.concurrencyLimitFactory();
 		ConcurrencyLimitRegistry registry = new ConcurrencyLimitRegistry(local);
-		CapacityLimiterBackends byName = new CapacityLimiterBackends(local, backends.orderedStream());
+		Backends<ConcurrencyLimitFactory, CapacityLimiterProperties> byName = Backends.capacityLimiters(local,
+				backends.orderedStream());
 		properties.getCapacityLimiters()
-			.forEach((name, limit) -> registry.concurrencyLimit(name, limit.toConfig(), byName.factory(name, limit)));
+			.forEach((name, limit) -> registry.concurrencyLimit(name, limit.toConfig(),
+					byName.factory(name, limit.getBackend(), limit)));
 		return registry;
 	}
 
