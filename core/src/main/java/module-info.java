@@ -22,6 +22,8 @@ module io.lionherd.concurrency {
 
 	requires static org.reactivestreams;
 
+	requires static reactor.blockhound;
+
 	exports io.lionherd.concurrency;
 
 	exports io.lionherd.concurrency.annotation;
