@@ -2,6 +2,7 @@ package io.lionherd.concurrency.reactor;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import io.lionherd.concurrency.ExecutionType;
@@ -10,7 +11,9 @@ import io.lionherd.concurrency.Ticker;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.micrometer.ObservationMonitorRecorder;
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -48,10 +51,17 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 
 	private final Ticker ticker;
 
-	private MonitorOperator(String name, MonitorRecorder recorder, Ticker ticker) {
+	/**
+	 * For {@link #of(String, ObservationRegistry)}: links the observation to Reactor's
+	 * context.
+	 */
+	private final @Nullable ObservedContext observed;
+
+	private MonitorOperator(String name, MonitorRecorder recorder, Ticker ticker, @Nullable ObservedContext observed) {
 		this.name = name;
 		this.recorder = recorder;
 		this.ticker = ticker;
+		this.observed = observed;
 	}
 
 	/**
@@ -76,20 +86,27 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 	 */
 	public static <T> MonitorOperator<T> of(String name, MonitorRecorder recorder, Ticker ticker) {
 		return new MonitorOperator<>(Checks.notNull(name, "name"), Checks.notNull(recorder, "recorder"),
-				Checks.notNull(ticker, "ticker"));
+				Checks.notNull(ticker, "ticker"), null);
 	}
 
 	/**
 	 * Records each subscription as a {@code lionherd.monitor} Micrometer observation, as
 	 * {@link ObservationMonitorRecorder} records a call (key values {@code name},
-	 * {@code type}, {@code outcome}, {@code exception}).
+	 * {@code type}, {@code outcome}, {@code exception}). Its parent is the observation in
+	 * the subscriber's Reactor context (under {@code ObservationThreadLocalAccessor.KEY},
+	 * where Spring WebFlux and Reactor's {@code tap} put it), else the one current on the
+	 * subscribing thread. It is current while the upstream is subscribed, and put in the
+	 * upstream's Reactor context, so that observations started in the upstream are its
+	 * children (on other threads with context-propagation's automatic mode).
 	 * @param name the monitor name, one of a small fixed set (it becomes a key value)
 	 * @param registry where to observe
 	 * @param <T> the element type
 	 * @return the operator
 	 */
 	public static <T> MonitorOperator<T> of(String name, ObservationRegistry registry) {
-		return of(name, new ObservationMonitorRecorder(Checks.notNull(registry, "registry")));
+		Checks.notNull(name, "name");
+		return new MonitorOperator<>(name, new ObservationMonitorRecorder(Checks.notNull(registry, "registry")),
+				Ticker.system(), new ObservedContext(registry));
 	}
 
 	@Override
@@ -104,9 +121,11 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 	/** Starts the monitoring of one subscription and subscribes upstream inside it. */
 	void subscribe(Publisher<? extends T> source, CoreSubscriber<? super T> actual) {
 		long start = this.ticker.read();
-		MonitorRecorder.Monitoring monitoring = start();
+		ObservedContext observedContext = this.observed;
+		MonitorRecorder.Monitoring monitoring = (observedContext != null)
+				? observedContext.start(actual.currentContext(), this::start) : start();
 		MonitorSubscriber<T> subscriber = new MonitorSubscriber<>(actual, monitoring, this, start);
-		Subscribe<T> subscribe = new Subscribe<>(source, subscriber);
+		Subscribe<T> subscribe = new Subscribe<>(source, subscriber, observedContext);
 		try {
 			wrap(monitoring, subscribe).call();
 		}
@@ -125,18 +144,25 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 
 		private final Publisher<? extends T> source;
 
-		private final CoreSubscriber<T> subscriber;
+		private final MonitorSubscriber<T> subscriber;
+
+		private final @Nullable ObservedContext observed;
 
 		boolean called;
 
-		Subscribe(Publisher<? extends T> source, CoreSubscriber<T> subscriber) {
+		Subscribe(Publisher<? extends T> source, MonitorSubscriber<T> subscriber, @Nullable ObservedContext observed) {
 			this.source = source;
 			this.subscriber = subscriber;
+			this.observed = observed;
 		}
 
 		@Override
 		public @Nullable Void call() {
 			this.called = true;
+			if (this.observed != null) {
+				// Inside the wrap: the observation is current, so the upstream's parent.
+				this.subscriber.context = this.observed.withCurrent(this.subscriber.context);
+			}
 			this.source.subscribe(this.subscriber);
 			return null;
 		}
@@ -168,6 +194,37 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 	@Override
 	public String toString() {
 		return "MonitorOperator[" + this.name + "]";
+	}
+
+	/**
+	 * The Reactor side of an observed monitor: takes the parent observation from the
+	 * subscriber's context and puts the call's own observation into the upstream's.
+	 * Loaded only by {@link #of(String, ObservationRegistry)}, so Micrometer's
+	 * observation API stays optional.
+	 */
+	private static final class ObservedContext {
+
+		private final ObservationRegistry registry;
+
+		ObservedContext(ObservationRegistry registry) {
+			this.registry = registry;
+		}
+
+		MonitorRecorder.Monitoring start(Context context, Supplier<MonitorRecorder.Monitoring> start) {
+			Observation parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+			if (parent == null || parent == this.registry.getCurrentObservation()) {
+				return start.get();
+			}
+			try (Observation.Scope scope = parent.openScope()) {
+				return start.get();
+			}
+		}
+
+		Context withCurrent(Context context) {
+			Observation current = this.registry.getCurrentObservation();
+			return (current != null) ? context.put(ObservationThreadLocalAccessor.KEY, current) : context;
+		}
+
 	}
 
 	private enum NoMonitoring implements MonitorRecorder.Monitoring {
@@ -234,6 +291,9 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 
 		private final long start;
 
+		/** The upstream's context: the downstream's, plus this call's observation. */
+		Context context;
+
 		private @Nullable Subscription upstream;
 
 		private volatile int stopped;
@@ -244,11 +304,12 @@ public final class MonitorOperator<T> implements UnaryOperator<Publisher<T>> {
 			this.monitoring = monitoring;
 			this.operator = operator;
 			this.start = start;
+			this.context = actual.currentContext();
 		}
 
 		@Override
 		public Context currentContext() {
-			return this.actual.currentContext();
+			return this.context;
 		}
 
 		@Override
