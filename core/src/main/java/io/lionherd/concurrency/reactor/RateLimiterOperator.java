@@ -39,8 +39,14 @@ import reactor.core.publisher.Operators;
  */
 public final class RateLimiterOperator<T> implements UnaryOperator<Publisher<T>> {
 
-	/** The call behind the permit: none, the operator subscribes upstream itself. */
-	private static final Supplier<CompletionStage<Object>> GRANTED = () -> CompletableFuture.completedFuture(null);
+	/**
+	 * The call behind the permit: none, the operator subscribes upstream itself. One
+	 * completed future for all: a cancel or completion of a completed future does
+	 * nothing.
+	 */
+	private static final CompletableFuture<Object> NOTHING = CompletableFuture.completedFuture(null);
+
+	private static final Supplier<CompletionStage<Object>> GRANTED = () -> NOTHING;
 
 	private final RateLimiter limiter;
 
