@@ -218,7 +218,9 @@ public final class BenchmarkRunner {
 					Goal.ratioAtMost(6)),
 			new Comparison("cancel a gather of 40 000 queued runSync vs one ThreadPoolExecutor.remove per input",
 					"CancelQueuedBenchmark.cancelGather40k", "CancelQueuedBenchmark.removeEach40k",
-					Goal.ratioBelow(1.0)));
+					Goal.ratioBelow(1.0)),
+			new Comparison("RateLimiterOperator on Mono.just vs Resilience4j's reactor RateLimiterOperator",
+					"ReactorOperatorBenchmark.ours", "ReactorOperatorBenchmark.resilience4j", Goal.ratioBelow(1.0)));
 
 	/**
 	 * Supplementary measurements, shown against the paired alternative without a goal.

@@ -92,6 +92,15 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 
 	private final ReentrantLock lock = new ReentrantLock();
 
+	/**
+	 * Takes {@link #lock}: every hold of it is a bounded critical section (queue links,
+	 * ring reads, timer calls that do not block), so the core's BlockHound integration
+	 * allows a non-blocking thread to park here, and nowhere else in this class.
+	 */
+	private void acquireLock() {
+		this.lock.lock();
+	}
+
 	/** Guarded by {@link #lock}. */
 	private final WaiterQueue waiters = new WaiterQueue();
 
@@ -149,7 +158,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	 */
 	@Override
 	public boolean forgettable() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!this.waiters.isEmpty()) {
 				return false;
@@ -176,7 +185,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	 */
 	@Override
 	public LimitStatus status() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			long now = now();
 			boolean waiting = !this.waiters.isEmpty();
@@ -216,7 +225,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 
 	@Override
 	public int waitingCount() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			return this.waiters.size();
 		}
@@ -234,7 +243,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	 */
 	@Override
 	public int availablePermits() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!this.waiters.isEmpty()) {
 				return 0;
@@ -291,7 +300,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	public boolean tryAcquire(long permits) {
 		this.config.checkPermits(permits);
 		boolean granted = false;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.waiters.isEmpty()) {
 				long now = now();
@@ -324,7 +333,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	private CompletableFuture<Void> acquire(long permits, long timeoutNanos, @Nullable Duration timeout) {
 		Waiter waiter = null;
 		long retryAfter = -1;
-		this.lock.lock();
+		acquireLock();
 		try {
 			long now = now();
 			Waiter tail = this.waiters.tail();
@@ -394,7 +403,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 
 	@Override
 	public boolean abandon(Waiter waiter) {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!waiter.abandon()) {
 				return false;
@@ -413,7 +422,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	 */
 	@Override
 	public void leave(Waiter leaving) {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!leaving.queued) {
 				return;
@@ -465,7 +474,7 @@ final class MultiWindowRateLimiter implements RateLimiter, Waiter.Owner, Forgett
 	private void wakeUp(WakeUpPacer.Entry fired) {
 		List<Waiter> granted = new ArrayList<>();
 		try {
-			this.lock.lock();
+			acquireLock();
 			try {
 				if (!this.pacer.claim(fired)) {
 					return;

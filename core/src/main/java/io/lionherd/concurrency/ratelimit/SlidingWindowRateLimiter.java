@@ -189,6 +189,15 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 
 	private final ReentrantLock lock = new ReentrantLock();
 
+	/**
+	 * Takes {@link #lock}: every hold of it is a bounded critical section (queue links,
+	 * ring reads, timer calls that do not block), so the core's BlockHound integration
+	 * allows a non-blocking thread to park here, and nowhere else in this class.
+	 */
+	private void acquireLock() {
+		this.lock.lock();
+	}
+
 	/** Guarded by {@link #lock}. */
 	private final WaiterQueue waiters = new WaiterQueue();
 
@@ -253,7 +262,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public boolean forgettable() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			long c = this.ctl;
 			if (!this.waiters.isEmpty() || (c & FLAGS) != 0) {
@@ -276,7 +285,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public LimitStatus status() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
 				long c = this.ctl;
@@ -332,7 +341,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public int waitingCount() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			return this.waiters.size();
 		}
@@ -352,7 +361,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public int availablePermits() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!this.waiters.isEmpty()) {
 				return 0;
@@ -481,7 +490,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		}
 		int weight = weight(permits);
 		boolean granted = false;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.waiters.isEmpty()) {
 				long c = holdFor(weight);
@@ -525,7 +534,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		Waiter waiter = null;
 		boolean granted = false;
 		long retryAfter = 0;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.waiters.isEmpty()) {
 				long c = holdFor(weight);
@@ -790,7 +799,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 
 	private boolean tryAcquireLocked() {
 		boolean granted = false;
-		this.lock.lock();
+		acquireLock();
 		try {
 			while (this.waiters.isEmpty()) {
 				long c = snapshot();
@@ -826,7 +835,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		}
 		Waiter waiter = null;
 		long retryAfter = 0;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.waiters.isEmpty()) {
 				for (;;) {
@@ -981,7 +990,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public boolean abandon(Waiter waiter) {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (!waiter.abandon()) {
 				return false;
@@ -999,7 +1008,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 */
 	@Override
 	public void leave(Waiter waiter) {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (waiter.queued) {
 				Waiter behind = waiter.next;
@@ -1039,7 +1048,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private void wakeUp(WakeUpPacer.Entry fired) {
 		List<Waiter> granted = new ArrayList<>();
 		try {
-			this.lock.lock();
+			acquireLock();
 			try {
 				if (!this.pacer.claim(fired)) {
 					return;
@@ -1127,7 +1136,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	private void timeOut(Waiter waiter, Duration timeout) {
 		List<Waiter> granted = new ArrayList<>();
 		try {
-			this.lock.lock();
+			acquireLock();
 			try {
 				long now = now();
 				if (waiter.queued && waiter.at <= now) {
