@@ -18,7 +18,7 @@ public final class InternalPackageRule {
 	private static final String[] OWNERS = { "io.lionherd.concurrency", "io.lionherd.concurrency.annotation..",
 			"io.lionherd.concurrency.capacity..", "io.lionherd.concurrency.internal..",
 			"io.lionherd.concurrency.micrometer..", "io.lionherd.concurrency.ratelimit..",
-			"io.lionherd.concurrency.redis.internal.." };
+			"io.lionherd.concurrency.reactor..", "io.lionherd.concurrency.redis.internal.." };
 
 	private InternalPackageRule() {
 	}
