@@ -40,10 +40,11 @@ class CapacityLimiterLincheckTests {
 
 	@Test
 	void aPermitPassedToAWaiterIsNeverSeenFree() throws Exception {
-		// One thread takes the permit and closes it while the other queues and then
-		// reads the gauge: the permit goes straight to the waiter, so it is never free.
-		check(scenario(List.of(), List.of(List.of(actor("tryAcquire", 1), actor("closeFirst", 1)),
-				List.of(actor("acquire", 2), gauge("available")))));
+		// Thread 1's permit taken and one waiter queued before; thread 1 closes the
+		// permit while thread 2 reads the gauge: the permit goes straight to the waiter,
+		// so it is never free.
+		check(scenario(List.of(actor("tryAcquire", 1), actor("acquire", 0)),
+				List.of(List.of(actor("closeFirst", 1)), List.of(gauge("available"), gauge("borrowed")))));
 	}
 
 	@Test
@@ -56,8 +57,8 @@ class CapacityLimiterLincheckTests {
 
 	@Test
 	void fastAndSlowPathsAreLinearizable() {
-		new ModelCheckingOptions().iterations(6)
-			.invocationsPerIteration(100)
+		new ModelCheckingOptions().iterations(4)
+			.invocationsPerIteration(50)
 			.threads(3)
 			.actorsPerThread(3)
 			.actorsBefore(1)
@@ -68,8 +69,8 @@ class CapacityLimiterLincheckTests {
 
 	@Test
 	void fastAndSlowPathsAreLinearizableUnderStress() {
-		new StressOptions().iterations(6)
-			.invocationsPerIteration(300)
+		new StressOptions().iterations(4)
+			.invocationsPerIteration(200)
 			.threads(3)
 			.actorsPerThread(3)
 			.actorsBefore(1)
@@ -100,7 +101,7 @@ class CapacityLimiterLincheckTests {
 
 	private static void check(ExecutionScenario scenario) {
 		new ModelCheckingOptions().iterations(0)
-			.invocationsPerIteration(200)
+			.invocationsPerIteration(60)
 			.addCustomScenario(scenario)
 			.sequentialSpecification(Spec.class)
 			.check(Model.class);
