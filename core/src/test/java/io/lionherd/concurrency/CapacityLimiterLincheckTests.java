@@ -12,7 +12,6 @@ import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Tag;
@@ -67,22 +66,6 @@ class CapacityLimiterLincheckTests {
 			.check(Model.class);
 	}
 
-	@Test
-	void fastAndSlowPathsAreLinearizableUnderStress() {
-		new StressOptions().iterations(4)
-			.invocationsPerIteration(200)
-			.threads(3)
-			.actorsPerThread(3)
-			.actorsBefore(1)
-			.actorsAfter(2)
-			.sequentialSpecification(Spec.class)
-			.check(Model.class);
-	}
-
-	/**
-	 * An operation of thread {@code thread}: 0 before, 1 to n in, n + 1 after the
-	 * parallel part.
-	 */
 	private static Actor actor(String operation, int thread) throws NoSuchMethodException {
 		return new Actor(Model.class.getMethod(operation, int.class), List.of(thread));
 	}
