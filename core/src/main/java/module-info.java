@@ -18,6 +18,10 @@ module io.lionherd.concurrency {
 
 	requires static context.propagation;
 
+	requires static reactor.core;
+
+	requires static org.reactivestreams;
+
 	exports io.lionherd.concurrency;
 
 	exports io.lionherd.concurrency.annotation;
@@ -27,6 +31,8 @@ module io.lionherd.concurrency {
 	exports io.lionherd.concurrency.micrometer;
 
 	exports io.lionherd.concurrency.ratelimit;
+
+	exports io.lionherd.concurrency.reactor;
 
 	exports io.lionherd.concurrency.internal to io.lionherd.concurrency.redis;
 

@@ -162,6 +162,11 @@ final class DeadlineScope extends WorkScope implements Runnable, BiConsumer<Obje
 		return nearest;
 	}
 
+	@Override
+	public long remainingNanos() {
+		return deadline() - this.ticker.read();
+	}
+
 	/** The scope answering for this one's enclosing scope now, if any. */
 	private @Nullable WorkScope enclosing() {
 		WorkScope enclosing = this.parent;

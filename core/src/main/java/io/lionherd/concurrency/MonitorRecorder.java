@@ -1,6 +1,7 @@
 package io.lionherd.concurrency;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 
 import org.jspecify.annotations.Nullable;
 
@@ -26,15 +27,41 @@ public interface MonitorRecorder {
 	void record(String name, ExecutionType type, @Nullable Throwable error, long nanos);
 
 	/**
+	 * Records one monitored call that its caller cancelled before it completed (a
+	 * reactive subscription cancelled before its terminal signal): outcome
+	 * {@code cancelled}. By default {@linkplain #record recorded} as a failure with a
+	 * {@link CancellationException}, as a cancelled async call is.
+	 * @param name the monitor name
+	 * @param type whether the call was blocking or async
+	 * @param nanos how long it ran until it was cancelled
+	 */
+	default void recordCancelled(String name, ExecutionType type, long nanos) {
+		record(name, type, new CancellationException("Monitored call '" + name + "' was cancelled"), nanos);
+	}
+
+	/**
 	 * Starts recording one monitored call, before the call: a recorder that needs to see
 	 * the call begin and end (a Micrometer {@code Observation}, so a tracing span)
-	 * overrides this; by default the call is {@linkplain #record recorded} when it stops.
+	 * overrides this; by default the call is {@linkplain #record recorded} when it stops,
+	 * or {@linkplain #recordCancelled recorded as cancelled}.
 	 * @param name the monitor name
 	 * @param type whether the call is blocking or async
 	 * @return the handle to stop when the call completes
 	 */
 	default Monitoring start(String name, ExecutionType type) {
-		return (error, nanos) -> record(name, type, error, nanos);
+		return new Monitoring() {
+
+			@Override
+			public void stop(@Nullable Throwable error, long nanos) {
+				record(name, type, error, nanos);
+			}
+
+			@Override
+			public void cancelled(long nanos) {
+				recordCancelled(name, type, nanos);
+			}
+
+		};
 	}
 
 	/**
@@ -69,6 +96,16 @@ public interface MonitorRecorder {
 		 * @param nanos how long it took, on the monitor's clock
 		 */
 		void stop(@Nullable Throwable error, long nanos);
+
+		/**
+		 * Records the end of a call its caller cancelled before it completed (outcome
+		 * {@code cancelled}); called once, instead of {@link #stop}. By default a
+		 * {@link #stop} with a {@link CancellationException}.
+		 * @param nanos how long it ran until it was cancelled, on the monitor's clock
+		 */
+		default void cancelled(long nanos) {
+			stop(new CancellationException("Monitored call was cancelled"), nanos);
+		}
 
 	}
 

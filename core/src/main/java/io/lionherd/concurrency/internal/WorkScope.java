@@ -168,6 +168,16 @@ public abstract class WorkScope {
 	}
 
 	/**
+	 * How long until the nearest deadline of this scope and the scopes enclosing it, on
+	 * the clock of the scope that set it: what a retry may still wait.
+	 * @return the nanoseconds left, zero or less once due; {@link Long#MAX_VALUE} for a
+	 * scope without a deadline
+	 */
+	public long remainingNanos() {
+		return Long.MAX_VALUE;
+	}
+
+	/**
 	 * Enrols {@code work} in this scope: it is cancelled ({@code cancel(true)}) if the
 	 * deadline passes before it is done, at once if it already has. Work of a scope that
 	 * has ended in time goes to the scope enclosing it.

@@ -71,6 +71,19 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 	}
 
 	/**
+	 * Records a call cancelled before it completed with {@code outcome=cancelled} and
+	 * {@code exception=none}.
+	 */
+	@Override
+	public void recordCancelled(String name, ExecutionType type, long nanos) {
+		NameTimers timers = this.timersByName.get(name);
+		if (timers == null) {
+			timers = timersFor(name);
+		}
+		timers.cancelled(type).record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/**
 	 * First use of a name: rare, so a lock keeps the name count exact under contention.
 	 */
 	private synchronized NameTimers timersFor(String name) {
@@ -112,6 +125,10 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 		private final AtomicReferenceArray<Timer> successByType = new AtomicReferenceArray<>(
 				ExecutionType.values().length);
 
+		/** The cancelled timer per type once registered. */
+		private final AtomicReferenceArray<Timer> cancelledByType = new AtomicReferenceArray<>(
+				ExecutionType.values().length);
+
 		@SuppressWarnings("unchecked")
 		NameTimers(String name) {
 			this.name = name;
@@ -140,14 +157,28 @@ public final class MicrometerMonitorRecorder implements MonitorRecorder {
 			return timer;
 		}
 
+		Timer cancelled(ExecutionType type) {
+			Timer cancelled = this.cancelledByType.get(type.ordinal());
+			if (cancelled == null) {
+				// Registering twice in a race answers the same timer.
+				cancelled = register(type, "cancelled", "none");
+				this.cancelledByType.set(type.ordinal(), cancelled);
+			}
+			return cancelled;
+		}
+
 		private Timer register(ExecutionType type, Class<?> errorType) {
 			boolean success = errorType == SUCCESS;
+			return register(type, success ? "success" : "error", success ? "none" : exceptionTag(errorType));
+		}
+
+		private Timer register(ExecutionType type, String outcome, String exception) {
 			return Timer.builder(METER_NAME)
 				.description("Time from the call of a monitored task to its completion")
 				.tag("name", this.name)
 				.tag("type", type.tagValue())
-				.tag("outcome", success ? "success" : "error")
-				.tag("exception", success ? "none" : exceptionTag(errorType))
+				.tag("outcome", outcome)
+				.tag("exception", exception)
 				.register(MicrometerMonitorRecorder.this.registry);
 		}
 

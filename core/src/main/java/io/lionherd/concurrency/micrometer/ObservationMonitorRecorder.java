@@ -16,12 +16,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Records each monitored call as a Micrometer {@link Observation} named
  * {@code lionherd.monitor}, started before the call and stopped when it completes, with
- * the low-cardinality key values {@code name}, {@code type}, {@code outcome} and
- * {@code exception} (the tags of {@link MicrometerMonitorRecorder}'s timer). The
- * registry's handlers decide what it becomes: Micrometer's
- * {@code DefaultMeterObservationHandler} (which Spring Boot registers) records the
- * {@code lionherd.monitor} timer, and a tracing bridge a span per call. Use it instead of
- * {@link MicrometerMonitorRecorder}, not beside it, or each call is timed twice.
+ * the low-cardinality key values {@code name}, {@code type}, {@code outcome}
+ * ({@code success}, {@code error}, or {@code cancelled} for a subscription cancelled
+ * before its terminal signal) and {@code exception} (the tags of
+ * {@link MicrometerMonitorRecorder}'s timer). The registry's handlers decide what it
+ * becomes: Micrometer's {@code DefaultMeterObservationHandler} (which Spring Boot
+ * registers) records the {@code lionherd.monitor} timer, and a tracing bridge a span per
+ * call. Use it instead of {@link MicrometerMonitorRecorder}, not beside it, or each call
+ * is timed twice.
  * <p>
  * The call is the current observation while its work runs: in the {@code runSync} task of
  * the blocking path, and while the async path's task returns its stage, so observations
@@ -129,6 +131,13 @@ public final class ObservationMonitorRecorder implements MonitorRecorder {
 			}
 			this.observation.lowCardinalityKeyValue("outcome", (error != null) ? "error" : "success")
 				.lowCardinalityKeyValue("exception", (error != null) ? exceptionTag(error.getClass()) : "none")
+				.stop();
+		}
+
+		@Override
+		public void cancelled(long nanos) {
+			this.observation.lowCardinalityKeyValue("outcome", "cancelled")
+				.lowCardinalityKeyValue("exception", "none")
 				.stop();
 		}
 
