@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure.annotation;
 import java.lang.reflect.Method;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.MonitorRecorder;
 import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
@@ -68,7 +69,7 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 		setBeforeExistingAdvisors(true);
 		setOrder(ORDER);
 		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::concurrencyLimitRegistry,
-				this::asyncUtils, settings);
+				this::asyncUtils, this::monitorRecorder, settings);
 		this.advisor = new DefaultPointcutAdvisor(AnnotatedMethodPointcut.INSTANCE, this.interceptor);
 	}
 
@@ -76,6 +77,12 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 	public void setBeanFactory(BeanFactory beanFactory) {
 		super.setBeanFactory(beanFactory);
 		this.lionherdBeanFactory = beanFactory;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		super.setBeanClassLoader(classLoader);
+		this.interceptor.setBeanClassLoader(classLoader);
 	}
 
 	@Override
@@ -128,6 +135,14 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private AsyncUtils asyncUtils() {
 		return beanFactory().getBean(AsyncUtils.class);
+	}
+
+	/**
+	 * The {@link MonitorRecorder} bean that the auto-configuration hands
+	 * {@code AsyncUtils} too, if there is exactly one.
+	 */
+	private @Nullable MonitorRecorder monitorRecorder() {
+		return beanFactory().getBeanProvider(MonitorRecorder.class).getIfUnique();
 	}
 
 	private BeanFactory beanFactory() {
