@@ -61,7 +61,8 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	/**
 	 * A post-processor that finds the {@link RateLimiterRegistry},
-	 * {@link ConcurrencyLimitRegistry} and {@link AsyncUtils} beans when it first needs
+	 * {@link ConcurrencyLimitRegistry}, {@link AsyncUtils} and (for {@code @Monitored} on
+	 * a {@code Mono} or {@code Flux}) {@link MonitorRecorder} beans when it first needs
 	 * them.
 	 * @param settings the retry policies, and where a missing name is configured
 	 */
