@@ -72,10 +72,14 @@ class ReactiveAnnotationsTests {
 
 	@BeforeAll
 	static void installBlockHound() {
-		// Reactor's threads only: the other integrations found on the class path
-		// (Netty's)
-		// would also watch the event loops of the Redis tests that share this JVM.
-		BlockHound.builder().with(new ReactorBlockHoundIntegration()).install();
+		// Reactor's parallel threads only: BlockHound stays installed for the other test
+		// classes of this JVM, whose Lettuce threads are NonBlocking too, as Netty's are
+		// with its integration.
+		BlockHound.builder()
+			.with(new ReactorBlockHoundIntegration())
+			.nonBlockingThreadPredicate(
+					(nonBlocking) -> nonBlocking.and((thread) -> thread.getName().startsWith("parallel-")))
+			.install();
 	}
 
 	// --- @RateLimited
