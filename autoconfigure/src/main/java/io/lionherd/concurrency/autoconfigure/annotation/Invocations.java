@@ -54,10 +54,17 @@ final class Invocations {
 
 	/** The invocation, which {@code @Retry} copies for each attempt. */
 	static ProxyMethodInvocation proxied(MethodInvocation invocation) {
+		return proxied(invocation, "@Retry");
+	}
+
+	/**
+	 * The invocation, which {@code needer} copies for each attempt or subscription.
+	 */
+	static ProxyMethodInvocation proxied(MethodInvocation invocation, String needer) {
 		if (invocation instanceof ProxyMethodInvocation proxied) {
 			return proxied;
 		}
-		throw new IllegalStateException("@Retry needs a ProxyMethodInvocation to call "
+		throw new IllegalStateException(needer + " needs a ProxyMethodInvocation to call "
 				+ ClassUtils.getQualifiedMethodName(invocation.getMethod()) + "() again, not "
 				+ invocation.getClass().getName());
 	}

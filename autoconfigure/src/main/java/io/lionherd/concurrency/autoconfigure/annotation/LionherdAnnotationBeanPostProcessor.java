@@ -3,6 +3,7 @@ package io.lionherd.concurrency.autoconfigure.annotation;
 import java.lang.reflect.Method;
 
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.MonitorRecorder;
 import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
 import io.lionherd.concurrency.annotation.RateLimited;
@@ -60,7 +61,8 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	/**
 	 * A post-processor that finds the {@link RateLimiterRegistry},
-	 * {@link ConcurrencyLimitRegistry} and {@link AsyncUtils} beans when it first needs
+	 * {@link ConcurrencyLimitRegistry}, {@link AsyncUtils} and (for {@code @Monitored} on
+	 * a {@code Mono} or {@code Flux}) {@link MonitorRecorder} beans when it first needs
 	 * them.
 	 * @param settings the retry policies, and where a missing name is configured
 	 */
@@ -68,7 +70,7 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 		setBeforeExistingAdvisors(true);
 		setOrder(ORDER);
 		this.interceptor = new LionherdAnnotationInterceptor(this::rateLimiterRegistry, this::concurrencyLimitRegistry,
-				this::asyncUtils, settings);
+				this::asyncUtils, this::monitorRecorder, settings);
 		this.advisor = new DefaultPointcutAdvisor(AnnotatedMethodPointcut.INSTANCE, this.interceptor);
 	}
 
@@ -76,6 +78,12 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 	public void setBeanFactory(BeanFactory beanFactory) {
 		super.setBeanFactory(beanFactory);
 		this.lionherdBeanFactory = beanFactory;
+	}
+
+	@Override
+	public void setBeanClassLoader(ClassLoader classLoader) {
+		super.setBeanClassLoader(classLoader);
+		this.interceptor.setBeanClassLoader(classLoader);
 	}
 
 	@Override
@@ -128,6 +136,14 @@ public class LionherdAnnotationBeanPostProcessor extends AbstractBeanFactoryAwar
 
 	private AsyncUtils asyncUtils() {
 		return beanFactory().getBean(AsyncUtils.class);
+	}
+
+	/**
+	 * The {@link MonitorRecorder} bean that the auto-configuration hands
+	 * {@code AsyncUtils} too, if there is exactly one.
+	 */
+	private @Nullable MonitorRecorder monitorRecorder() {
+		return beanFactory().getBeanProvider(MonitorRecorder.class).getIfUnique();
 	}
 
 	private BeanFactory beanFactory() {

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import io.lionherd.concurrency.AsyncCallable;
 import io.lionherd.concurrency.AsyncUtils;
+import io.lionherd.concurrency.MonitorRecorder;
 import io.lionherd.concurrency.RetryPolicy;
 import io.lionherd.concurrency.annotation.ConcurrencyLimited;
 import io.lionherd.concurrency.annotation.Monitored;
@@ -48,7 +49,9 @@ import static io.lionherd.concurrency.autoconfigure.annotation.Invocations.stage
  * costs a map look-up and the core's decorators its annotations ask for, nested as
  * {@code @Monitored} ( {@code @Retry} ( {@code @RateLimited} (
  * {@code @ConcurrencyLimited} ( method ) ) ) ): a concurrency permit is taken once the
- * rate-limit permit is granted, for each attempt, and held only while the call runs.
+ * rate-limit permit is granted, for each attempt, and held only while the call runs. A
+ * method returning a {@code Mono} or a {@code Flux} gets the same steps as Reactor
+ * operators, per subscription ({@link ReactiveCalls}).
  */
 final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
@@ -58,23 +61,42 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 
 	private final Supplier<AsyncUtils> asyncUtils;
 
+	private final Supplier<@Nullable MonitorRecorder> monitorRecorder;
+
 	private final AnnotationSettings settings;
 
 	private final Map<MethodClassKey, Plan> plans = new ConcurrentHashMap<>();
 
 	private @Nullable StringValueResolver embeddedValueResolver;
 
+	private @Nullable ClassLoader classLoader;
+
+	/**
+	 * An interceptor that finds what it needs when it plans a method.
+	 * @param rateLimiterRegistry the rate limiters
+	 * @param concurrencyLimitRegistry the concurrency limits
+	 * @param asyncUtils the retries, monitors and context capture
+	 * @param monitorRecorder where {@code @Monitored} on a {@code Mono} or {@code Flux}
+	 * records (the one {@code AsyncUtils} was built with), or {@code null} for nowhere
+	 * @param settings the retry policies, and where a missing name is configured
+	 */
 	LionherdAnnotationInterceptor(Supplier<RateLimiterRegistry> rateLimiterRegistry,
 			Supplier<ConcurrencyLimitRegistry> concurrencyLimitRegistry, Supplier<AsyncUtils> asyncUtils,
-			AnnotationSettings settings) {
+			Supplier<@Nullable MonitorRecorder> monitorRecorder, AnnotationSettings settings) {
 		this.rateLimiterRegistry = rateLimiterRegistry;
 		this.concurrencyLimitRegistry = concurrencyLimitRegistry;
 		this.asyncUtils = asyncUtils;
+		this.monitorRecorder = monitorRecorder;
 		this.settings = settings;
 	}
 
 	void setEmbeddedValueResolver(StringValueResolver embeddedValueResolver) {
 		this.embeddedValueResolver = embeddedValueResolver;
+	}
+
+	/** The application's class loader: whether Reactor is there. */
+	void setBeanClassLoader(ClassLoader classLoader) {
+		this.classLoader = classLoader;
 	}
 
 	@Override
@@ -103,13 +125,12 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 	private Plan plan(Method method, Class<?> targetClass, @Nullable String beanName) {
 		Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 		Class<?> returnType = specific.getReturnType();
-		boolean async = CompletionStage.class.isAssignableFrom(returnType);
 		Monitored monitored = AnnotatedMethodPointcut.find(specific, targetClass, Monitored.class);
 		RateLimited rateLimited = AnnotatedMethodPointcut.find(specific, targetClass, RateLimited.class);
 		Retry retry = AnnotatedMethodPointcut.find(specific, targetClass, Retry.class);
 		ConcurrencyLimited concurrencyLimited = AnnotatedMethodPointcut.find(specific, targetClass,
 				ConcurrencyLimited.class);
-		String unsupported = ReturnTypes.unsupported(specific);
+		String unsupported = ReturnTypes.unsupported(specific, this.classLoader);
 		if (unsupported != null) {
 			String annotations = Stream.of(monitored, retry, rateLimited, concurrencyLimited)
 				.filter(Objects::nonNull)
@@ -120,6 +141,8 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 					+ ": it would be neither retried, rate limited, concurrency limited nor timed as the call it is. "
 					+ "Supported return types: " + ReturnTypes.SUPPORTED);
 		}
+		ReturnTypes.Kind kind = ReturnTypes.kind(specific);
+		boolean async = kind == ReturnTypes.Kind.STAGE;
 		RateLimiter limiter = null;
 		Duration timeout = null;
 		PermitsExpression permits = null;
@@ -178,10 +201,16 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				|| AnnotatedElementUtils.hasAnnotation(targetClass, Async.class);
 		// Without waiting, a later permit calls the method on the limiter's wake-up
 		// thread: in the caller's context, which AsyncUtils captures.
-		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null
+		AsyncUtils asyncUtils = (monitorName != null || retryPolicy != null || kind.reactive()
 				|| ((limiter != null || concurrencyLimit != null) && !waitForPermit)) ? this.asyncUtils.get() : null;
+		// Reactor's classes load only for a reactive method.
+		ReactiveCalls reactive = kind.reactive()
+				? new ReactiveCalls(kind == ReturnTypes.Kind.FLUX, Objects.requireNonNull(asyncUtils), monitorName,
+						(monitorName != null) ? this.monitorRecorder.get() : null, retryPolicy, concurrencyLimit,
+						concurrencyTimeout)
+				: null;
 		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, key, registry,
-				retryName, retryPolicy, concurrencyLimit, concurrencyTimeout);
+				retryName, retryPolicy, concurrencyLimit, concurrencyTimeout, reactive);
 	}
 
 	private BeanInitializationException unknown(String unknown, String known, String name, Collection<String> names,
@@ -266,9 +295,13 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 			@Nullable RateLimiter limiter, @Nullable Duration timeout, @Nullable PermitsExpression permits,
 			@Nullable KeyExpression key, @Nullable RateLimiterRegistry registry, @Nullable String retryName,
 			@Nullable RetryPolicy retryPolicy, @Nullable ConcurrencyLimit concurrencyLimit,
-			@Nullable Duration concurrencyTimeout) {
+			@Nullable Duration concurrencyTimeout, @Nullable ReactiveCalls reactive) {
 
 		@Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+			ReactiveCalls calls = this.reactive;
+			if (calls != null) {
+				return reactive(calls, invocation);
+			}
 			AsyncUtils monitor = this.asyncUtils;
 			String name = this.monitorName;
 			try {
@@ -301,6 +334,21 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 				return failed(ex);
 			}
 			return retried(invocation, ask);
+		}
+
+		/**
+		 * A {@code Mono} or {@code Flux} method's call: its permits and key evaluated
+		 * now, for every subscription; bad ones are the publisher's error signal.
+		 */
+		private Object reactive(ReactiveCalls calls, MethodInvocation invocation) {
+			Ask ask;
+			try {
+				ask = new Ask(permitsOf(invocation), keyOf(invocation));
+			}
+			catch (IllegalArgumentException ex) {
+				return calls.error(ex);
+			}
+			return calls.call(invocation, this.limiter, this.registry, ask);
 		}
 
 		private Object failed(RuntimeException ex) {

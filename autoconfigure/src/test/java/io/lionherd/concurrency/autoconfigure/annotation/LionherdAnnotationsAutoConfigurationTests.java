@@ -47,6 +47,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
 import org.slf4j.MDC;
 import reactor.core.publisher.Flux;
@@ -780,14 +781,13 @@ class LionherdAnnotationsAutoConfigurationTests {
 	// --- return types the annotations cannot handle (issue 15, item 6)
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|',
-			value = { "RetriedMono | @Retry | reactor.core.publisher.Mono<java.lang.String>",
-					"RateLimitedFlux | @RateLimited | reactor.core.publisher.Flux<java.lang.String>",
-					"MonitoredPublisher | @Monitored | org.reactivestreams.Publisher<java.lang.String>",
-					"RetriedFlowPublisher | @Retry | java.util.concurrent.Flow$Publisher<java.lang.String>",
-					"MonitoredFuture | @Monitored | java.util.concurrent.Future<java.lang.String>",
-					"RateLimitedStream | @RateLimited | java.util.stream.Stream<java.lang.String>",
-					"AllOnMono | @Monitored, @Retry, @RateLimited | reactor.core.publisher.Mono<java.lang.Void>" })
+	@CsvSource(delimiter = '|', value = {
+			"MonitoredPublisher | @Monitored | org.reactivestreams.Publisher<java.lang.String>",
+			"RetriedFlowPublisher | @Retry | java.util.concurrent.Flow$Publisher<java.lang.String>",
+			"RateLimitedMonoSubclass | @RateLimited | "
+					+ "io.lionherd.concurrency.autoconfigure.annotation.LionherdAnnotationsAutoConfigurationTests$OwnMono",
+			"MonitoredFuture | @Monitored | java.util.concurrent.Future<java.lang.String>",
+			"RateLimitedStream | @RateLimited | java.util.stream.Stream<java.lang.String>" })
 	void unsupportedReturnTypeStopsStartupNamingBeanMethodTypeAndWhatIsSupported(String beanClass, String annotations,
 			String returnType) throws ClassNotFoundException {
 		Class<?> type = Class.forName(getClass().getName() + "$" + beanClass);
@@ -799,7 +799,8 @@ class LionherdAnnotationsAutoConfigurationTests {
 				.hasMessageContaining(annotations + " cannot handle the return type " + returnType)
 				.hasMessageContaining(
 						"Supported return types: void, a plain value (the method's work is done when it returns), "
-								+ "or CompletionStage / CompletableFuture");
+								+ "CompletionStage / CompletableFuture, or, with Reactor on the class path, Mono / Flux "
+								+ "(and a Kotlin suspend function, with kotlinx-coroutines-reactor)");
 		});
 	}
 
@@ -812,6 +813,12 @@ class LionherdAnnotationsAutoConfigurationTests {
 			assertThat(service.value()).isEqualTo(1);
 			assertThat(service.stage()).isCompletedWithValue("stage");
 		});
+	}
+
+	@ParameterizedTest
+	@ValueSource(classes = { RetriedMono.class, RateLimitedFlux.class, AllOnMono.class })
+	void monoAndFluxStartUp(Class<?> type) {
+		this.contextRunner.withBean("reactiveService", type).run((context) -> assertThat(context).hasNotFailed());
 	}
 
 	// --- one failure shape for an async @RateLimited method (issue 15, item 7)
@@ -1511,6 +1518,25 @@ class LionherdAnnotationsAutoConfigurationTests {
 		@RateLimited("limited")
 		public Flux<String> call() {
 			return Flux.just("lazy");
+		}
+
+	}
+
+	public static class RateLimitedMonoSubclass {
+
+		@RateLimited("limited")
+		public OwnMono call() {
+			return new OwnMono();
+		}
+
+	}
+
+	/** A Mono subclass: the annotations' operators could not return one. */
+	public static class OwnMono extends Mono<String> {
+
+		@Override
+		public void subscribe(reactor.core.CoreSubscriber<? super String> actual) {
+			Mono.just("own").subscribe(actual);
 		}
 
 	}

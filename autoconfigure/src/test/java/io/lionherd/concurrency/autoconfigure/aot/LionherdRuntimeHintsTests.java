@@ -72,11 +72,15 @@ class LionherdRuntimeHintsTests {
 			.accepts(this.hints);
 		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of("java.util.concurrent.Flow$Publisher")))
 			.accepts(this.hints);
+		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of("reactor.core.publisher.Mono")))
+			.accepts(this.hints);
 	}
 
 	@Test
 	void typesNotOnTheClassPathAreLeftOut() {
 		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of("kotlinx.coroutines.flow.Flow")))
+			.rejects(this.hints);
+		assertThat(RuntimeHintsPredicates.reflection().onType(TypeReference.of("kotlinx.coroutines.reactor.MonoKt")))
 			.rejects(this.hints);
 	}
 
