@@ -50,15 +50,17 @@ public final class CapacityLimiter {
 	 * every change of the WAITING bit or of the total. Invariant: a waiter is queued only
 	 * while borrowed >= total, so the head is the only one that can be next, and
 	 * tryAcquire (which grants only when the bit is clear) never overtakes anyone. A
-	 * grant is decided under the lock (the waiter leaves the queue, borrowed grows) and
-	 * completed outside it; if the caller cancelled or completed the future in between,
-	 * the completion fails and the fresh permit is closed at once, which passes it on to
-	 * the next waiter: nothing leaks. A cancel takes the waiter out of the queue under
-	 * the lock; one that finds it gone lost to a grant (handled as above) or to its
-	 * timeout. Completions run on the thread that freed the permit, outside the lock; a
-	 * continuation that closes its permit inline would grant the next waiter inline in
-	 * turn, so completions are handed to a per-thread trampoline: nested ones are queued
-	 * and run by the outermost frame, keeping the stack flat however long the chain.
+	 * grant is decided under the lock (the waiter leaves the queue; the release or new
+	 * total, the grants and the bit are one change of the word, so the gauges and the
+	 * fast paths never see a step between) and completed outside it; if the caller
+	 * cancelled or completed the future in between, the completion fails and the fresh
+	 * permit is closed at once, which passes it on to the next waiter: nothing leaks. A
+	 * cancel takes the waiter out of the queue under the lock; one that finds it gone
+	 * lost to a grant (handled as above) or to its timeout. Completions run on the thread
+	 * that freed the permit, outside the lock; a continuation that closes its permit
+	 * inline would grant the next waiter inline in turn, so completions are handed to a
+	 * per-thread trampoline: nested ones are queued and run by the outermost frame,
+	 * keeping the stack flat however long the chain.
 	 */
 
 	private static final ThreadLocal<@Nullable ArrayDeque<Runnable>> COMPLETING = new ThreadLocal<>();
@@ -252,13 +254,7 @@ public final class CapacityLimiter {
 		@Nullable ArrayDeque<Waiter> granted;
 		this.lock.lock();
 		try {
-			for (;;) {
-				long s = this.state.get();
-				if (this.state.compareAndSet(s, (s & (WAITING | BORROWED)) | ((long) total << TOTAL_SHIFT))) {
-					break;
-				}
-			}
-			granted = decideGrants();
+			granted = decideGrants(0, total);
 		}
 		finally {
 			this.lock.unlock();
@@ -422,12 +418,10 @@ public final class CapacityLimiter {
 		@Nullable ArrayDeque<Waiter> granted;
 		this.lock.lock();
 		try {
-			// Atomic: with the bit clear (a borrower's permit) the fast paths still run.
-			this.state.getAndDecrement();
 			if (borrower != null) {
 				this.borrowers.remove(borrower);
 			}
-			granted = decideGrants();
+			granted = decideGrants(1, 0);
 		}
 		finally {
 			this.lock.unlock();
@@ -436,28 +430,35 @@ public final class CapacityLimiter {
 	}
 
 	/**
-	 * Under the lock: the waiters that fit now, in order, counted as borrowed; the
-	 * WAITING bit cleared if none is left.
-	 * @return the waiters granted, or {@code null} for none
+	 * Under the lock: gives back {@code released} permits, sets the total (unless
+	 * {@code total} is 0), counts the waiters that then fit as borrowed and clears the
+	 * WAITING bit if none is left, in one change of the word. Lock-free readers thus
+	 * never see a permit free that a waiter is owed, nor the bit still set after the last
+	 * waiter's grant, which in steps they would (and a tryAcquire refused after a gauge
+	 * showed a permit free).
+	 * @return the waiters granted, in order, or {@code null} for none
 	 */
-	private @Nullable ArrayDeque<Waiter> decideGrants() {
-		if (this.waiters.isEmpty()) {
-			return null;
-		}
-		ArrayDeque<Waiter> granted = null;
-		// The bit is set, so only lock holders (this thread) change the word.
-		long s = this.state.get();
-		while (borrowed(s) < total(s) && !this.waiters.isEmpty()) {
-			if (granted == null) {
-				granted = new ArrayDeque<>();
+	private @Nullable ArrayDeque<Waiter> decideGrants(int released, int total) {
+		int queued = this.waiters.size();
+		for (;;) {
+			// With the bit set only lock holders change the word; with it clear (no
+			// waiter: a borrower's permit, or a total set) fast paths may race.
+			long s = this.state.get();
+			int newTotal = (total > 0) ? total : total(s);
+			int borrowed = borrowed(s) - released;
+			int grants = Math.min(queued, Math.max(0, newTotal - borrowed));
+			long next = ((long) newTotal << TOTAL_SHIFT) | ((grants < queued) ? WAITING : 0) | (borrowed + grants);
+			if (this.state.compareAndSet(s, next)) {
+				if (grants == 0) {
+					return null;
+				}
+				ArrayDeque<Waiter> granted = new ArrayDeque<>(grants);
+				for (int i = 0; i < grants; i++) {
+					granted.add(this.waiters.poll());
+				}
+				return granted;
 			}
-			granted.add(this.waiters.poll());
-			s = this.state.incrementAndGet();
 		}
-		if (this.waiters.isEmpty()) {
-			clearWaiting();
-		}
-		return granted;
 	}
 
 	/** Under the lock, once the queue is empty: reopens the fast paths. */
