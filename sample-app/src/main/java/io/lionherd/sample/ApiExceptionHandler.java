@@ -196,9 +196,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(RateLimiterBackendException.class)
 	ResponseEntity<Object> handleRateLimiterBackend(RateLimiterBackendException ex, WebRequest request) {
 		ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The rate limiter's backend could not decide (unreachable, or it refused this limiter: the server "
+				"The limiter's backend could not decide (unreachable, or it refused this limiter: the server "
 						+ "log says why), and it grants no permit without it; try again later");
-		body.setTitle("Rate limiter unavailable");
+		// Rate limiters and concurrency limits on Redis fail alike.
+		body.setTitle("Limiter unavailable");
 		HttpHeaders headers = new HttpHeaders();
 		headers.set(HttpHeaders.RETRY_AFTER, "1");
 		return handleExceptionInternal(ex, body, headers, HttpStatus.SERVICE_UNAVAILABLE, request);

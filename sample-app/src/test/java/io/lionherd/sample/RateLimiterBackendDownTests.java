@@ -36,7 +36,7 @@ class RateLimiterBackendDownTests {
 		assertThat(response.status()).isEqualTo(503);
 		assertThat(response.contentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)).isTrue();
 		JsonNode problem = response.json();
-		assertThat(problem.get("title").asString()).isEqualTo("Rate limiter unavailable");
+		assertThat(problem.get("title").asString()).isEqualTo("Limiter unavailable");
 		assertThat(problem.get("instance").asString()).isEqualTo("/api/rate-limited");
 		assertThat(response.headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
 	}
