@@ -7,6 +7,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -24,6 +26,7 @@ import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
@@ -50,6 +53,13 @@ import static org.awaitility.Awaitility.await;
  */
 class ConcurrencyLimitedTests {
 
+	/**
+	 * A thread per blocking caller: the common pool may have one thread (two cores),
+	 * which the first caller held on the gate would keep from the others, and from later
+	 * tests.
+	 */
+	private final ExecutorService callers = Executors.newCachedThreadPool();
+
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -70,12 +80,18 @@ class ConcurrencyLimitedTests {
 
 	// --- blocking methods
 
+	@AfterEach
+	void stopCallers() {
+		this.callers.shutdownNow();
+	}
+
 	@Test
 	void blockingCallsBeyondTheTotalWaitUntilARunningOneReturns() throws Exception {
 		this.contextRunner.withBean(BlockingService.class).run((context) -> {
 			BlockingService service = context.getBean(BlockingService.class);
 			assertThat(AopUtils.isAopProxy(service)).isTrue();
-			List<CompletableFuture<String>> calls = Stream.generate(() -> CompletableFuture.supplyAsync(service::held))
+			List<CompletableFuture<String>> calls = Stream
+				.generate(() -> CompletableFuture.supplyAsync(service::held, this.callers))
 				.limit(3)
 				.toList();
 			await().atMost(WAIT).until(() -> limit(context, "two").waitingCount() == 1);
@@ -93,7 +109,7 @@ class ConcurrencyLimitedTests {
 	void blockingCallWithoutPermitInTimeThrowsConcurrencyLimitExceededNamingTheLimit() {
 		this.contextRunner.withBean(BlockingService.class).run((context) -> {
 			BlockingService service = context.getBean(BlockingService.class);
-			CompletableFuture<String> running = CompletableFuture.supplyAsync(service::strict);
+			CompletableFuture<String> running = CompletableFuture.supplyAsync(service::strict, this.callers);
 			await().atMost(WAIT).until(() -> service.started().get() == 1);
 			assertThatExceptionOfType(ConcurrencyLimitExceededException.class).isThrownBy(service::strict)
 				.satisfies((ex) -> assertThat(ex.name()).isEqualTo("strict"));
@@ -290,7 +306,7 @@ class ConcurrencyLimitedTests {
 		this.contextRunner.withBean(BlockingService.class).run((context) -> {
 			BlockingService service = context.getBean(BlockingService.class);
 			assertThat(service.rateLimited()).isEqualTo("done");
-			CompletableFuture<String> second = CompletableFuture.supplyAsync(service::rateLimited);
+			CompletableFuture<String> second = CompletableFuture.supplyAsync(service::rateLimited, this.callers);
 			await().atMost(WAIT).until(() -> rateLimiter(context, "counted").waitingCount() == 1);
 			assertThat(limit(context, "single").inUse()).isZero();
 			time(context).advance(Duration.ofSeconds(1));
