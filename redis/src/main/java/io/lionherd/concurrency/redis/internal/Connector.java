@@ -1,7 +1,11 @@
 package io.lionherd.concurrency.redis.internal;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -16,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * reconnects it by itself.
  */
 public final class Connector {
+
+	/** How long a stop waits for a connection that is being opened. */
+	private static final Duration OPENING_WAIT = Duration.ofSeconds(15);
 
 	private final @Nullable Supplier<? extends StatefulConnection<String, String>> connect;
 
@@ -136,9 +143,7 @@ public final class Connector {
 			this.open = null;
 			this.openConnection = null;
 		}
-		if (current != null) {
-			current.thenAccept(StatefulConnection::close);
-		}
+		closeWhenOpen(current);
 	}
 
 	/** Closes the connection if this connector opened it, for good. */
@@ -149,9 +154,30 @@ public final class Connector {
 			this.closed = true;
 		}
 		this.open = null;
-		if (this.owned && current != null) {
-			current.thenAccept(StatefulConnection::close);
+		if (this.owned) {
+			closeWhenOpen(current);
 		}
+	}
+
+	/**
+	 * Closes the connection, after waiting for it if it is still being opened: closed
+	 * later, it could be closed after its client shut down, which closes it too.
+	 */
+	private static void closeWhenOpen(@Nullable CompletableFuture<StatefulConnection<String, String>> connection) {
+		if (connection == null) {
+			return;
+		}
+		try {
+			// An opening ends within the client's connect timeout.
+			connection.get(OPENING_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// Failed: nothing to close. Still opening: closed when it opens.
+		}
+		connection.thenAccept(StatefulConnection::close);
 	}
 
 }

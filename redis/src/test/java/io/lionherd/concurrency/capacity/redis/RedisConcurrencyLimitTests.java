@@ -2,9 +2,12 @@ package io.lionherd.concurrency.capacity.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 
 import io.lionherd.concurrency.CapacityLimiter;
 import io.lionherd.concurrency.ManualTime;
@@ -63,6 +66,33 @@ class RedisConcurrencyLimitTests {
 		assertThat(limit.available()).isZero();
 		assertThat(this.commands.zcard(this.redis.key("grant"))).isEqualTo(2);
 		assertThat(this.commands.get(this.redis.key("grant") + ":def")).isEqualTo("total=2");
+	}
+
+	@Test
+	void aThousandWaitersHoldNoThread() {
+		ConcurrencyLimit limit = limit(this.redis.factory(), "crowd", 1, LONG_LEASE);
+		CapacityLimiter.Permit held = limit.acquire().join();
+		List<CompletableFuture<CapacityLimiter.Permit>> waiters = new ArrayList<>();
+		for (int i = 0; i < 1000; i++) {
+			waiters.add(limit.acquire());
+		}
+		awaitShortly().until(() -> limit.waitingCount() == 1000);
+		// Neither a caller nor a worker of the library is parked for them: no thread that
+		// is not running has a frame of this package (the test's own thread is running).
+		Set<String> parked = Thread.getAllStackTraces()
+			.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().getState() != Thread.State.RUNNABLE)
+			.filter((entry) -> Arrays.stream(entry.getValue())
+				.anyMatch(
+						(frame) -> frame.getClassName().startsWith(RedisConcurrencyLimit.class.getPackageName() + ".")))
+			.map((entry) -> entry.getKey().getName())
+			.collect(Collectors.toSet());
+		assertThat(parked).isEmpty();
+		assertThat(waiters).noneMatch(CompletableFuture::isDone);
+		waiters.forEach((waiter) -> waiter.cancel(false));
+		awaitShortly().until(() -> limit.waitingCount() == 0);
+		held.close();
 	}
 
 	@Test
