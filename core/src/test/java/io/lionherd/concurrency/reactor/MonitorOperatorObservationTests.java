@@ -2,6 +2,8 @@ package io.lionherd.concurrency.reactor;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.observation.Observation;
@@ -23,11 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MonitorOperatorObservationTests {
 
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
 	private final TestObservationRegistry observations = TestObservationRegistry.create();
+
+	/**
+	 * Another thread of this test's own: not one of Reactor's shared non-blocking
+	 * threads, which BlockHound (installed by other tests of this JVM) watches and
+	 * earlier tests may keep busy.
+	 */
+	private final ExecutorService otherThread = Executors.newSingleThreadExecutor();
 
 	@AfterEach
 	void disablePropagation() {
 		Hooks.disableAutomaticContextPropagation();
+		this.otherThread.shutdownNow();
 	}
 
 	@Test
@@ -89,10 +101,11 @@ class MonitorOperatorObservationTests {
 		Mono<String> upstream = Mono.fromCallable(() -> {
 			current.set(this.observations.getCurrentObservation());
 			return "a";
-		}).subscribeOn(Schedulers.parallel());
+		}).subscribeOn(Schedulers.fromExecutorService(this.otherThread));
 		StepVerifier.create(upstream.transformDeferred(MonitorOperator.of("quotes", this.observations)))
 			.expectNext("a")
-			.verifyComplete();
+			.expectComplete()
+			.verify(WAIT);
 		assertThat(current.get()).isNotNull();
 		assertThat(current.get().getContext().getName()).isEqualTo("lionherd.monitor");
 	}
