@@ -534,6 +534,16 @@ public final class AsyncUtils {
 	}
 
 	/**
+	 * Where this instance reports how each named {@code retry} ended: give it to
+	 * {@code io.lionherd.concurrency.reactor.RetryOperator#of(RetryPolicy, String, RetryRecorder)}
+	 * so that reactive retries are counted with the others.
+	 * @return the recorder ({@link RetryRecorder#none()} unless one was set)
+	 */
+	public RetryRecorder retryRecorder() {
+		return this.retryRecorder;
+	}
+
+	/**
 	 * lionherd-core's {@code fail_after}: runs {@code body} (on the calling thread) as a
 	 * deadline scope. The result completes as {@code body}'s stage does if that is before
 	 * the deadline; at the deadline it fails with a

@@ -1,16 +1,20 @@
 package io.lionherd.concurrency.reactor;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 import io.lionherd.concurrency.RetryPolicy;
+import io.lionherd.concurrency.RetryRecorder;
 import io.lionherd.concurrency.internal.Checks;
+import io.lionherd.concurrency.internal.Guard;
 import io.lionherd.concurrency.internal.WorkScope;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Signal;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
@@ -42,10 +46,18 @@ import reactor.util.retry.Retry;
  */
 public final class RetryOperator<T> implements UnaryOperator<Publisher<T>> {
 
+	private static final String RETRY_RECORDER = "retry recorder";
+
 	private final RetryPolicy policy;
 
-	private RetryOperator(RetryPolicy policy) {
+	private final @Nullable String name;
+
+	private final RetryRecorder recorder;
+
+	private RetryOperator(RetryPolicy policy, @Nullable String name, RetryRecorder recorder) {
 		this.policy = policy;
+		this.name = name;
+		this.recorder = recorder;
 	}
 
 	/**
@@ -55,7 +67,23 @@ public final class RetryOperator<T> implements UnaryOperator<Publisher<T>> {
 	 * @return the operator
 	 */
 	public static <T> RetryOperator<T> of(RetryPolicy policy) {
-		return new RetryOperator<>(Checks.notNull(policy, "policy"));
+		return new RetryOperator<>(Checks.notNull(policy, "policy"), null, RetryRecorder.none());
+	}
+
+	/**
+	 * Retries as {@code policy} says, and reports to {@code recorder} how each
+	 * subscription's retry ended, as {@code AsyncUtils.retry(name, ...)} does (a
+	 * cancelled one is not reported): with {@code AsyncUtils.retryRecorder()}, reactive
+	 * retries are counted in {@code lionherd.retry.calls} with the others.
+	 * @param policy how to retry
+	 * @param name the retry's name, the {@code name} tag
+	 * @param recorder where to report
+	 * @param <T> the element type
+	 * @return the operator
+	 */
+	public static <T> RetryOperator<T> of(RetryPolicy policy, String name, RetryRecorder recorder) {
+		return new RetryOperator<>(Checks.notNull(policy, "policy"), Checks.notNull(name, "name"),
+				Checks.notNull(recorder, "recorder"));
 	}
 
 	@Override
@@ -64,14 +92,30 @@ public final class RetryOperator<T> implements UnaryOperator<Publisher<T>> {
 		if (publisher instanceof Mono<T> mono) {
 			return Mono.defer(() -> {
 				WorkScope scope = WorkScope.current();
-				return Scoped.mono(mono, scope).retryWhen(new Backoff(this.policy, scope));
+				Backoff backoff = new Backoff(this.policy, scope);
+				Mono<T> retried = Scoped.mono(mono, scope).retryWhen(backoff);
+				return (this.name != null) ? retried.doOnEach(backoff::record) : retried;
 			});
 		}
 		Flux<T> flux = Flux.from(publisher);
 		return Flux.defer(() -> {
 			WorkScope scope = WorkScope.current();
-			return Scoped.flux(flux, scope).retryWhen(new Backoff(this.policy, scope));
+			Backoff backoff = new Backoff(this.policy, scope);
+			Flux<T> retried = Scoped.flux(flux, scope).retryWhen(backoff);
+			return (this.name != null) ? retried.doOnEach(backoff::record) : retried;
 		});
+	}
+
+	/**
+	 * Reports how one subscription's retry ended; guarded: a failing recorder is logged.
+	 */
+	private void record(long attempts, boolean failed) {
+		RetryRecorder.Kind kind = failed
+				? ((attempts == 1) ? RetryRecorder.Kind.FAILED_WITHOUT_RETRY : RetryRecorder.Kind.FAILED_WITH_RETRY)
+				: ((attempts == 1) ? RetryRecorder.Kind.SUCCESSFUL_WITHOUT_RETRY
+						: RetryRecorder.Kind.SUCCESSFUL_WITH_RETRY);
+		String name = Objects.requireNonNull(this.name);
+		Guard.run(() -> this.recorder.record(name, kind), RETRY_RECORDER, name);
 	}
 
 	@Override
@@ -83,11 +127,14 @@ public final class RetryOperator<T> implements UnaryOperator<Publisher<T>> {
 	 * The policy as Reactor's retry companion, for one subscription: decides after each
 	 * failed attempt whether and when to resubscribe.
 	 */
-	private static final class Backoff extends Retry {
+	private final class Backoff extends Retry {
 
 		private final RetryPolicy policy;
 
 		private final @Nullable WorkScope scope;
+
+		/** The attempts that failed so far; written by the companion, read at the end. */
+		private volatile long failedAttempts;
 
 		Backoff(RetryPolicy policy, @Nullable WorkScope scope) {
 			this.policy = policy;
@@ -96,7 +143,22 @@ public final class RetryOperator<T> implements UnaryOperator<Publisher<T>> {
 
 		@Override
 		public Publisher<?> generateCompanion(Flux<RetrySignal> signals) {
-			return signals.concatMap((signal) -> next(signal.failure(), signal.totalRetries() + 1));
+			return signals.concatMap((signal) -> {
+				this.failedAttempts = signal.totalRetries() + 1;
+				return next(signal.failure(), signal.totalRetries() + 1);
+			});
+		}
+
+		/**
+		 * At the terminal signal: the attempt that succeeded, or the last that failed.
+		 */
+		void record(Signal<?> signal) {
+			if (signal.isOnComplete()) {
+				RetryOperator.this.record(this.failedAttempts + 1, false);
+			}
+			else if (signal.isOnError()) {
+				RetryOperator.this.record(Math.max(1, this.failedAttempts), true);
+			}
 		}
 
 		/**

@@ -52,14 +52,16 @@ final class ReactiveCalls {
 	private final @Nullable ConcurrencyLimitOperator<Object> concurrencyLimit;
 
 	ReactiveCalls(boolean flux, AsyncUtils asyncUtils, @Nullable String monitorName,
-			@Nullable MonitorRecorder monitorRecorder, @Nullable RetryPolicy retryPolicy,
+			@Nullable MonitorRecorder monitorRecorder, @Nullable String retryName, @Nullable RetryPolicy retryPolicy,
 			@Nullable ConcurrencyLimit concurrencyLimit, @Nullable Duration concurrencyTimeout) {
 		this.flux = flux;
 		this.asyncUtils = asyncUtils;
 		this.monitor = (monitorName != null)
 				? MonitorOperator.of(monitorName, (monitorRecorder != null) ? monitorRecorder : MonitorRecorder.none())
 				: null;
-		this.retry = (retryPolicy != null) ? RetryOperator.of(retryPolicy) : null;
+		// Counted in lionherd.retry.calls with the blocking and async retries.
+		this.retry = (retryPolicy != null && retryName != null)
+				? RetryOperator.of(retryPolicy, retryName, asyncUtils.retryRecorder()) : null;
 		this.concurrencyLimit = (concurrencyLimit != null)
 				? ConcurrencyLimitOperator.of(concurrencyLimit, concurrencyTimeout) : null;
 	}

@@ -179,6 +179,21 @@ class ReactiveAnnotationsTests {
 	}
 
 	@Test
+	void retryIsReportedToTheRetryRecorderUnderItsPolicysName() {
+		List<String> recorded = new CopyOnWriteArrayList<>();
+		this.contextRunner.withBean(Service.class)
+			.withBean(AsyncUtilsBuilderCustomizer.class,
+					() -> (builder) -> builder
+						.retryRecorder((name, kind) -> recorded.add(name + ":" + kind.tagValue())))
+			.run((context) -> {
+				StepVerifier.create(context.getBean(Service.class).failing())
+					.expectError(IOException.class)
+					.verify(WAIT);
+				assertThat(recorded).containsExactly("instant:failed_with_retry");
+			});
+	}
+
+	@Test
 	void retryOfAFluxResubscribesFromItsStart() {
 		this.contextRunner.withBean(Service.class).run((context) -> {
 			Service service = context.getBean(Service.class);
