@@ -43,6 +43,7 @@ fun contextRunner(): ApplicationContextRunner = ApplicationContextRunner()
 		"lionherd.concurrency.rate-limiters.single.period=1s",
 		"lionherd.concurrency.rate-limiters.wide.max-calls=10",
 		"lionherd.concurrency.rate-limiters.wide.period=1s",
+		"lionherd.concurrency.capacity-limiters.one.total=1",
 		"lionherd.concurrency.retries.instant.max-attempts=3",
 		"lionherd.concurrency.retries.instant.base-delay=0s",
 		"lionherd.concurrency.retries.instant.max-delay=0s",
