@@ -1,5 +1,6 @@
 package io.lionherd.concurrency.reactor;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -8,6 +9,7 @@ import java.util.function.UnaryOperator;
 import io.lionherd.concurrency.internal.Checks;
 import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
@@ -20,15 +22,16 @@ import reactor.core.publisher.Operators;
  * Puts a {@code Mono} or {@code Flux} behind a {@link RateLimiter}'s permits: <pre>{@code
  * Mono<Quote> quote = client.quote(symbol).transformDeferred(RateLimiterOperator.of(limiter));
  * }</pre> Each subscription asks for its permits before it subscribes upstream, with
- * {@code acquire} (waiting up to the limiter's {@code config().timeout()}); nothing
- * upstream happens until they are granted. No thread is held while it waits: a permit
- * granted later subscribes upstream on the thread that grants it (the limiter's wake-up
- * thread, or the Redis client's), as {@link RateLimiter#executeCompletionStage} calls its
- * supplier. Cancelling the subscription while it waits gives its place in the queue up
- * and charges nothing. A permit that does not come in time is a
- * {@link RateLimitExceededException} error signal (its cause the timeout); the limiter's
- * own failure (such as a {@code RateLimiterBackendException}) is signalled as it is, and
- * the upstream's signals pass through unchanged.
+ * {@code acquire} (waiting up to the limiter's {@code config().timeout()}, or the
+ * operator's own timeout); nothing upstream happens until they are granted. No thread is
+ * held while it waits: a permit granted later subscribes upstream on the thread that
+ * grants it (the limiter's wake-up thread, or the Redis client's), as
+ * {@link RateLimiter#executeCompletionStage} calls its supplier. Cancelling the
+ * subscription while it waits gives its place in the queue up and charges nothing. A
+ * permit that does not come in time is a {@link RateLimitExceededException} error signal
+ * (its cause the timeout); the limiter's own failure (such as a
+ * {@code RateLimiterBackendException}) is signalled as it is, and the upstream's signals
+ * pass through unchanged.
  * <p>
  * A {@code Flux} takes its permits once per subscription, not per element: to limit
  * elements, apply the operator to a publisher made per element, such as
@@ -52,9 +55,12 @@ public final class RateLimiterOperator<T> implements UnaryOperator<Publisher<T>>
 
 	private final long permits;
 
-	private RateLimiterOperator(RateLimiter limiter, long permits) {
+	private final @Nullable Duration timeout;
+
+	private RateLimiterOperator(RateLimiter limiter, long permits, @Nullable Duration timeout) {
 		this.limiter = limiter;
 		this.permits = permits;
+		this.timeout = timeout;
 	}
 
 	/**
@@ -78,9 +84,31 @@ public final class RateLimiterOperator<T> implements UnaryOperator<Publisher<T>>
 	 * @throws IllegalArgumentException if {@code permits} could never be granted
 	 */
 	public static <T> RateLimiterOperator<T> of(RateLimiter limiter, long permits) {
+		return of(limiter, permits, null);
+	}
+
+	/**
+	 * {@code permits} per subscription, waiting up to {@code timeout} (as
+	 * {@code @RateLimited(timeout = ...)} asks): zero refuses at once when the permits
+	 * are not there.
+	 * @param limiter the limiter
+	 * @param permits how many permits each subscription takes, at least 1 and at most the
+	 * {@code max} of every permits-limit (a calls-limit counts the subscription once)
+	 * @param timeout how long each subscription waits at most, zero (do not wait) or
+	 * more; {@code null} for the limiter's {@code config().timeout()}
+	 * @param <T> the element type
+	 * @return the operator
+	 * @throws IllegalArgumentException if {@code permits} could never be granted or
+	 * {@code timeout} is negative
+	 */
+	public static <T> RateLimiterOperator<T> of(RateLimiter limiter, long permits, @Nullable Duration timeout) {
 		Checks.notNull(limiter, "limiter");
 		limiter.config().checkPermits(permits);
-		return new RateLimiterOperator<>(limiter, permits);
+		if (timeout != null && timeout.isNegative()) {
+			throw new IllegalArgumentException(
+					"timeout must be zero (do not wait) or more, or null for the limiter's own, but was " + timeout);
+		}
+		return new RateLimiterOperator<>(limiter, permits, timeout);
 	}
 
 	@Override
@@ -98,7 +126,7 @@ public final class RateLimiterOperator<T> implements UnaryOperator<Publisher<T>>
 	 * of the result gives the place up.
 	 */
 	CompletableFuture<Object> acquire() {
-		return this.limiter.executeCompletionStage(this.permits, null, UnaryOperator.identity(), GRANTED);
+		return this.limiter.executeCompletionStage(this.permits, this.timeout, UnaryOperator.identity(), GRANTED);
 	}
 
 	/** Whether the permits are granted now: upstream is subscribed at once. */
@@ -108,7 +136,8 @@ public final class RateLimiterOperator<T> implements UnaryOperator<Publisher<T>>
 
 	@Override
 	public String toString() {
-		return "RateLimiterOperator[" + this.limiter.name() + ", permits=" + this.permits + "]";
+		return "RateLimiterOperator[" + this.limiter.name() + ", permits=" + this.permits
+				+ ((this.timeout != null) ? ", timeout=" + this.timeout : "") + "]";
 	}
 
 	private static final class MonoRateLimited<T> extends MonoOperator<T, T> {

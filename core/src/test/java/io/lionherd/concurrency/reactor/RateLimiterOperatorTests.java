@@ -91,6 +91,36 @@ class RateLimiterOperatorTests {
 	}
 
 	@Test
+	void theOperatorsOwnTimeoutOfZeroRefusesAtOnceInsteadOfWaitingForTheLimitersTimeout() {
+		RateLimiter limiter = limiter(RateLimiterConfig.of(1, Duration.ofSeconds(1)));
+		assertThat(limiter.tryAcquire()).isTrue();
+		StepVerifier.create(counted("a").transformDeferred(RateLimiterOperator.of(limiter, 1, Duration.ZERO)))
+			.expectError(RateLimitExceededException.class)
+			.verify(Duration.ofSeconds(5));
+		assertThat(this.subscriptions).hasValue(0);
+		assertThat(limiter.waitingCount()).isZero();
+	}
+
+	@Test
+	void theOperatorsOwnTimeoutLetsASubscriptionWaitThatLong() {
+		RateLimiter limiter = limiter(new RateLimiterConfig(1, Duration.ofSeconds(1), Duration.ZERO));
+		assertThat(limiter.tryAcquire()).isTrue();
+		StepVerifier.create(counted("a").transformDeferred(RateLimiterOperator.of(limiter, 1, Duration.ofSeconds(2))))
+			.then(() -> assertThat(limiter.waitingCount()).isOne())
+			.then(() -> this.time.advance(Duration.ofSeconds(1)))
+			.expectNext("a")
+			.verifyComplete();
+	}
+
+	@Test
+	void aNegativeTimeoutIsRejectedWhenTheOperatorIsMade() {
+		RateLimiter limiter = limiter(RateLimiterConfig.of(1, Duration.ofSeconds(1)));
+		assertThatIllegalArgumentException().isThrownBy(() -> RateLimiterOperator.of(limiter, 1, Duration.ofMillis(-1)))
+			.withMessage(
+					"timeout must be zero (do not wait) or more, or null for the limiter's own, but was PT-0.001S");
+	}
+
+	@Test
 	void upstreamErrorsPassThroughUnchanged() {
 		RateLimiter limiter = limiter(RateLimiterConfig.of(1, Duration.ofSeconds(1)));
 		IllegalStateException failure = new IllegalStateException("upstream");

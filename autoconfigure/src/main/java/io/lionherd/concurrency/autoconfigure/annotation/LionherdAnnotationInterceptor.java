@@ -206,7 +206,7 @@ final class LionherdAnnotationInterceptor implements MethodInterceptor {
 		// Reactor's classes load only for a reactive method.
 		ReactiveCalls reactive = kind.reactive()
 				? new ReactiveCalls(kind == ReturnTypes.Kind.FLUX, Objects.requireNonNull(asyncUtils), monitorName,
-						(monitorName != null) ? this.monitorRecorder.get() : null, retryName, retryPolicy,
+						(monitorName != null) ? this.monitorRecorder.get() : null, retryName, retryPolicy, timeout,
 						concurrencyLimit, concurrencyTimeout)
 				: null;
 		return new Plan(async, waitForPermit, asyncUtils, monitorName, limiter, timeout, permits, key, registry,

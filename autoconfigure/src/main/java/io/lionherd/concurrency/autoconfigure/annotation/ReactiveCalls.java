@@ -49,11 +49,15 @@ final class ReactiveCalls {
 
 	private final @Nullable RetryOperator<Object> retry;
 
+	/** {@code @RateLimited}'s own timeout, or {@code null} for the limiter's. */
+	private final @Nullable Duration rateLimitTimeout;
+
 	private final @Nullable ConcurrencyLimitOperator<Object> concurrencyLimit;
 
 	ReactiveCalls(boolean flux, AsyncUtils asyncUtils, @Nullable String monitorName,
 			@Nullable MonitorRecorder monitorRecorder, @Nullable String retryName, @Nullable RetryPolicy retryPolicy,
-			@Nullable ConcurrencyLimit concurrencyLimit, @Nullable Duration concurrencyTimeout) {
+			@Nullable Duration rateLimitTimeout, @Nullable ConcurrencyLimit concurrencyLimit,
+			@Nullable Duration concurrencyTimeout) {
 		this.flux = flux;
 		this.asyncUtils = asyncUtils;
 		this.monitor = (monitorName != null)
@@ -62,6 +66,7 @@ final class ReactiveCalls {
 		// Counted in lionherd.retry.calls with the blocking and async retries.
 		this.retry = (retryPolicy != null && retryName != null)
 				? RetryOperator.of(retryPolicy, retryName, asyncUtils.retryRecorder()) : null;
+		this.rateLimitTimeout = rateLimitTimeout;
 		this.concurrencyLimit = (concurrencyLimit != null)
 				? ConcurrencyLimitOperator.of(concurrencyLimit, concurrencyTimeout) : null;
 	}
@@ -106,16 +111,19 @@ final class ReactiveCalls {
 			@Nullable RateLimiterRegistry registry, LionherdAnnotationInterceptor.Ask ask) {
 		String key = ask.key();
 		Function<Publisher<Object>, Publisher<Object>> operator = (registry == null || key == null)
-				? RateLimiterOperator.of(limiter, ask.permits()) : null;
+				? RateLimiterOperator.of(limiter, ask.permits(), this.rateLimitTimeout) : null;
 		if (operator != null) {
 			return operator.apply(call);
 		}
 		if (this.flux) {
-			return Flux
-				.defer(() -> RateLimiterOperator.of(registry.get(limiter.name(), key), ask.permits()).apply(call));
+			return Flux.defer(() -> keyed(registry, limiter, key, ask).apply(call));
 		}
-		return Mono.defer(
-				() -> Mono.from(RateLimiterOperator.of(registry.get(limiter.name(), key), ask.permits()).apply(call)));
+		return Mono.defer(() -> Mono.from(keyed(registry, limiter, key, ask).apply(call)));
+	}
+
+	private RateLimiterOperator<Object> keyed(RateLimiterRegistry registry, RateLimiter limiter, String key,
+			LionherdAnnotationInterceptor.Ask ask) {
+		return RateLimiterOperator.of(registry.get(limiter.name(), key), ask.permits(), this.rateLimitTimeout);
 	}
 
 	/** Invokes the method anew for each subscription, in the caller's context. */

@@ -18,6 +18,7 @@ import io.lionherd.concurrency.autoconfigure.LionherdAnnotationsAutoConfiguratio
 import io.lionherd.concurrency.autoconfigure.LionherdConcurrencyAutoConfiguration;
 import io.lionherd.concurrency.capacity.ConcurrencyLimit;
 import io.lionherd.concurrency.capacity.ConcurrencyLimitRegistry;
+import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -124,6 +125,22 @@ class ReactiveAnnotationsTests {
 			assertThat(limiter.waitingCount()).isZero();
 			time(context).advance(Duration.ofSeconds(1));
 			assertThat(limiter.availablePermits()).isOne();
+			assertThat(service.invocations()).hasValue(0);
+		});
+	}
+
+	@Test
+	void annotationTimeoutZeroRefusesAtOnceWithoutWaitingForTheWindow() {
+		this.contextRunner.withBean(Service.class).run((context) -> {
+			Service service = context.getBean(Service.class);
+			RateLimiter limiter = rateLimiter(context, "single");
+			assertThat(limiter.tryAcquire()).isTrue();
+			// time never moves here: a refusal that came only after a wait would never
+			// come
+			StepVerifier.create(service.rateLimitedNow())
+				.expectError(RateLimitExceededException.class)
+				.verify(Duration.ofSeconds(5));
+			assertThat(limiter.waitingCount()).isZero();
 			assertThat(service.invocations()).hasValue(0);
 		});
 	}
@@ -497,6 +514,12 @@ class ReactiveAnnotationsTests {
 
 		@RateLimited("single")
 		public Mono<String> rateLimited() {
+			this.invocations.incrementAndGet();
+			return Mono.just("quote");
+		}
+
+		@RateLimited(value = "single", timeout = "0")
+		public Mono<String> rateLimitedNow() {
 			this.invocations.incrementAndGet();
 			return Mono.just("quote");
 		}
