@@ -1,6 +1,7 @@
 package io.lionherd.sample.webflux;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /api/reactive-quote} and {@code GET /api/ping} over a real port, with the
  * sample's own configuration.
  */
+@ExtendWith(BlockHoundInstalled.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureWebTestClient
 class ReactiveQuoteEndpointTests {

@@ -1,6 +1,7 @@
 package io.lionherd.sample.webflux;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * window is answered 429 problem+json, with {@code Retry-After} saying when the permit
  * frees.
  */
+@ExtendWith(BlockHoundInstalled.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "lionherd.concurrency.rate-limiters.reactive-quotes.max-calls=1",
 				"lionherd.concurrency.rate-limiters.reactive-quotes.period=10s",
