@@ -20,9 +20,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * Answers the sample's own errors as RFC 9457 {@code application/problem+json}, as the
  * servlet sample does (Spring WebFlux answers its own, such as a 404, with
  * {@code spring.webflux.problemdetails.enabled}):
- * <pre>{"type":"about:blank","title":"Too Many Requests","status":429,
- *  "detail":"No permit of rate limiter 'reactive-quotes' in time: at most 5 calls per 500 ms are allowed",
- *  "instance":"/api/reactive-quote","limiter":"reactive-quotes"}</pre>
+ * <pre>{"detail":"No permit of rate limiter 'reactive-quotes' within 0 ms: at most 5 calls per 500 ms are allowed",
+ *  "instance":"/api/reactive-quote","status":429,"title":"Rate limit exceeded","limiter":"reactive-quotes"}</pre>
  */
 @RestControllerAdvice
 public class ApiExceptionHandler {

@@ -63,7 +63,7 @@ public class ReactiveQuoteService {
 
 	/** A made-up price that stays the same for a symbol: the provider is simulated. */
 	private static double price(String symbol) {
-		return 10 + Math.floorMod(symbol.hashCode(), 99_000) / 100.0;
+		return (1_000 + Math.floorMod(symbol.hashCode(), 99_000)) / 100.0;
 	}
 
 	private static double seconds(double seconds) {
