@@ -17,7 +17,12 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * lock, such as by a {@code DelayScheduler} of the user's, is still reported. The shared
  * timer removes a cancelled entry from its {@code ScheduledThreadPoolExecutor} queue
  * under that queue's lock, a bounded heap operation, as Reactor's own integration allows
- * for adding and taking entries.
+ * for adding and taking entries. The lock-free paths spin ({@code Thread.onSpinWait},
+ * then {@code Thread.yield}) while another thread finishes a step it has already won: a
+ * lost compare-and-set's randomised back-off (at most 1 023 spin hints), a slot whose
+ * writer has not stored its time yet, a key's limiter the sweeper is retiring. Only the
+ * methods that do nothing but that spinning ({@code contended}, {@code backOff}) are
+ * allowed.
  * <p>
  * Found by BlockHound through {@code META-INF/services} on the class path; on the module
  * path, install it explicitly:
@@ -29,6 +34,9 @@ public final class LionherdBlockHoundIntegration implements BlockHoundIntegratio
 	public void applyTo(BlockHound.Builder builder) {
 		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "acquireLock");
 		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.MultiWindowRateLimiter", "acquireLock");
+		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "contended");
+		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "backOff");
+		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.KeyTable", "backOff");
 		builder.allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove");
 	}
 

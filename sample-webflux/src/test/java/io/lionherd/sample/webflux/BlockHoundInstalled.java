@@ -57,20 +57,11 @@ final class BlockHoundInstalled implements BeforeAllCallback {
 		private static Object install() {
 			BlockHound.install((builder) -> builder
 				// Netty 4.2's allocator takes a StampedLock while it adds a magazine (a
-				// bounded
-				// critical section); Netty's own integration (4.2.15) does not allow it
-				// yet, as
-				// it does for its other allocators (Armeria allows it:
+				// bounded critical section); Netty's own integration (4.2.15) does not
+				// allow it yet, as it does for its other allocators (Armeria allows it:
 				// line/armeria#6344).
 				.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
 						"tryExpandMagazines")
-				// The in-memory limiter's back-off after a lost CAS: at most 1 023
-				// Thread.onSpinWait()
-				// hints, while the thread that won the CAS has made progress; not yet
-				// allowed by the
-				// core's LionherdBlockHoundIntegration (found by this module's load
-				// test).
-				.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "contended")
 				.blockingMethodCallback((method) -> reports.add(new BlockingOperationError(method))));
 			return Boolean.TRUE;
 		}
