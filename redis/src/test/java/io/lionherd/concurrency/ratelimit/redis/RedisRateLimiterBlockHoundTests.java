@@ -1,14 +1,9 @@
 package io.lionherd.concurrency.ratelimit.redis;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lionherd.concurrency.DelayScheduler;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
@@ -20,7 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.blockhound.BlockingOperationError;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -46,8 +40,6 @@ class RedisRateLimiterBlockHoundTests {
 
 	private RedisRateLimiterFactory factory;
 
-	private RedisCommands<String, String> commands;
-
 	@BeforeAll
 	static void installBlockHound(RedisServerProcess server) {
 		BlockHoundInstalled.install(server);
@@ -57,12 +49,10 @@ class RedisRateLimiterBlockHoundTests {
 	void setUp(RedisServerProcess server) {
 		this.redis = new RedisTestSupport(server);
 		this.factory = this.redis.build(this.redis.factory());
-		this.commands = this.redis.redis();
 	}
 
 	@AfterEach
 	void tearDown() throws Exception {
-		RedisTestSupport.unpause(this.commands);
 		this.nonBlocking.dispose();
 		this.redis.close();
 	}
@@ -135,50 +125,6 @@ class RedisRateLimiterBlockHoundTests {
 				.expectComplete()
 				.verify(WAIT);
 		}
-	}
-
-	/**
-	 * Forty subscriptions on four non-blocking threads against a limiter of 10 per
-	 * second: they start while a plain thread holds the limiter's lock (so several park
-	 * for it, then race for it), their first call is held in flight by the server
-	 * ({@code CLIENT PAUSE}) while ten are cancelled, the rest are granted now or
-	 * reserved and woken by the limiter's timer while five more are cancelled, taking
-	 * their reservations back. Nothing blocks a non-blocking thread, and every
-	 * subscription ends granted or cancelled.
-	 */
-	@Test
-	void aBurstOfWaitersCancelsAndWakeUpsNeverBlocksANonBlockingThread() throws Exception {
-		RedisRateLimiter limiter = limiter("burst", RateLimiterConfig.of(10, Duration.ofSeconds(1)));
-		ReentrantLock lock = HeldLock.in(limiter, "lock");
-		List<Throwable> errors = new CopyOnWriteArrayList<>();
-		AtomicInteger granted = new AtomicInteger();
-		AtomicInteger cancelled = new AtomicInteger();
-		List<Disposable> subscriptions = new ArrayList<>();
-		RedisTestSupport.pauseWrites(this.commands, 10_000);
-		try (HeldLock held = HeldLock.hold(lock)) {
-			for (int i = 0; i < 40; i++) {
-				subscriptions.add(Mono.just(i)
-					.transformDeferred(RateLimiterOperator.of(limiter))
-					.doOnCancel(cancelled::incrementAndGet)
-					.subscribeOn(this.nonBlocking)
-					.subscribe((value) -> granted.incrementAndGet(), errors::add));
-			}
-			await().atMost(WAIT).until(() -> !errors.isEmpty() || lock.getQueueLength() >= 2);
-		}
-		await().atMost(WAIT).until(() -> !errors.isEmpty() || limiter.waitingCount() == 40);
-		for (int i = 0; i < 10; i++) {
-			this.nonBlocking.schedule(subscriptions.get(i)::dispose);
-		}
-		await().atMost(WAIT).until(() -> !errors.isEmpty() || limiter.waitingCount() == 30);
-		RedisTestSupport.unpause(this.commands);
-		await().atMost(WAIT).until(() -> !errors.isEmpty() || granted.get() >= 10);
-		for (int i = 35; i < 40; i++) {
-			this.nonBlocking.schedule(subscriptions.get(i)::dispose);
-		}
-		await().atMost(WAIT).until(() -> !errors.isEmpty() || granted.get() + cancelled.get() == 40);
-		assertThat(errors).isEmpty();
-		assertThat(limiter.waitingCount()).isZero();
-		assertThat(granted.get()).isBetween(25, 30);
 	}
 
 	private static void close(HeldLock held) {
