@@ -248,7 +248,14 @@ public final class BenchmarkRunner {
 			new Comparison("programmatic tryAcquire + call, ours vs Resilience4j acquirePermission + call",
 					"AnnotationsBenchmark.oursProgrammatic", "AnnotationsBenchmark.resilience4jProgrammatic", null),
 			new Comparison("one ThreadPoolExecutor.remove per input (previous approach), 40 000 queued vs 10 000",
-					"CancelQueuedBenchmark.removeEach40k", "CancelQueuedBenchmark.removeEach10k", null));
+					"CancelQueuedBenchmark.removeEach40k", "CancelQueuedBenchmark.removeEach10k", null),
+			new Comparison("@RateLimited Mono method (proxy + interceptor) vs the same unannotated",
+					"ReactiveAnnotationsBenchmark.annotatedMono", "ReactiveAnnotationsBenchmark.unannotatedMono", null),
+			new Comparison("@RateLimited Mono method (proxy + interceptor) vs RateLimiterOperator applied by hand",
+					"ReactiveAnnotationsBenchmark.annotatedMono", "ReactiveAnnotationsBenchmark.operatorByHand", null),
+			new Comparison("RateLimiterOperator applied by hand vs the same Mono unlimited",
+					"ReactiveAnnotationsBenchmark.operatorByHand", "ReactiveAnnotationsBenchmark.unannotatedMono",
+					null));
 
 	private BenchmarkRunner() {
 	}

@@ -84,6 +84,19 @@ import org.slf4j.LoggerFactory;
  *
  * Counts. inUse() is the holders as the latest reply or message said; waitingCount() this
  * instance's queue. Futures complete on the executor, never on Lettuce's threads.
+ *
+ * Non-blocking threads. A subscription of ConcurrencyLimitOperator on a Reactor or Netty
+ * event-loop thread calls acquire there (and closes its permit there), which takes `lock`; a
+ * thread that finds it held parks, which BlockHound reports. The Redis module's
+ * LionherdRedisBlockHoundIntegration allows exactly that wait: acquireLock(), the one method
+ * that calls lock.lock(), and nothing done while holding it. The wait is bounded because every
+ * hold of `lock` is: it reads and writes this object's fields and `queue`, and schedules or
+ * cancels at most one timer entry (`wake`, `renewal`: with the default scheduler a heap insert
+ * or removal under its queue's lock, which Reactor's and the core's integrations allow); no
+ * Redis call (a failed subscription is renewed after unlock), no logging, no listener, no
+ * completion of a caller's future (grants and refusals are handed over after unlock), no other
+ * lock of ours. Its loops run over `queue`: askForHead drops waiters already decided, each once
+ * in its life; failed copies it once.
  */
 
 /**
@@ -216,9 +229,10 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		Waiter waiter = new Waiter(timeout, this.shared.ticker.read());
 		boolean direct;
 		long seen;
-		this.lock.lock();
+		CompletableFuture<Void> resubscription;
+		acquireLock();
 		try {
-			resubscribeIfFailed();
+			resubscription = resubscriptionIfFailed();
 			direct = this.queue.isEmpty();
 			seen = this.releases;
 			if (!direct && !waiter.now) {
@@ -227,6 +241,10 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		}
 		finally {
 			this.lock.unlock();
+		}
+		if (resubscription != null) {
+			// Not under the lock: it sends a command, or opens the connection.
+			resubscribe(resubscription);
 		}
 		if (!direct && waiter.now) {
 			// Never ahead of this instance's waiters; they found no room.
@@ -291,7 +309,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 		boolean granted = status == 1;
 		boolean askAgain = false;
 		boolean refuse = false;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (head) {
 				this.headInFlight = false;
@@ -338,7 +356,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 	private void askForHead() {
 		Waiter head = null;
 		long seen;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.headInFlight) {
 				return;
@@ -390,7 +408,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 			// Not ours: still a reason to ask.
 		}
 		boolean waiting;
-		this.lock.lock();
+		acquireLock();
 		try {
 			this.releases++;
 			waiting = !this.queue.isEmpty();
@@ -433,7 +451,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 	/** A waiter that gave up: out of the queue; an ask in flight for it is undone. */
 	private void abandon(Waiter waiter) {
 		cancelTimer(waiter);
-		this.lock.lock();
+		acquireLock();
 		try {
 			this.queue.remove(waiter);
 		}
@@ -461,7 +479,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 			this.reachable = true;
 		}
 		List<Waiter> decided = new ArrayList<>();
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (head) {
 				this.headInFlight = false;
@@ -527,7 +545,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 	/** A permit that holds in Redis: renewed from now on until closed. */
 	private void hold(HeldPermit permit) {
 		this.held.add(permit);
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.renewal == null) {
 				this.renewal = this.shared.schedule(this::renew, this.renewIntervalNanos);
@@ -541,7 +559,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 	/** One round trip renews every permit this instance holds. */
 	private void renew() {
 		List<HeldPermit> renewed = new ArrayList<>(this.held);
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.held.isEmpty() || this.shared.closed) {
 				this.renewal = null;
@@ -616,7 +634,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 			this.shared.holderLog.released(this.name, permit.id, (Long) values.get(2), removed);
 			if (removed) {
 				boolean waiting;
-				this.lock.lock();
+				acquireLock();
 				try {
 					waiting = !this.queue.isEmpty();
 				}
@@ -633,11 +651,46 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 	private static void ignore(List<Object> lateReply) {
 	}
 
-	/** Under the lock: subscribes again if the latest attempt failed. */
-	private void resubscribeIfFailed() {
-		if (this.subscription.isCompletedExceptionally()) {
-			this.subscription = subscribed(this.shared.resubscribe(this.channel));
+	/**
+	 * Takes {@link #lock}: the only call of {@code lock()}, the wait that the Redis
+	 * module's BlockHound integration allows on a non-blocking thread (every hold of the
+	 * lock is a bounded critical section: see the implementation notes).
+	 */
+	private void acquireLock() {
+		this.lock.lock();
+	}
+
+	/**
+	 * Under the lock: if the latest attempt to subscribe failed, the subscription that
+	 * replaces it, to be made by {@link #resubscribe} once the lock is released;
+	 * {@code null} if none is needed.
+	 */
+	private @Nullable CompletableFuture<Void> resubscriptionIfFailed() {
+		if (!this.subscription.isCompletedExceptionally()) {
+			return null;
 		}
+		CompletableFuture<Void> next = new CompletableFuture<>();
+		this.subscription = next;
+		return next;
+	}
+
+	/** Subscribes again, completing {@code next} with the outcome. */
+	private void resubscribe(CompletableFuture<Void> next) {
+		CompletableFuture<Void> subscribing;
+		try {
+			subscribing = this.shared.resubscribe(this.channel);
+		}
+		catch (RuntimeException ex) {
+			subscribing = CompletableFuture.failedFuture(ex);
+		}
+		subscribed(subscribing).whenComplete((ignored, error) -> {
+			if (error != null) {
+				next.completeExceptionally(error);
+			}
+			else {
+				next.complete(null);
+			}
+		});
 	}
 
 	/** Once subscribed, the head asks: a release may have gone unheard before. */
@@ -660,7 +713,7 @@ final class RedisConcurrencyLimit implements ConcurrencyLimit, BackendHealth {
 
 	@Override
 	public int waitingCount() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			return this.queue.size();
 		}

@@ -252,7 +252,7 @@ final class Backend {
 	private void timeOutLater(CompletableFuture<Decision> call) {
 		Deadline deadline = new Deadline(call, this.ticker.read() + this.commandTimeoutNanos);
 		boolean schedule;
-		this.deadlinesLock.lock();
+		acquireLock();
 		try {
 			dropDecided();
 			this.deadlines.add(deadline);
@@ -267,7 +267,7 @@ final class Backend {
 				scheduleSweep(this.commandTimeoutNanos);
 			}
 			catch (RuntimeException ex) {
-				this.deadlinesLock.lock();
+				acquireLock();
 				try {
 					this.deadlines.remove(deadline);
 				}
@@ -277,6 +277,20 @@ final class Backend {
 				throw ex;
 			}
 		}
+	}
+
+	/**
+	 * Takes {@link #deadlinesLock}: the only call of {@code lock()}, the wait that the
+	 * Redis module's BlockHound integration allows on a non-blocking thread (a limiter's
+	 * acquire there sends a timed call). Every hold is bounded: it reads and writes the
+	 * queue of deadlines and its flags, with loops that drop decided or expired entries,
+	 * each entry once in its life, and schedules or cancels at most one timer entry
+	 * ({@code scheduleSweep}: with the default scheduler a heap insert under its queue's
+	 * lock, which Reactor's integration allows); no Redis call, no logging, no completion
+	 * of a future (the expired calls are failed after unlock).
+	 */
+	private void acquireLock() {
+		this.deadlinesLock.lock();
 	}
 
 	/**
@@ -291,7 +305,7 @@ final class Backend {
 	}
 
 	private void scheduleSweep(long delayNanos) {
-		this.deadlinesLock.lock();
+		acquireLock();
 		try {
 			if (this.deadlinesClosed) {
 				return;
@@ -312,7 +326,7 @@ final class Backend {
 	private void sweep() {
 		List<CompletableFuture<Decision>> expired = new ArrayList<>();
 		long next = 0;
-		this.deadlinesLock.lock();
+		acquireLock();
 		try {
 			long now = this.ticker.read();
 			Deadline head;
@@ -476,7 +490,7 @@ final class Backend {
 			next.cancel(false);
 		}
 		Future<?> sweep;
-		this.deadlinesLock.lock();
+		acquireLock();
 		try {
 			sweep = this.sweep;
 			this.sweep = null;

@@ -92,6 +92,20 @@ import org.slf4j.LoggerFactory;
  *
  * Status. Every reply also says the tightest limit after the decision, what is left of it and
  * when its oldest entry leaves its window; the latest is kept (`report`) for status().
+ *
+ * Non-blocking threads. A subscription of RateLimiterOperator on a Reactor or Netty event-loop
+ * thread calls acquire there, which takes `lock` (and the Backend's lock for the call's command
+ * timeout); a thread that finds it held parks, which BlockHound reports. The Redis module's
+ * LionherdRedisBlockHoundIntegration allows exactly that wait: acquireLock(), the one method
+ * that calls lock.lock(), and nothing done while holding it. The wait is bounded because every
+ * hold of `lock` is: it only reads and writes this object's fields and its in-memory queues
+ * (`pending`, `pendingTries`), with no Redis call, no timer call, no logging, no listener, no
+ * completion of a caller's future (their continuations run after unlock) and no other lock
+ * taken; its only loops run over those queues, each taking at most BATCH entries or dropping
+ * abandoned waiters, each waiter being dropped once in its life (pump), or copy them once
+ * (failed). So a thread waits at most for a few such holds by other threads, each a bounded
+ * number of memory operations, never for I/O or user code. `reservedInOrder` is a monitor
+ * (BlockHound does not see monitor waits): its holds are as bounded (a deque's add, poll, remove).
  */
 
 /**
@@ -332,7 +346,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	 */
 	@Override
 	public boolean forgettable() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			return this.waiting.get() == 0 && !this.busy && this.tryCall == null && this.pending.isEmpty()
 					&& this.pendingTries.isEmpty();
@@ -449,7 +463,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	 * it for the next call, which decides every try queued meanwhile.
 	 */
 	private void submit(TryRequest request) {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.tryCall != null) {
 				this.pendingTries.add(request);
@@ -482,7 +496,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 		catch (RuntimeException ex) {
 			call = CompletableFuture.failedFuture(ex);
 		}
-		this.lock.lock();
+		acquireLock();
 		try {
 			this.tryCall = call;
 		}
@@ -552,7 +566,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 
 	/** Ends the call for tries if none is queued for the next one. */
 	private boolean endTriesIfNoneQueued() {
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.pendingTries.isEmpty()) {
 				this.tryCall = null;
@@ -568,7 +582,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	/** Sends the tries queued while the previous call was in flight, if any. */
 	private void nextTries() {
 		List<TryRequest> batch;
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.pendingTries.isEmpty()) {
 				this.tryCall = null;
@@ -612,7 +626,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 				if (left <= 0) {
 					CompletableFuture<Decision> call = request.call;
 					if (call == null) {
-						this.lock.lock();
+						acquireLock();
 						try {
 							call = this.tryCall;
 						}
@@ -724,7 +738,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 	 */
 	private CompletableFuture<Void> enqueue(long permits, long timeoutNanos, @Nullable Duration timeout) {
 		RedisWaiter waiter = new RedisWaiter(this, System.nanoTime(), permits, timeoutNanos, WorkScope.current());
-		this.lock.lock();
+		acquireLock();
 		try {
 			this.pending.add(waiter);
 			this.waiting.incrementAndGet();
@@ -750,10 +764,19 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 		return waiter;
 	}
 
+	/**
+	 * Takes {@link #lock}: the only call of {@code lock()}, the wait that the Redis
+	 * module's BlockHound integration allows on a non-blocking thread (every hold of the
+	 * lock is a bounded critical section: see the implementation notes).
+	 */
+	private void acquireLock() {
+		this.lock.lock();
+	}
+
 	/** Asks Redis for the queued waiters, unless a call for waiters is in flight. */
 	private void pump() {
 		List<RedisWaiter> batch = new ArrayList<>();
-		this.lock.lock();
+		acquireLock();
 		try {
 			if (this.busy) {
 				return;
@@ -825,7 +848,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 			}
 		}
 		this.backend.release(this.layout, unclaimed);
-		this.lock.lock();
+		acquireLock();
 		try {
 			this.busy = false;
 		}
@@ -921,7 +944,7 @@ public final class RedisRateLimiter implements RateLimiter, BackendHealth, Forge
 			this.available = 0;
 		}
 		List<RedisWaiter> all = new ArrayList<>(batch);
-		this.lock.lock();
+		acquireLock();
 		try {
 			all.addAll(this.pending);
 			this.pending.clear();

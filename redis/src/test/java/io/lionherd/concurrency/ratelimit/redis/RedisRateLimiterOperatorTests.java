@@ -7,17 +7,14 @@ import io.lionherd.concurrency.ratelimit.RateLimitExceededException;
 import io.lionherd.concurrency.ratelimit.RateLimiter;
 import io.lionherd.concurrency.ratelimit.RateLimiterConfig;
 import io.lionherd.concurrency.ratelimit.RateLimiterListener;
-import io.lionherd.concurrency.reactor.LionherdBlockHoundIntegration;
 import io.lionherd.concurrency.reactor.RateLimiterOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import reactor.blockhound.BlockHound;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.ReactorBlockHoundIntegration;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -44,20 +41,9 @@ class RedisRateLimiterOperatorTests {
 	private final Scheduler nonBlocking = Schedulers.newParallel("redis-operator-test", 2);
 
 	@BeforeAll
-	static void installBlockHound() {
-		// Class initializers that read jars (the context-propagation registry) run here,
-		// on an ordinary thread, rather than first on a non-blocking one.
-		Mono.just("warm")
-			.transformDeferred(RateLimiterOperator.of(RateLimiter.slidingWindow(1, Duration.ofMinutes(1))))
-			.block(WAIT);
-		// Reactor's non-blocking threads and the core's allowances only, not the
-		// integrations found on the class path: Netty's would also judge Lettuce's own
-		// event loops (its client shutdown parks on one), which are not under test here.
-		// Once per JVM; a second install adds nothing.
-		BlockHound.builder()
-			.with(new ReactorBlockHoundIntegration())
-			.with(new LionherdBlockHoundIntegration())
-			.install();
+	static void installBlockHound(RedisServerProcess server) {
+		// Once per JVM, the same for every test class of this module that needs it.
+		BlockHoundInstalled.install(server);
 	}
 
 	@BeforeEach
