@@ -127,17 +127,7 @@ final class KeyTable {
 			}
 			// The sweeper retired it: it is removed or let go in a moment, unless the
 			// sweeper's thread lost its core.
-			backOff(spins);
-		}
-	}
-
-	/** Spins, then yields: the only waiting here (BlockHound allows it by name). */
-	private static void backOff(int spins) {
-		if (spins < 64) {
-			Thread.onSpinWait();
-		}
-		else {
-			Thread.yield();
+			Spins.backOff(spins);
 		}
 	}
 

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.lionherd.concurrency.DelayScheduler;
@@ -725,7 +724,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	 * {@code CONTENDED} (the ring is resizing or must grow: take the lock)
 	 */
 	private long claim() {
-		for (int failures = 0;; failures = contended(failures)) {
+		for (int failures = 0;; failures = Spins.contended(failures)) {
 			long c = this.ctl;
 			if ((c & FLAGS) != 0) {
 				return ((c & WAITERS) != 0) ? QUEUED : CONTENDED;
@@ -752,21 +751,6 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 	}
 
 	/**
-	 * Backs off after a lost CAS: a randomised, exponentially growing spin. Retrying at
-	 * once makes two threads lose to each other most of the time (a ticker read sits
-	 * between their read of the control word and the CAS); parking instead would stall
-	 * the loser far longer than the race lasts.
-	 * @return the number of failures so far
-	 */
-	private static int contended(int failures) {
-		int spins = ThreadLocalRandom.current().nextInt(1 << Math.min(failures + 1, 10));
-		for (int i = 0; i < spins; i++) {
-			Thread.onSpinWait();
-		}
-		return failures + 1;
-	}
-
-	/**
 	 * Reads a slot once it holds the previous lap's time; a writer that won its CAS but
 	 * has not stored its time yet is waited for.
 	 * @return the raw slot, or {@code STALE} if the control word moved on meanwhile
@@ -780,20 +764,11 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 			if (this.ctl != c) {
 				return STALE;
 			}
-			backOff(spins);
+			Spins.backOff(spins);
 			raw = (long) SLOTS.getAcquire(ring, index);
 			if (parity(raw) == parity) {
 				return raw;
 			}
-		}
-	}
-
-	private static void backOff(int spins) {
-		if (spins < 64) {
-			Thread.onSpinWait();
-		}
-		else {
-			Thread.yield();
 		}
 	}
 
@@ -944,7 +919,7 @@ final class SlidingWindowRateLimiter extends ControlWord implements RateLimiter,
 		for (int i = 0; i < length; i++) {
 			long parity = parityOf(i, c);
 			for (int spins = 0; parity((long) SLOTS.getAcquire(ring, i)) != parity; spins++) {
-				backOff(spins);
+				Spins.backOff(spins);
 			}
 		}
 		int grown = (int) Math.min(2L * length, this.maxCalls);

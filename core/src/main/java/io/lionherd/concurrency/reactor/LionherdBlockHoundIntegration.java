@@ -22,7 +22,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * lost compare-and-set's randomised back-off (at most 1 023 spin hints), a slot whose
  * writer has not stored its time yet, a key's limiter the sweeper is retiring. Only the
  * methods that do nothing but that spinning ({@code contended}, {@code backOff}) are
- * allowed.
+ * allowed (both in {@code Spins}).
  * <p>
  * Found by BlockHound through {@code META-INF/services} on the class path; on the module
  * path, install it explicitly:
@@ -34,9 +34,8 @@ public final class LionherdBlockHoundIntegration implements BlockHoundIntegratio
 	public void applyTo(BlockHound.Builder builder) {
 		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "acquireLock");
 		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.MultiWindowRateLimiter", "acquireLock");
-		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "contended");
-		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.SlidingWindowRateLimiter", "backOff");
-		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.KeyTable", "backOff");
+		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.Spins", "contended");
+		builder.allowBlockingCallsInside("io.lionherd.concurrency.ratelimit.Spins", "backOff");
 		builder.allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue", "remove");
 	}
 
